@@ -1,0 +1,1 @@
+"""Deterministic illustrative (示意) sample data for Binhai New Area."""

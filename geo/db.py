@@ -1,0 +1,162 @@
+"""The one place that opens DuckDB, loads the spatial extension and runs bound-parameter SQL.
+
+Connections are short-lived (one per unit of work) so the portal, the CLI and a backup can take
+turns on the same file; a later PostGIS backend implements the same `Store` surface.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from geo import migrations
+from geo.errors import StoreBusyError
+
+Params = Sequence[Any] | dict[str, Any] | None
+
+
+@cache
+def spatial_extension_path() -> str:
+    """Path of the spatial extension shipped in the duckdb-extension-spatial wheel (no network)."""
+    import duckdb_extension_spatial
+
+    root = Path(duckdb_extension_spatial.__file__).parent
+    wanted = root / "extensions" / f"v{duckdb.__version__}" / "spatial.duckdb_extension"
+    if wanted.exists():
+        return str(wanted)
+    found = sorted(root.rglob("spatial.duckdb_extension"))
+    if not found:
+        raise RuntimeError(
+            "找不到 DuckDB 空间扩展文件，请安装 duckdb-extension-spatial / "
+            "spatial extension file not found: pip install duckdb-extension-spatial"
+        )
+    raise RuntimeError(
+        f"空间扩展版本与 duckdb {duckdb.__version__} 不匹配 / spatial extension version does not match "
+        f"duckdb {duckdb.__version__}: found {[str(p) for p in found]}"
+    )
+
+
+class Session:
+    """One connection for one unit of work; every statement goes through `execute` with bound params."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+
+    def execute(self, sql: str, params: Params = None) -> duckdb.DuckDBPyConnection:
+        return self.con.execute(sql, params) if params is not None else self.con.execute(sql)
+
+    def query(self, sql: str, params: Params = None) -> pd.DataFrame:
+        return self.execute(sql, params).df()
+
+    def scalar(self, sql: str, params: Params = None) -> Any:
+        row = self.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def register(self, name: str, frame: Any) -> None:
+        """Expose a DataFrame/Arrow table as a relation for INSERT … SELECT (data, not SQL text)."""
+        self.con.register(name, frame)
+
+    def unregister(self, name: str) -> None:
+        self.con.unregister(name)
+
+
+class Store:
+    """A DuckDB file with the spatial extension, schema migrations and a data version counter."""
+
+    lock_wait_s = 5.0
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+    @property
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + self.lock_wait_s
+        delay = 0.05
+        while True:
+            try:
+                con = duckdb.connect(str(self.path))
+                break
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                    if "lock" in str(exc).lower():
+                        raise StoreBusyError(
+                            f"数据库 {self.path} 正被另一个进程写入，请稍后再试",
+                            f"database {self.path} is being written by another process; try again shortly",
+                        ) from exc
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+        con.load_extension(spatial_extension_path())
+        return con
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        """A connection for reads (or autocommitted single statements); closed on exit.
+
+        Always read-write: DuckDB refuses two configurations of one file in a process, and the
+        connection is closed at once so other processes get their turn.
+        """
+        con = self._connect()
+        try:
+            yield Session(con)
+        finally:
+            con.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """All-or-nothing writes: commit on success, roll back on any exception; bumps data_version."""
+        with self.session() as s:
+            s.execute("BEGIN TRANSACTION")
+            try:
+                yield s
+                s.execute(
+                    "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'"
+                )
+                s.execute("COMMIT")
+            except BaseException:
+                s.execute("ROLLBACK")
+                raise
+
+    # -- conveniences for one-statement reads ---------------------------------------------------
+    def query(self, sql: str, params: Params = None) -> pd.DataFrame:
+        with self.session() as s:
+            return s.query(sql, params)
+
+    def scalar(self, sql: str, params: Params = None) -> Any:
+        with self.session() as s:
+            return s.scalar(sql, params)
+
+    def migrate(self, specs: Sequence[Any] = ()) -> int:
+        """Apply pending migrations and create tables for registered layers; returns schema version."""
+        with self.session() as s:
+            version = migrations.apply(s, now=datetime.now(UTC).replace(tzinfo=None))
+            for spec in specs:
+                s.execute(spec.ddl())
+            return version
+
+    def data_version(self) -> int:
+        """A counter bumped by every committed write: a cheap cache key for readers."""
+        if not self.exists:
+            return -1
+        return int(self.scalar("SELECT value FROM meta WHERE key = 'data_version'"))
+
+    def tables(self) -> set[str]:
+        if not self.exists:
+            return set()
+        df = self.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'")
+        return set(df["table_name"])

@@ -1,0 +1,95 @@
+"""Reading and writing layer features in the store. Takes a LayerSpec; never builds SQL from user text.
+
+Table and column names come from the spec (the registry), values are bound parameters or a
+registered DataFrame, and every write is one transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geo.crs import STORAGE_CRS, measures_km
+from geo.db import Session, Store
+from geo.errors import InputError, Problem
+
+MODES = ("replace", "append")
+
+
+def read_layer(store: Store, spec: Any, columns: tuple[str, ...] | None = None) -> gpd.GeoDataFrame:
+    """All features of a layer as a GeoDataFrame in EPSG:4326 (id, fields, area_km2, length_km)."""
+    fields = list(columns) if columns is not None else list(spec.field_names)
+    unknown = set(fields) - set(spec.field_names)
+    if unknown:
+        raise KeyError(f"layer {spec.name} has no fields {sorted(unknown)}")
+    select = ", ".join(["id", *fields, "area_km2", "length_km", "ST_AsWKB(geom) AS wkb"])
+    with store.session() as s:
+        table = s.execute(f"SELECT {select} FROM {spec.name} ORDER BY id").arrow().read_all()
+    frame = table.drop(["wkb"]).to_pandas()
+    geoms = shapely.from_wkb(table.column("wkb").to_numpy(zero_copy_only=False))
+    return gpd.GeoDataFrame(frame, geometry=geoms, crs=STORAGE_CRS)
+
+
+def count_features(store: Store, spec: Any) -> int:
+    with store.session() as s:
+        return int(s.scalar(f"SELECT count(*) FROM {spec.name}"))
+
+
+def existing_ids(session: Session, spec: Any, ids: list[str]) -> list[str]:
+    rows = session.execute(
+        f"SELECT id FROM {spec.name} WHERE id IN (SELECT unnest(?::VARCHAR[])) ORDER BY id", [ids]
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def write_layer(session: Session, spec: Any, gdf: gpd.GeoDataFrame, mode: str, now: datetime) -> int:
+    """Insert validated features (id, spec fields, geometry in EPSG:4326) inside the caller's transaction.
+
+    `replace` empties the layer first; `append` refuses ids that already exist. Returns rows written.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    if gdf.crs is None or gdf.crs.to_epsg() != 4326:
+        raise ValueError(f"features must be in {STORAGE_CRS}, got {gdf.crs}")
+    if mode == "replace":
+        session.execute(f"DELETE FROM {spec.name}")
+    else:
+        clash = existing_ids(session, spec, [str(i) for i in gdf["id"]])
+        if clash:
+            shown = ", ".join(clash[:10])
+            raise InputError(
+                spec.name,
+                [Problem(f"编号已存在于库中: {shown}", f"ids already in the store: {shown}", field="id")],
+            )
+    area, length = measures_km(gdf.geometry)
+    rows = pd.DataFrame({"id": gdf["id"].astype(str).to_numpy()})
+    for f in spec.fields:
+        rows[f.name] = gdf[f.name].to_numpy() if f.name in gdf else None
+    rows["area_km2"] = area
+    rows["length_km"] = length
+    rows["wkb"] = shapely.to_wkb(gdf.geometry.values)
+    rows["updated_at"] = now
+    casts = {"text": "VARCHAR", "int": "INTEGER", "float": "DOUBLE", "date": "DATE"}
+    cols = ["id", *spec.field_names, "area_km2", "length_km", "geom", "updated_at"]
+    exprs = ["id"]
+    exprs += [f"CAST({f.name} AS {casts[f.type]})" for f in spec.fields]
+    exprs += ["area_km2", "length_km", "ST_GeomFromWKB(wkb)", "updated_at"]
+    session.register("incoming_features", rows)
+    try:
+        session.execute(
+            f"INSERT INTO {spec.name} ({', '.join(cols)}) SELECT {', '.join(exprs)} FROM incoming_features"
+        )
+    finally:
+        session.unregister("incoming_features")
+    return len(rows)
+
+
+def log_import(session: Session, layer: str, mode: str, source_name: str, features: int, now: datetime) -> None:
+    session.execute(
+        "INSERT INTO import_log (layer, mode, source_name, features, imported_at) VALUES (?, ?, ?, ?, ?)",
+        [layer, mode, source_name, features, now],
+    )

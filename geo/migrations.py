@@ -1,0 +1,92 @@
+"""Forward-only schema migrations. Append a new (version, description, statements) entry; never edit one.
+
+Layer tables are not here: each LayerSpec creates its own table (CREATE TABLE IF NOT EXISTS), so a new
+layer needs only its file in layers/. Changing an existing layer's columns needs a migration here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+MIGRATIONS: list[tuple[int, str, list[str]]] = [
+    (
+        1,
+        "core tables: meta, statistics, targets, water samples, import log",
+        [
+            "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
+            "INSERT INTO meta VALUES ('data_version', '0') ON CONFLICT DO NOTHING",
+            """CREATE TABLE IF NOT EXISTS statistics (
+                entity_id VARCHAR NOT NULL,
+                year INTEGER NOT NULL,
+                indicator VARCHAR NOT NULL,
+                value DOUBLE,
+                unit VARCHAR NOT NULL,
+                source VARCHAR NOT NULL,
+                PRIMARY KEY (entity_id, year, indicator))""",
+            """CREATE TABLE IF NOT EXISTS targets (
+                entity_id VARCHAR NOT NULL,
+                level VARCHAR NOT NULL,
+                indicator VARCHAR NOT NULL,
+                baseline_year INTEGER NOT NULL,
+                baseline_value DOUBLE,
+                target_year INTEGER NOT NULL,
+                target_value DOUBLE NOT NULL,
+                unit VARCHAR NOT NULL,
+                source VARCHAR NOT NULL,
+                PRIMARY KEY (entity_id, indicator, target_year))""",
+            """CREATE TABLE IF NOT EXISTS water_samples (
+                water_body_id VARCHAR NOT NULL,
+                sampled_on DATE NOT NULL,
+                point_no INTEGER NOT NULL,
+                transparency_cm DOUBLE,
+                dissolved_oxygen_mg_l DOUBLE,
+                orp_mv DOUBLE,
+                nh3n_mg_l DOUBLE,
+                source VARCHAR NOT NULL,
+                PRIMARY KEY (water_body_id, sampled_on, point_no))""",
+            "CREATE SEQUENCE IF NOT EXISTS import_log_seq",
+            """CREATE TABLE IF NOT EXISTS import_log (
+                id BIGINT PRIMARY KEY DEFAULT nextval('import_log_seq'),
+                layer VARCHAR NOT NULL,
+                mode VARCHAR NOT NULL,
+                source_name VARCHAR NOT NULL,
+                features INTEGER NOT NULL,
+                imported_at TIMESTAMP NOT NULL)""",
+        ],
+    ),
+]
+
+LATEST = MIGRATIONS[-1][0]
+
+
+def current_version(session: Any) -> int:
+    exists = session.scalar(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    )
+    if not exists:
+        return 0
+    return int(session.scalar("SELECT coalesce(max(version), 0) FROM schema_version"))
+
+
+def apply(session: Any, now: datetime) -> int:
+    """Run every migration newer than the store's version, each in its own transaction."""
+    session.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version "
+        "(version INTEGER PRIMARY KEY, description VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+    )
+    version = current_version(session)
+    for number, description, statements in MIGRATIONS:
+        if number <= version:
+            continue
+        session.execute("BEGIN TRANSACTION")
+        try:
+            for sql in statements:
+                session.execute(sql)
+            session.execute("INSERT INTO schema_version VALUES (?, ?, ?)", [number, description, now])
+            session.execute("COMMIT")
+        except BaseException:
+            session.execute("ROLLBACK")
+            raise
+        version = number
+    return version

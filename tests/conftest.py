@@ -1,0 +1,91 @@
+"""Shared fixtures: tiny GeoDataFrames per layer and fresh temp stores."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+
+import layers
+from geo.db import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_collection_modifyitems(config, items):
+    # Browser tests are opt-in locally (`make test` and CI opt in with RUN_BROWSER/REQUIRE_BROWSER).
+    if os.environ.get("RUN_BROWSER") or os.environ.get("REQUIRE_BROWSER"):
+        return
+    skip = pytest.mark.skip(reason="browser tests need RUN_BROWSER=1 (make test sets it)")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def empty_store(tmp_path) -> Store:
+    store = Store(tmp_path / "empty.duckdb")
+    store.migrate(layers.all_specs())
+    return store
+
+
+@pytest.fixture(scope="session")
+def _seeded_template(tmp_path_factory) -> Path:
+    from data.sample import seed_store
+
+    path = tmp_path_factory.mktemp("seed") / "seeded.duckdb"
+    seed_store(Store(path), seed=2025, scale=1)
+    return path
+
+
+@pytest.fixture
+def seeded_store(_seeded_template, tmp_path) -> Store:
+    """A fresh copy of the seeded sample store for each test (tests may write to it)."""
+    path = tmp_path / "seeded.duckdb"
+    shutil.copy(_seeded_template, path)
+    return Store(path)
+
+
+@pytest.fixture
+def tiny_parks() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "id": ["PK-T1", "PK-T2"],
+            "name": ["南港测试园区", "临港测试园区"],
+            "zone": ["天津港保税区", "天津港保税区"],
+            "town": ["古林街道", "新城镇"],
+            "industry": ["petrochemical", "equipment"],
+            "level": ["national", "municipal"],
+            "circular_status": ["done", "in_progress"],
+            "established": [2010, 2012],
+        },
+        geometry=[shapely.box(117.55, 38.76, 117.57, 38.78), shapely.box(117.70, 38.92, 117.72, 38.94)],
+        crs="EPSG:4326",
+    )
+
+
+@pytest.fixture
+def tiny_wastewater() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "id": ["WW-T1"],
+            "name": ["塘沽新河污水处理厂"],
+            "facility_type": ["urban"],
+            "design_capacity": [15.0],
+            "discharge_standard": ["DB12/599-A"],
+            "town": ["新河街道"],
+            "operator": ["示意运营单位"],
+            "online_monitoring": ["connected"],
+        },
+        geometry=[shapely.Point(117.63, 39.00)],
+        crs="EPSG:4326",
+    )
+
+
+@pytest.fixture
+def spec_of():
+    return layers.get_spec

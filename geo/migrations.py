@@ -61,9 +61,7 @@ LATEST = MIGRATIONS[-1][0]
 
 
 def current_version(session: Any) -> int:
-    exists = session.scalar(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
-    )
+    exists = session.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'")
     if not exists:
         return 0
     return int(session.scalar("SELECT coalesce(max(version), 0) FROM schema_version"))

@@ -7,6 +7,7 @@ table, the import validator, the CLI and the map all read the spec; none of them
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 FIELD_TYPES = {"text": "VARCHAR", "int": "INTEGER", "float": "DOUBLE", "date": "DATE"}
@@ -15,6 +16,8 @@ GEOMETRY_FAMILIES = {
     "LineString": ("LineString", "MultiLineString"),
     "Polygon": ("Polygon", "MultiPolygon"),
 }
+# Layer and field names become SQL identifiers, so they must be plain lowercase identifiers.
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 # Columns every layer table has besides its own fields.
 SYSTEM_COLUMNS = ("id", "area_km2", "length_km", "geom", "updated_at")
 
@@ -33,6 +36,8 @@ class Field:
     in_tooltip: bool = False
 
     def __post_init__(self) -> None:
+        if not IDENTIFIER.match(self.name):
+            raise ValueError(f"field name {self.name!r} is not a plain lowercase identifier")
         if self.type not in FIELD_TYPES:
             raise ValueError(f"field {self.name}: unknown type {self.type!r}, expected one of {list(FIELD_TYPES)}")
 
@@ -96,6 +101,8 @@ class LayerSpec:
     description_en: str = ""
 
     def __post_init__(self) -> None:
+        if not IDENTIFIER.match(self.name):
+            raise ValueError(f"layer name {self.name!r} is not a plain lowercase identifier")
         unknown = [g for g in self.geometry if g not in GEOMETRY_FAMILIES]
         if unknown:
             raise ValueError(f"layer {self.name}: unknown geometry family {unknown}")

@@ -23,7 +23,15 @@ SPEC = LayerSpec(
     draw_order=20,
     fields=(
         Field("name", "禁燃区名称", "Zone name", required=True, aliases=("名称", "禁燃区名称"), in_tooltip=True),
-        Field("fuel_class", "管控类别", "Fuel class", required=True, choices=FUEL_CLASSES, aliases=("类别", "管控类别"), in_tooltip=True),
+        Field(
+            "fuel_class",
+            "管控类别",
+            "Fuel class",
+            required=True,
+            choices=FUEL_CLASSES,
+            aliases=("类别", "管控类别"),
+            in_tooltip=True,
+        ),
         Field("status", "状态", "Status", required=True, choices=ZONE_STATUS, aliases=("状态",), in_tooltip=True),
         Field("effective_date", "施行日期", "In force from", type="date", aliases=("施行日期", "生效日期")),
         Field("document", "划定文件", "Designating document", aliases=("文件", "划定文件")),

@@ -29,7 +29,15 @@ SPEC = LayerSpec(
     draw_order=50,
     fields=(
         Field("name", "设施名称", "Facility", required=True, aliases=("名称", "设施名称"), in_tooltip=True),
-        Field("facility_type", "设施类型", "Type", required=True, choices=FACILITY_TYPES, aliases=("类型", "设施类型"), in_tooltip=True),
+        Field(
+            "facility_type",
+            "设施类型",
+            "Type",
+            required=True,
+            choices=FACILITY_TYPES,
+            aliases=("类型", "设施类型"),
+            in_tooltip=True,
+        ),
         Field(
             "design_capacity",
             "设计规模（万m³/日）",
@@ -40,7 +48,9 @@ SPEC = LayerSpec(
             aliases=("设计规模", "规模"),
             in_tooltip=True,
         ),
-        Field("discharge_standard", "出水标准", "Effluent standard", choices=STANDARDS, aliases=("出水标准", "排放标准")),
+        Field(
+            "discharge_standard", "出水标准", "Effluent standard", choices=STANDARDS, aliases=("出水标准", "排放标准")
+        ),
         Field("town", "所在街镇", "Street/town", aliases=("街镇", "所在街镇")),
         Field("operator", "运营单位", "Operator", aliases=("运营单位",)),
         Field("online_monitoring", "在线监测", "Online monitoring", choices=MONITORING, aliases=("在线监测",)),

@@ -35,7 +35,15 @@ SPEC = LayerSpec(
         Field("river_system", "所属水系", "River system", aliases=("水系", "所属水系")),
         Field("town", "所在街镇", "Street/town", aliases=("街镇", "所在街镇"), in_tooltip=True),
         Field("severity", "黑臭程度", "Severity", choices=SEVERITY, aliases=("黑臭程度", "等级")),
-        Field("stage", "整治阶段", "Remediation stage", required=True, choices=STAGES, aliases=("阶段", "整治阶段"), in_tooltip=True),
+        Field(
+            "stage",
+            "整治阶段",
+            "Remediation stage",
+            required=True,
+            choices=STAGES,
+            aliases=("阶段", "整治阶段"),
+            in_tooltip=True,
+        ),
         Field("listed_year", "列入年份", "Listed in", type="int", minimum=2015, maximum=2100, aliases=("列入年份",)),
     ),
     style=Style(

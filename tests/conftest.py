@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import geopandas as gpd
@@ -89,3 +90,51 @@ def tiny_wastewater() -> gpd.GeoDataFrame:
 @pytest.fixture
 def spec_of():
     return layers.get_spec
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    path = ROOT / "test-artifacts"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def portal(_seeded_template, tmp_path_factory, artifacts_dir):
+    """The real app served on a free localhost port over a copy of the seeded store."""
+    from tests.browser import require_chromium, start_portal
+
+    require_chromium()
+    path = tmp_path_factory.mktemp("portal") / "portal.duckdb"
+    shutil.copy(_seeded_template, path)
+    served = start_portal(path, artifacts_dir)
+    yield served
+    served.process.terminate()
+    try:
+        served.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        served.process.kill()
+
+
+@pytest.fixture(scope="module")
+def _browser():
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM_ARGS, require_chromium
+
+    executable = require_chromium()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_page(_browser):
+    """A fresh page plus the list of every URL it (and its iframes) requested."""
+    context = _browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    yield page, requests
+    context.close()

@@ -1,0 +1,54 @@
+# 滨海新区节能减排一张图 — two commands: `make run` and `make test`. `make help` lists the rest.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+BINHAI_DB ?= data/binhai.duckdb
+export BINHAI_DB
+
+.DEFAULT_GOAL := help
+.PHONY: help run serve test lint fmt seed list export clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+$(BINHAI_DB): | $(VENV)/.installed
+	$(PY) -m layers seed
+
+run: $(VENV)/.installed $(BINHAI_DB) ## create .venv, seed sample data if absent, serve on $PORT (default 8501)
+	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT) --server.address 0.0.0.0
+
+test: $(VENV)/.installed ## ruff + the whole pytest suite, browser journeys included
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	RUN_BROWSER=1 $(PY) -m pytest -q
+
+lint: $(VENV)/.installed ## ruff check and format check only
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: $(VENV)/.installed ## apply ruff fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+seed: $(VENV)/.installed ## (re)generate the illustrative sample data (SCALE=N for more parks)
+	$(PY) -m layers seed --scale $${SCALE:-1}
+
+list: $(VENV)/.installed ## layers in the store with feature counts
+	$(PY) -m layers list
+
+export: $(VENV)/.installed ## export every layer as GeoJSON to data/exports/
+	mkdir -p data/exports
+	for l in $$($(PY) -c "import layers; print(' '.join(layers.REGISTRY))"); do \
+	  $(PY) -m layers export $$l --format geojson --out data/exports/$$l.geojson || exit 2; done
+
+clean: ## remove caches (keeps .venv and the store)
+	rm -rf .pytest_cache .ruff_cache test-artifacts
+	find . -name __pycache__ -not -path './.venv/*' -exec rm -rf {} +

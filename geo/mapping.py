@@ -1,0 +1,312 @@
+"""Folium map building: offline assets, basemaps, layer styles, escaped tooltips/popups, legend.
+
+Pure: takes GeoDataFrames and LayerSpecs, returns a folium.Map. The Streamlit page only renders it.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import folium
+import geopandas as gpd
+import numpy as np
+import shapely
+from branca.element import Element, MacroElement
+from jinja2 import Template
+
+from geo.crs import BINHAI_BOUNDS
+from geo.i18n import t
+
+# Every JS/CSS asset a map may load, by folium's asset name → path under the vendored static folder.
+LOCAL_ASSETS: dict[str, str] = {
+    "leaflet": "leaflet/leaflet.js",
+    "leaflet_css": "leaflet/leaflet.css",
+    "leaflet_draw_js": "leaflet-draw/leaflet.draw.js",
+    "leaflet_draw_css": "leaflet-draw/leaflet.draw.css",
+}
+# folium's defaults that our maps never use (we draw CircleMarkers, not icon markers): left out.
+UNUSED_ASSETS = frozenset(
+    {
+        "jquery",
+        "bootstrap",
+        "awesome_markers",
+        "bootstrap_css",
+        "glyphicons_css",
+        "awesome_markers_font_css",
+        "awesome_markers_css",
+        "awesome_rotate_css",
+    }
+)
+STATIC_VENDOR = "/app/static/vendor"  # absolute: relative URLs resolve against the component iframe
+COORD_DECIMALS = 6  # ≈ 0.1 m; more digits only add payload
+
+TIANDITU_URL = "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}"  # noqa: E501
+OSM_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+
+
+class MissingAssetError(RuntimeError):
+    """A map element wants a JS/CSS file that is not vendored: it would load from a CDN offline."""
+
+
+def _walk(element: Any) -> Iterable[Any]:
+    yield element
+    for child in getattr(element, "_children", {}).values():
+        yield from _walk(child)
+
+
+def localize_assets(fmap: folium.Map, base: str = STATIC_VENDOR) -> folium.Map:
+    """Point every element's default_js/default_css at vendored files (instance attributes only).
+
+    Raises MissingAssetError for an asset we do not ship, so a new plugin cannot silently pull a CDN.
+    """
+    for element in _walk(fmap):
+        for attr in ("default_js", "default_css"):
+            assets = getattr(element, attr, None)
+            if not assets:
+                continue
+            local = []
+            for name, _url in assets:
+                if name in UNUSED_ASSETS:
+                    continue
+                if name not in LOCAL_ASSETS:
+                    raise MissingAssetError(
+                        f"{type(element).__name__} needs asset {name!r} which is not in static/vendor; "
+                        "vendor it and add it to geo.mapping.LOCAL_ASSETS"
+                    )
+                local.append((name, f"{base}/{LOCAL_ASSETS[name]}"))
+            setattr(element, attr, local)
+    return fmap
+
+
+@dataclass(frozen=True)
+class Basemap:
+    kind: str = "none"  # none | local | tianditu | osm
+    tianditu_key: str = ""
+    local_tiles_url: str = "/app/static/tiles/{z}/{x}/{y}.png"
+
+
+def add_basemap(fmap: folium.Map, basemap: Basemap, lang: str) -> None:
+    """Add the chosen basemap; 'none' adds nothing (the admin boundaries are the reference layer)."""
+    if basemap.kind == "local":
+        folium.TileLayer(
+            tiles=basemap.local_tiles_url, attr="本地瓦片 / local tiles", name=t("basemap_local", lang), max_zoom=18
+        ).add_to(fmap)
+    elif basemap.kind == "tianditu":
+        key = quote(basemap.tianditu_key, safe="")
+        for layer, overlay in (("vec", False), ("cva", True)):
+            folium.TileLayer(
+                tiles=TIANDITU_URL.format(s="{s}", layer=layer, key=key),
+                attr="© 天地图 Tianditu",
+                name=f"{t('basemap_tianditu', lang)} {layer}",
+                subdomains="01234567",
+                overlay=overlay,
+                control=False,
+                max_zoom=18,
+            ).add_to(fmap)
+    elif basemap.kind == "osm":
+        folium.TileLayer(tiles=OSM_URL, attr="© OpenStreetMap contributors", name="OpenStreetMap").add_to(fmap)
+    elif basemap.kind != "none":
+        raise ValueError(f"unknown basemap {basemap.kind!r}")
+
+
+def _round_coords(geoms: np.ndarray, decimals: int = COORD_DECIMALS) -> np.ndarray:
+    return shapely.transform(geoms, lambda xy: np.round(xy, decimals))
+
+
+def _display(value: Any) -> str:
+    """Text of an attribute value for a tooltip/popup, HTML-escaped (they are inserted as innerHTML)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if isinstance(value, float):
+        return html.escape(f"{value:,.2f}")
+    return html.escape(str(value))
+
+
+def feature_collection(gdf: gpd.GeoDataFrame, spec: Any, lang: str) -> dict[str, Any]:
+    """GeoJSON dict of a layer with escaped, labelled display properties and a `_color` per feature."""
+    geoms = _round_coords(gdf.geometry.values)
+    geo_json = shapely.to_geojson(geoms)
+    style = spec.style
+    category = gdf[style.category_field] if style.category_field and style.category_field in gdf else None
+    features = []
+    for i, row in enumerate(gdf.itertuples(index=False)):
+        props: dict[str, Any] = {"id": _display(row.id)}
+        for f in spec.fields:
+            if hasattr(row, f.name):
+                props[f.name] = _display(f.label(getattr(row, f.name), lang) if f.choices else getattr(row, f.name))
+        for measure in ("area_km2", "length_km"):
+            value = getattr(row, measure, None)
+            if value is not None and not (isinstance(value, float) and math.isnan(value)):
+                props[measure] = _display(float(value))
+        props["_color"] = style.color_for(category.iat[i]) if category is not None else style.color
+        features.append(
+            {"type": "Feature", "id": str(row.id), "properties": props, "geometry": json.loads(geo_json[i])}
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _style_function(spec: Any):
+    style = spec.style
+
+    def fn(feature: dict[str, Any]) -> dict[str, Any]:
+        colour = feature["properties"].get("_color", style.color)
+        out = {
+            "color": colour,
+            "weight": style.weight,
+            "fillColor": colour if style.category_field else (style.fill_color or colour),
+            "fillOpacity": style.fill_opacity,
+        }
+        if style.dash_array:
+            out["dashArray"] = style.dash_array
+        return out
+
+    return fn
+
+
+def _popup_fields(spec: Any, lang: str, properties: dict[str, Any]) -> tuple[list[str], list[str]]:
+    fields = ["id", *[f.name for f in spec.fields]]
+    aliases = [t("id", lang), *[f.title(lang) for f in spec.fields]]
+    for measure in ("area_km2", "length_km"):
+        if measure in properties:
+            fields.append(measure)
+            aliases.append(t(measure, lang))
+    return fields, [html.escape(a) for a in aliases]
+
+
+def add_layer(fmap: folium.Map, spec: Any, gdf: gpd.GeoDataFrame, lang: str) -> folium.FeatureGroup:
+    """One FeatureGroup per layer: GeoJSON with style, hover tooltip (name + key fields), click popup."""
+    group = folium.FeatureGroup(name=html.escape(spec.title(lang)), show=spec.shown_by_default)
+    if len(gdf):
+        collection = feature_collection(gdf, spec, lang)
+        sample_props = {k for f in collection["features"] for k in f["properties"]}
+        tooltip_fields = [f.name for f in spec.tooltip_fields]
+        tooltip_aliases = [html.escape(f.title(lang)) for f in spec.tooltip_fields]
+        popup_fields, popup_aliases = _popup_fields(spec, lang, dict.fromkeys(sample_props))
+        style = spec.style
+        folium.GeoJson(
+            collection,
+            name=spec.name,
+            style_function=_style_function(spec),
+            highlight_function=lambda _f: {"weight": 4, "fillOpacity": 0.6},
+            marker=folium.CircleMarker(radius=style.radius, weight=style.weight, fill=True, fill_opacity=0.9)
+            if "Point" in spec.geometry
+            else None,
+            tooltip=folium.GeoJsonTooltip(fields=tooltip_fields, aliases=tooltip_aliases, sticky=True),
+            popup=folium.GeoJsonPopup(fields=popup_fields, aliases=popup_aliases, max_width=360),
+            zoom_on_click=False,
+        ).add_to(group)
+    group.add_to(fmap)
+    return group
+
+
+class Legend(MacroElement):
+    """A fixed legend control listing each layer's symbol (and categories), escaped text only."""
+
+    _template = Template(
+        """
+        {% macro html(this, kwargs) %}
+        <div class="binhai-legend" style="position:absolute; bottom:24px; right:10px; z-index:1000;
+             background:rgba(255,255,255,.92); padding:8px 10px; border-radius:4px; font:12px/1.5 sans-serif;
+             box-shadow:0 1px 4px rgba(0,0,0,.3); max-height:45%; overflow:auto;">
+          <div style="font-weight:600; margin-bottom:4px;">{{ this.title }}</div>
+          {% for row in this.rows %}
+          <div style="{{ 'margin-left:14px;' if row.indent else 'margin-top:3px;' }}">
+            <span style="display:inline-block; width:14px; height:{{ row.h }}px; vertical-align:middle;
+              background:{{ row.fill }}; border:{{ row.border }}; border-radius:{{ row.radius }};"></span>
+            {{ row.label }}
+          </div>
+          {% endfor %}
+          <div style="margin-top:6px; color:#a50f15;">{{ this.note }}</div>
+        </div>
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, title: str, rows: list[dict[str, Any]], note: str):
+        super().__init__()
+        self._name = "BinhaiLegend"
+        self.title = html.escape(title)
+        self.rows = rows
+        self.note = html.escape(note)
+
+
+def legend_rows(specs: Sequence[Any], lang: str) -> list[dict[str, Any]]:
+    rows = []
+    for spec in specs:
+        s = spec.style
+        point = "Point" in spec.geometry
+        line_only = spec.geometry == ("LineString",)
+        base = {
+            "h": 14 if not line_only else 3,
+            "radius": "50%" if point else "2px",
+        }
+        fill = s.fill_color or s.color
+        rows.append(
+            {
+                **base,
+                "label": html.escape(spec.title(lang)),
+                "fill": fill if s.fill_opacity > 0 or point else "transparent",
+                "border": f"2px {'dashed' if s.dash_array else 'solid'} {s.color}",
+                "indent": False,
+            }
+        )
+        if s.category_field:
+            field = next(f for f in spec.fields if f.name == s.category_field)
+            for code, colour in s.category_colors:
+                rows.append(
+                    {
+                        **base,
+                        "label": html.escape(field.label(code, lang)),
+                        "fill": colour,
+                        "border": f"1px solid {colour}",
+                        "indent": True,
+                    }
+                )
+    return rows
+
+
+def new_map(lang: str, basemap: Basemap, bounds: tuple[float, float, float, float] = BINHAI_BOUNDS) -> folium.Map:
+    x0, y0, x1, y1 = bounds
+    fmap = folium.Map(
+        location=[(y0 + y1) / 2, (x0 + x1) / 2],
+        zoom_start=10,
+        tiles=None,
+        control_scale=True,
+        min_zoom=7,
+        max_zoom=18,
+    )
+    add_basemap(fmap, basemap, lang)
+    fmap.fit_bounds([[y0, x0], [y1, x1]])
+    # Without a basemap the map background is the page's; a pale sea-blue reads as "coast".
+    fmap.get_root().header.add_child(
+        Element("<style>.leaflet-container{background:#eef3f7;font-family:sans-serif;}</style>")
+    )
+    return fmap
+
+
+def build_map(
+    layer_frames: Sequence[tuple[Any, gpd.GeoDataFrame]],
+    lang: str = "zh",
+    basemap: Basemap | None = None,
+    bounds: tuple[float, float, float, float] = BINHAI_BOUNDS,
+    asset_base: str = STATIC_VENDOR,
+) -> folium.Map:
+    """The overview map: every given layer (in draw order), layer control, legend, local assets."""
+    fmap = new_map(lang, basemap or Basemap(), bounds)
+    ordered = sorted(layer_frames, key=lambda sf: sf[0].draw_order)
+    for spec, gdf in ordered:
+        add_layer(fmap, spec, gdf, lang)
+    folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
+    Legend(t("legend", lang), legend_rows([s for s, _ in ordered], lang), t("illustrative_short", lang)).add_to(fmap)
+    return localize_assets(fmap, asset_base)
+
+
+def render_html(fmap: folium.Map) -> str:
+    """Standalone HTML of a map (for tests and exports)."""
+    return fmap.get_root().render()

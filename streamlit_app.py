@@ -1,0 +1,18 @@
+"""滨海新区节能减排一张图 — entry point: page list, navigation and the shared sidebar only."""
+
+import streamlit as st
+
+from views.shell import sidebar, tr
+
+st.set_page_config(page_title="滨海新区节能减排一张图", page_icon=":material/eco:", layout="wide")
+sidebar()
+
+pages = {
+    tr("nav_group_browse"): [
+        st.Page("views/map.py", title=tr("nav_map"), icon=":material/map:", url_path="map", default=True),
+    ],
+    tr("nav_group_manage"): [
+        st.Page("views/data.py", title=tr("nav_data"), icon=":material/database:", url_path="data"),
+    ],
+}
+st.navigation(pages).run()

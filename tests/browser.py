@@ -1,0 +1,92 @@
+"""Helpers for browser tests: start the portal on a free port, launch the system Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+# Chromium's own background traffic would hit the closed network; these flags keep it quiet.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def chromium_path() -> str | None:
+    found = next((p for p in CHROMIUM_CANDIDATES if os.path.exists(p)), None)
+    return found or shutil.which("chromium")
+
+
+def require_chromium() -> str:
+    path = chromium_path()
+    if path:
+        return path
+    if os.environ.get("REQUIRE_BROWSER"):
+        pytest.fail("REQUIRE_BROWSER=1 but no Chromium at /usr/bin/chromium (apt-get install -y chromium)")
+    pytest.skip("no Chromium installed (apt-get install -y chromium)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Portal:
+    url: str
+    process: subprocess.Popen
+    artifacts: Path
+    log: Path
+
+
+def start_portal(db_path: Path, artifacts: Path, extra_env: dict[str, str] | None = None) -> Portal:
+    port = free_port()
+    artifacts.mkdir(parents=True, exist_ok=True)
+    log = artifacts / f"streamlit-{port}.log"
+    env = {**os.environ, "BINHAI_DB": str(db_path), "BINHAI_BASEMAP": "none", **(extra_env or {})}
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "streamlit_app.py",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+    ]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited early:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url + "_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return Portal(url, proc, artifacts, log)
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError(f"streamlit did not become healthy in 60 s:\n{log.read_text()}")

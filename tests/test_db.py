@@ -1,0 +1,75 @@
+"""The store: spatial extension offline, migrations, transactions, data version."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import layers
+from geo import migrations
+from geo.db import Store, spatial_extension_path
+from geo.layerstore import count_features, read_layer, write_layer
+
+
+def test_spatial_extension_loads_from_the_wheel_without_network(empty_store):
+    assert spatial_extension_path().endswith("spatial.duckdb_extension")
+    assert empty_store.scalar("SELECT ST_AsText(ST_Point(117.7, 39.0))") == "POINT (117.7 39)"
+
+
+def test_migrate_creates_core_and_layer_tables_and_is_idempotent(tmp_path):
+    store = Store(tmp_path / "s.duckdb")
+    assert store.migrate(layers.all_specs()) == migrations.LATEST
+    assert store.migrate(layers.all_specs()) == migrations.LATEST
+    assert {"statistics", "targets", "water_samples", "import_log", "schema_version"} <= store.tables()
+    assert set(layers.REGISTRY) <= store.tables()
+    assert store.scalar("SELECT count(*) FROM schema_version") == len(migrations.MIGRATIONS)
+
+
+def test_transaction_rolls_back_everything_on_error(empty_store, tiny_parks):
+    spec = layers.get_spec("parks")
+    before = empty_store.data_version()
+    with pytest.raises(RuntimeError, match="boom"):
+        with empty_store.transaction() as s:
+            write_layer(s, spec, tiny_parks, "replace", dt.datetime(2025, 1, 1))
+            raise RuntimeError("boom")
+    assert count_features(empty_store, spec) == 0
+    assert empty_store.data_version() == before
+
+
+def test_committed_write_bumps_data_version(empty_store, tiny_parks):
+    before = empty_store.data_version()
+    with empty_store.transaction() as s:
+        write_layer(s, layers.get_spec("parks"), tiny_parks, "replace", dt.datetime(2025, 1, 1))
+    assert empty_store.data_version() == before + 1
+
+
+def test_bound_parameters_treat_sql_fragments_as_data(empty_store):
+    evil = "x'); DROP TABLE statistics; --"
+    with empty_store.transaction() as s:
+        s.execute("INSERT INTO statistics VALUES (?, ?, ?, ?, ?, ?)", [evil, 2024, "cod", 1.0, "t", "test"])
+    assert "statistics" in empty_store.tables()
+    assert empty_store.scalar("SELECT entity_id FROM statistics") == evil
+
+
+def test_read_layer_returns_areas_computed_in_gauss_kruger(empty_store, tiny_parks):
+    spec = layers.get_spec("parks")
+    with empty_store.transaction() as s:
+        write_layer(s, spec, tiny_parks, "replace", dt.datetime(2025, 1, 1))
+    parks = read_layer(empty_store, spec)
+    assert parks.crs.to_epsg() == 4326
+    # 0.02° × 0.02° near 38.8°N ≈ 1.73 km × 2.22 km ≈ 3.85 km²
+    assert parks.loc[parks.id == "PK-T1", "area_km2"].iloc[0] == pytest.approx(3.85, rel=0.02)
+    assert parks["length_km"].isna().all()
+
+
+def test_append_refuses_ids_already_in_the_store(empty_store, tiny_parks):
+    from geo.errors import InputError
+
+    spec = layers.get_spec("parks")
+    with empty_store.transaction() as s:
+        write_layer(s, spec, tiny_parks, "replace", dt.datetime(2025, 1, 1))
+    with pytest.raises(InputError, match="PK-T1"):
+        with empty_store.transaction() as s:
+            write_layer(s, spec, tiny_parks, "append", dt.datetime(2025, 1, 1))
+    assert count_features(empty_store, spec) == 2

@@ -1,0 +1,84 @@
+"""Map building: offline assets, escaping, legend, basemaps — asserted on the rendered HTML."""
+
+from __future__ import annotations
+
+import re
+
+import folium
+import folium.plugins
+import pytest
+
+import layers
+from geo.mapping import Basemap, MissingAssetError, build_map, localize_assets, render_html
+
+URL = re.compile(r"""https?://[^\s"'<>)]+""")
+
+
+def _html(frames, **kw) -> str:
+    return render_html(build_map(frames, **kw))
+
+
+def test_rendered_map_references_no_remote_url_without_basemap(tiny_parks, tiny_wastewater):
+    page = _html([(layers.get_spec("parks"), tiny_parks), (layers.get_spec("wastewater"), tiny_wastewater)])
+    assert URL.findall(page) == []
+    assert "/app/static/vendor/leaflet/leaflet.js" in page
+    assert "/app/static/vendor/leaflet/leaflet.css" in page
+
+
+def test_user_text_is_escaped_in_tooltips_and_popups(tiny_parks):
+    tiny_parks.loc[0, "name"] = "<img src=x onerror=alert(1)>"
+    page = _html([(layers.get_spec("parks"), tiny_parks)])
+    assert "<img src=x" not in page
+    assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in page
+
+
+def test_choice_codes_are_shown_as_labels_in_the_chosen_language(tiny_parks):
+    zh = _html([(layers.get_spec("parks"), tiny_parks)], lang="zh")
+    en = _html([(layers.get_spec("parks"), tiny_parks)], lang="en")
+    assert "\\u77f3\\u6cb9\\u5316\\u5de5" in zh  # 石油化工
+    assert "Petrochemicals" in en
+
+
+def test_legend_lists_every_layer_and_marks_data_illustrative(tiny_parks, tiny_wastewater):
+    page = _html([(layers.get_spec("parks"), tiny_parks), (layers.get_spec("wastewater"), tiny_wastewater)])
+    legend = page[page.index('class="binhai-legend"') :]
+    assert "工业园区" in legend and "污水处理设施" in legend and "示意数据" in legend
+    assert "城镇污水处理厂" in legend  # category row
+
+
+def test_layer_control_gets_one_overlay_per_layer(tiny_parks, tiny_wastewater):
+    page = _html([(layers.get_spec("parks"), tiny_parks), (layers.get_spec("wastewater"), tiny_wastewater)])
+    assert page.count("L.control.layers(") == 1
+    assert '"\\u5de5\\u4e1a\\u56ed\\u533a"' in page or "工业园区" in page
+
+
+def test_unvendored_plugin_asset_is_refused():
+    fmap = folium.Map(tiles=None)
+    folium.plugins.Fullscreen().add_to(fmap)
+    with pytest.raises(MissingAssetError, match="Fullscreen"):
+        localize_assets(fmap)
+
+
+def test_draw_plugin_is_served_locally():
+    fmap = folium.Map(tiles=None)
+    folium.plugins.Draw().add_to(fmap)
+    page = render_html(localize_assets(fmap))
+    assert "/app/static/vendor/leaflet-draw/leaflet.draw.js" in page
+    assert URL.findall(page) == []
+
+
+def test_tianditu_basemap_carries_the_key_url_encoded(tiny_parks):
+    page = _html([(layers.get_spec("parks"), tiny_parks)], basemap=Basemap("tianditu", tianditu_key="k&y"))
+    assert "tianditu.gov.cn/vec_w/wmts" in page and "tk=k%26y" in page
+    assert "cva_w" in page
+
+
+def test_local_tiles_basemap_uses_the_local_url(tiny_parks):
+    page = _html([(layers.get_spec("parks"), tiny_parks)], basemap=Basemap("local"))
+    assert "/app/static/tiles/{z}/{x}/{y}.png" in page
+    assert URL.findall(page) == []
+
+
+def test_empty_layer_still_appears_in_layer_control(tiny_parks):
+    page = _html([(layers.get_spec("parks"), tiny_parks.iloc[:0])])
+    assert "L.control.layers(" in page

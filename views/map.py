@@ -1,0 +1,27 @@
+"""一张图: every layer on one offline map with legend, tooltips and popups."""
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+import layers
+from geo.errors import StoreBusyError
+from geo.mapping import build_map
+from views.shell import chosen_basemap, lang, layer_counts, layer_frame, show_error, store_ready, tr
+
+st.title(tr("app_title"))
+st.caption(tr("app_subtitle"))
+
+if store_ready():
+    try:
+        counts = layer_counts()
+        frames = [(spec, layer_frame(spec.name)) for spec in layers.all_specs()]
+    except StoreBusyError as err:
+        show_error(err)
+        st.stop()
+    cols = st.columns(len(frames))
+    for col, (spec, _) in zip(cols, frames, strict=True):
+        col.metric(spec.title(lang()), f"{counts[spec.name]:,}")
+    fmap = build_map(frames, lang=lang(), basemap=chosen_basemap())
+    # returned_objects=[]: panning and zooming never rerun this script.
+    st_folium(fmap, height=640, use_container_width=True, returned_objects=[], key=f"overview-{lang()}")
+    st.caption(tr("map_caption"))

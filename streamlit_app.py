@@ -1,10 +1,12 @@
 """滨海新区节能减排一张图 — entry point: page list, navigation and the shared sidebar only."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from views.shell import sidebar, tr
 
-st.set_page_config(page_title="滨海新区节能减排一张图", page_icon=":material/eco:", layout="wide")
+st.set_page_config(page_title="滨海新区节能减排一张图", page_icon=str(Path(__file__).parent / "static" / "favicon.png"), layout="wide")
 sidebar()
 
 pages = {

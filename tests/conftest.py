@@ -27,11 +27,19 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(scope="session")
+def _empty_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("empty") / "empty.duckdb"
+    Store(path).migrate(layers.all_specs())
+    return path
+
+
 @pytest.fixture
-def empty_store(tmp_path) -> Store:
-    store = Store(tmp_path / "empty.duckdb")
-    store.migrate(layers.all_specs())
-    return store
+def empty_store(_empty_template, tmp_path) -> Store:
+    """A migrated store with no data, fresh for each test (a copy of one migrated file)."""
+    path = tmp_path / "empty.duckdb"
+    shutil.copy(_empty_template, path)
+    return Store(path)
 
 
 @pytest.fixture(scope="session")

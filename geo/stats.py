@@ -1,0 +1,193 @@
+"""Indicator queries, aggregation to development zones / streets-towns, and target assessment.
+
+All SQL is parameterised and runs inside DuckDB (joins of statistics to park geometry included).
+
+Aggregation of parks to a unit (开发区, 街镇, district) — a park belongs to the unit whose polygon
+contains the park's point-on-surface:
+  * totals (energy, value added, COD, NH3-N, NOx, VOCs, water use):  Σ value
+  * energy intensity (tce/万元):  Σ energy / Σ value added  — identical to the value-added-weighted
+    mean of park intensities, Σ(VAᵢ·Iᵢ)/Σ VAᵢ, because Iᵢ = Eᵢ/VAᵢ
+  * circular-transformation progress (%):  park-area-weighted mean
+  * "per km²":  Σ value / Σ park area (km², EPSG:4548);  "per 万元":  Σ value / Σ value added
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.crs import STORAGE_CRS
+from geo.db import Store
+from geo.indicators import INDICATORS
+
+NORMALISATIONS = ("total", "per_km2", "per_va")
+LEVEL_KINDS = {"zone": ("zone",), "town": ("street", "town"), "district": ("district",)}
+BASELINE_YEAR = 2020
+TARGET_YEAR = 2025
+# Share of the straight-line path achieved: ≥ ON_TRACK on track, ≥ AT_RISK at risk, else behind.
+ON_TRACK = 1.0
+AT_RISK = 0.5
+STATUSES = ("on_track", "at_risk", "behind", "no_data")
+
+
+def normalisations_for(indicator: str) -> tuple[str, ...]:
+    """Which normalisations make sense: ratios and percentages are shown as they are."""
+    if indicator in ("energy_intensity", "circular_progress"):
+        return ("total",)
+    if indicator == "value_added":
+        return ("total", "per_km2")
+    return NORMALISATIONS
+
+
+def unit_of(indicator: str, normalisation: str) -> str:
+    base = INDICATORS[indicator].unit
+    if normalisation == "per_km2":
+        return f"{base}/km²"
+    if normalisation == "per_va":
+        return f"{base}/万元"
+    return base
+
+
+def _check(indicator: str, normalisation: str) -> None:
+    if indicator not in INDICATORS:
+        raise ValueError(f"未知指标 / unknown indicator {indicator!r}")
+    if normalisation not in normalisations_for(indicator):
+        raise ValueError(f"指标 {indicator} 不支持 {normalisation} / {indicator} cannot be shown {normalisation}")
+
+
+def years(store: Store) -> list[int]:
+    df = store.query("SELECT DISTINCT year FROM statistics ORDER BY year")
+    return [int(y) for y in df["year"]]
+
+
+_PARK_VALUES = """
+WITH s AS (SELECT entity_id, value FROM statistics WHERE year = $year AND indicator = $indicator),
+     va AS (SELECT entity_id, value FROM statistics WHERE year = $year AND indicator = 'value_added')
+SELECT p.id, p.name, p.zone, p.town, p.area_km2,
+       s.value AS raw_value,
+       va.value AS value_added,
+       CASE $norm
+            WHEN 'total' THEN s.value
+            WHEN 'per_km2' THEN s.value / nullif(p.area_km2, 0)
+            WHEN 'per_va' THEN s.value / nullif(va.value, 0)
+       END AS value
+       {geometry}
+FROM parks p
+LEFT JOIN s ON s.entity_id = p.id
+LEFT JOIN va ON va.entity_id = p.id
+ORDER BY p.id
+"""
+
+
+def park_values(
+    store: Store, indicator: str, year: int, normalisation: str = "total", with_geometry: bool = False
+) -> pd.DataFrame | gpd.GeoDataFrame:
+    """One row per park (parks without data included, value NaN) for an indicator-year."""
+    _check(indicator, normalisation)
+    sql = _PARK_VALUES.format(geometry=", ST_AsWKB(p.geom) AS wkb" if with_geometry else "")
+    params = {"year": int(year), "indicator": indicator, "norm": normalisation}
+    df = store.query(sql, params)
+    if not with_geometry:
+        return df
+    geoms = shapely.from_wkb([bytes(b) for b in df.pop("wkb")])
+    return gpd.GeoDataFrame(df, geometry=geoms, crs=STORAGE_CRS)
+
+
+_UNIT_VALUES = """
+WITH members AS (
+    SELECT p.id AS park_id, p.area_km2, a.id AS unit_id, a.name AS unit_name
+    FROM parks p JOIN admin_units a
+      ON list_contains($kinds, a.kind) AND ST_Contains(a.geom, ST_PointOnSurface(p.geom))
+),
+s AS (SELECT entity_id, year, indicator, value FROM statistics
+      WHERE indicator IN ($indicator, 'value_added', 'energy_consumption') AND year BETWEEN $y0 AND $y1)
+SELECT m.unit_id, m.unit_name, s_year.year,
+       count(DISTINCT m.park_id) AS parks,
+       sum(m.area_km2) AS park_area_km2,
+       sum(CASE WHEN s.indicator = $indicator THEN s.value END) AS total,
+       sum(CASE WHEN s.indicator = 'value_added' THEN s.value END) AS value_added,
+       sum(CASE WHEN s.indicator = 'energy_consumption' THEN s.value END) AS energy,
+       sum(CASE WHEN s.indicator = $indicator THEN s.value * m.area_km2 END)
+           / nullif(sum(CASE WHEN s.indicator = $indicator THEN m.area_km2 END), 0) AS area_weighted
+FROM members m
+CROSS JOIN (SELECT DISTINCT year FROM s) s_year
+LEFT JOIN s ON s.entity_id = m.park_id AND s.year = s_year.year
+GROUP BY ALL
+ORDER BY m.unit_id, s_year.year
+"""
+
+
+def unit_values(
+    store: Store, indicator: str, level: str, years_range: tuple[int, int], normalisation: str = "total"
+) -> pd.DataFrame:
+    """Park indicators aggregated to units of a level (zone/town/district) for each year in range.
+
+    Columns: unit_id, unit_name, year, parks, value (see the module docstring for the formulas).
+    """
+    _check(indicator, normalisation)
+    if level not in LEVEL_KINDS:
+        raise ValueError(f"level must be one of {list(LEVEL_KINDS)}, got {level!r}")
+    params = {
+        "kinds": list(LEVEL_KINDS[level]),
+        "indicator": indicator,
+        "y0": int(years_range[0]),
+        "y1": int(years_range[1]),
+    }
+    df = store.query(_UNIT_VALUES, params)
+    df["value"] = aggregate_value(df, indicator, normalisation)
+    return df[["unit_id", "unit_name", "year", "parks", "value"]]
+
+
+def aggregate_value(df: pd.DataFrame, indicator: str, normalisation: str) -> pd.Series:
+    """Apply the aggregation formulas to per-unit sums (columns total, value_added, energy, park_area_km2)."""
+    if indicator == "energy_intensity":
+        value = df["energy"] / df["value_added"].replace(0, np.nan)
+    elif indicator == "circular_progress":
+        value = df["area_weighted"]
+    elif normalisation == "per_km2":
+        value = df["total"] / df["park_area_km2"].replace(0, np.nan)
+    elif normalisation == "per_va":
+        value = df["total"] / df["value_added"].replace(0, np.nan)
+    else:
+        value = df["total"]
+    return value.astype(float)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    expected: float
+    progress: float  # share of the straight-line path achieved by `year` (1.0 = exactly on it)
+    status: str
+
+
+def assess(baseline: float, target: float, actual: float, year: int, y0: int = BASELINE_YEAR, y1: int = TARGET_YEAR):
+    """Status of a unit against the straight line from its baseline (y0) to its target (y1).
+
+    expected(year) = baseline + (target − baseline)·(year − y0)/(y1 − y0)
+    progress = (actual − baseline) / (expected − baseline)
+    on_track: progress ≥ 1 or the final target is already met; at_risk: progress ≥ 0.5; else behind.
+    Works for lower-is-better and higher-is-better targets alike (the sign of target − baseline).
+    """
+    values = (baseline, target, actual)
+    if any(v is None or not np.isfinite(v) for v in values):
+        return Assessment(np.nan, np.nan, "no_data")
+    share = min(max((year - y0) / (y1 - y0), 0.0), 1.0)
+    expected = baseline + (target - baseline) * share
+    required = expected - baseline
+    direction = np.sign(target - baseline)
+    if direction == 0 or required == 0:
+        progress = 1.0 if (actual - baseline) * (direction or -1) >= 0 or actual == baseline else 0.0
+    else:
+        progress = (actual - baseline) / required
+    met_final = direction != 0 and (actual - target) * direction >= 0
+    if progress >= ON_TRACK or met_final:
+        status = "on_track"
+    elif progress >= AT_RISK:
+        status = "at_risk"
+    else:
+        status = "behind"
+    return Assessment(float(expected), float(progress), status)

@@ -1,0 +1,147 @@
+"""Indicator queries and assessment rules against hand-computed tiny fixtures."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+import layers
+from geo import stats
+from geo.layerstore import write_layer
+
+NOW = dt.datetime(2025, 1, 1)
+
+
+@pytest.fixture
+def tiny_stats_store(empty_store, tiny_parks):
+    """Two zones (west/east boxes), parks PK-T1 (west) and PK-T2 (east) plus PK-T3 (west), two years."""
+    admin = gpd.GeoDataFrame(
+        {
+            "id": ["AU-W", "AU-E", "AU-D"],
+            "name": ["西区", "东区", "滨海新区"],
+            "kind": ["zone", "zone", "district"],
+            "code": [None, None, None],
+            "note": [None, None, None],
+        },
+        geometry=[
+            shapely.box(117.4, 38.6, 117.65, 39.3),
+            shapely.box(117.65, 38.6, 117.9, 39.3),
+            shapely.box(117.4, 38.6, 117.9, 39.3),
+        ],
+        crs="EPSG:4326",
+    )
+    parks = pd.concat(
+        [
+            tiny_parks,
+            tiny_parks.iloc[[0]].assign(id="PK-T3", name="第三园区", geometry=shapely.box(117.5, 38.9, 117.51, 38.91)),
+        ],
+        ignore_index=True,
+    )
+    parks = gpd.GeoDataFrame(parks, geometry="geometry", crs="EPSG:4326")
+    rows = []
+    data = {  # (park, year): (energy tce, value added 万元, VOCs t)
+        ("PK-T1", 2020): (100.0, 50.0, 10.0),
+        ("PK-T2", 2020): (300.0, 300.0, 30.0),
+        ("PK-T3", 2020): (200.0, 100.0, 5.0),
+        ("PK-T1", 2023): (90.0, 60.0, 8.0),
+        ("PK-T2", 2023): (310.0, 330.0, 33.0),
+    }
+    for (park, year), (energy, va, vocs) in data.items():
+        rows += [
+            (park, year, "energy_consumption", energy, "tce", "test"),
+            (park, year, "value_added", va, "万元", "test"),
+            (park, year, "energy_intensity", energy / va, "tce/万元", "test"),
+            (park, year, "vocs", vocs, "t", "test"),
+        ]
+    with empty_store.transaction() as s:
+        write_layer(s, layers.get_spec("admin_units"), admin, "replace", NOW)
+        write_layer(s, layers.get_spec("parks"), parks, "replace", NOW)
+        s.execute(
+            "INSERT INTO statistics VALUES " + ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(rows)),
+            [v for r in rows for v in r],
+        )
+    return empty_store
+
+
+def test_park_values_join_statistics_to_every_park_including_missing(tiny_stats_store):
+    df = stats.park_values(tiny_stats_store, "vocs", 2023).set_index("id")
+    assert df.loc["PK-T1", "value"] == 8.0
+    assert np.isnan(df.loc["PK-T3", "value"])  # no 2023 data: shown as "no data", not dropped
+
+
+def test_park_values_per_km2_divides_by_area_in_square_kilometres(tiny_stats_store):
+    df = stats.park_values(tiny_stats_store, "vocs", 2020, "per_km2").set_index("id")
+    area = df.loc["PK-T1", "area_km2"]
+    assert area == pytest.approx(3.85, rel=0.02)
+    assert df.loc["PK-T1", "value"] == pytest.approx(10.0 / area)
+
+
+def test_park_values_per_value_added(tiny_stats_store):
+    df = stats.park_values(tiny_stats_store, "vocs", 2020, "per_va").set_index("id")
+    assert df.loc["PK-T2", "value"] == pytest.approx(30.0 / 300.0)
+
+
+def test_park_values_with_geometry_is_a_geodataframe(tiny_stats_store):
+    gdf = stats.park_values(tiny_stats_store, "energy_intensity", 2020, with_geometry=True)
+    assert isinstance(gdf, gpd.GeoDataFrame) and gdf.crs.to_epsg() == 4326 and len(gdf) == 3
+
+
+def test_zone_energy_intensity_is_value_added_weighted(tiny_stats_store):
+    df = stats.unit_values(tiny_stats_store, "energy_intensity", "zone", (2020, 2020)).set_index("unit_id")
+    # west zone: PK-T1 and PK-T3 → (100 + 200) / (50 + 100)
+    assert df.loc["AU-W", "value"] == pytest.approx(300.0 / 150.0)
+    weighted = (50 * (100 / 50) + 100 * (200 / 100)) / 150
+    assert df.loc["AU-W", "value"] == pytest.approx(weighted)
+    assert df.loc["AU-W", "parks"] == 2
+
+
+def test_zone_totals_are_sums_and_district_covers_all_parks(tiny_stats_store):
+    zones = stats.unit_values(tiny_stats_store, "vocs", "zone", (2020, 2023)).set_index(["unit_id", "year"])
+    assert zones.loc[("AU-W", 2020), "value"] == 15.0
+    assert zones.loc[("AU-E", 2023), "value"] == 33.0
+    district = stats.unit_values(tiny_stats_store, "vocs", "district", (2020, 2020))
+    assert district["value"].tolist() == [45.0]
+
+
+def test_unknown_indicator_or_normalisation_is_refused(tiny_stats_store):
+    with pytest.raises(ValueError, match="indicator"):
+        stats.park_values(tiny_stats_store, "co2; DROP TABLE parks", 2020)
+    with pytest.raises(ValueError, match="per_km2"):
+        stats.park_values(tiny_stats_store, "energy_intensity", 2020, "per_km2")
+
+
+@pytest.mark.parametrize(
+    ("actual", "year", "progress", "status"),
+    [
+        # baseline 1.0 → target 0.855 (−14.5 %); in 2023 the line expects 0.913 (0.087 below baseline)
+        (0.913, 2023, 1.0, "on_track"),
+        (0.900, 2023, 0.100 / 0.087, "on_track"),
+        (0.950, 2023, 0.050 / 0.087, "at_risk"),
+        (0.970, 2023, 0.030 / 0.087, "behind"),
+        (1.020, 2023, -0.020 / 0.087, "behind"),
+        (0.850, 2021, 0.150 / 0.029, "on_track"),
+    ],
+)
+def test_assess_reduction_target_against_the_straight_line(actual, year, progress, status):
+    result = stats.assess(1.0, 0.855, actual, year)
+    assert result.progress == pytest.approx(progress, rel=1e-6)
+    assert result.status == status
+
+
+def test_assess_expected_value_on_the_line():
+    assert stats.assess(1.0, 0.855, 0.95, 2023).expected == pytest.approx(0.913)
+
+
+@pytest.mark.parametrize(("actual", "status"), [(115.0, "on_track"), (106.0, "at_risk"), (103.0, "behind")])
+def test_assess_growth_target(actual, status):
+    # 100 → 120 by 2025: the line expects 112 in 2023
+    assert stats.assess(100.0, 120.0, actual, 2023).status == status
+
+
+def test_assess_without_actual_is_no_data():
+    assert stats.assess(1.0, 0.855, float("nan"), 2023).status == "no_data"

@@ -55,6 +55,18 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
                 imported_at TIMESTAMP NOT NULL)""",
         ],
     ),
+    (
+        2,
+        "users with roles (PBKDF2 password hashes)",
+        [
+            """CREATE TABLE IF NOT EXISTS users (
+                username VARCHAR PRIMARY KEY,
+                password_hash VARCHAR NOT NULL,
+                role VARCHAR NOT NULL,
+                display_name VARCHAR NOT NULL,
+                created_at TIMESTAMP NOT NULL)""",
+        ],
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]

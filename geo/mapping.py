@@ -16,6 +16,7 @@ from urllib.parse import quote
 import folium
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from branca.element import Element, MacroElement
 from jinja2 import Template
@@ -128,27 +129,40 @@ def _display(value: Any) -> str:
     return html.escape(str(value))
 
 
+def measure_columns(gdf: gpd.GeoDataFrame) -> list[str]:
+    """The measure columns a layer shows: those with at least one value (lines: length, polygons: area)."""
+    return [m for m in ("area_km2", "length_km") if m in gdf and gdf[m].notna().any()]
+
+
 def feature_collection(gdf: gpd.GeoDataFrame, spec: Any, lang: str) -> dict[str, Any]:
-    """GeoJSON dict of a layer with escaped, labelled display properties and a `_color` per feature."""
+    """GeoJSON dict of a layer with escaped, labelled display properties and a `_color` per feature.
+
+    Every feature carries the same keys (folium's popup requires it); a missing value shows as "—".
+    """
     geoms = _round_coords(gdf.geometry.values)
     geo_json = shapely.to_geojson(geoms)
     style = spec.style
     category = gdf[style.category_field] if style.category_field and style.category_field in gdf else None
+    fields = [f for f in spec.fields if f.name in gdf]
+    measures = measure_columns(gdf)
     features = []
     for i, row in enumerate(gdf.itertuples(index=False)):
         props: dict[str, Any] = {"id": _display(row.id)}
-        for f in spec.fields:
-            if hasattr(row, f.name):
-                props[f.name] = _display(f.label(getattr(row, f.name), lang) if f.choices else getattr(row, f.name))
-        for measure in ("area_km2", "length_km"):
-            value = getattr(row, measure, None)
-            if value is not None and not (isinstance(value, float) and math.isnan(value)):
-                props[measure] = _display(float(value))
+        for f in fields:
+            value = getattr(row, f.name)
+            props[f.name] = _display(f.label(value, lang) if f.choices and _present(value) else value)
+        for measure in measures:
+            value = getattr(row, measure)
+            props[measure] = _display(float(value) if _present(value) else None)
         props["_color"] = style.color_for(category.iat[i]) if category is not None else style.color
         features.append(
             {"type": "Feature", "id": str(row.id), "properties": props, "geometry": json.loads(geo_json[i])}
         )
     return {"type": "FeatureCollection", "features": features}
+
+
+def _present(value: Any) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value)) and value is not pd.NA
 
 
 def _style_function(spec: Any):
@@ -169,13 +183,10 @@ def _style_function(spec: Any):
     return fn
 
 
-def _popup_fields(spec: Any, lang: str, properties: dict[str, Any]) -> tuple[list[str], list[str]]:
-    fields = ["id", *[f.name for f in spec.fields]]
-    aliases = [t("id", lang), *[f.title(lang) for f in spec.fields]]
-    for measure in ("area_km2", "length_km"):
-        if measure in properties:
-            fields.append(measure)
-            aliases.append(t(measure, lang))
+def _popup_fields(spec: Any, lang: str, gdf: gpd.GeoDataFrame) -> tuple[list[str], list[str]]:
+    present = [f for f in spec.fields if f.name in gdf]
+    fields = ["id", *[f.name for f in present], *measure_columns(gdf)]
+    aliases = [t("id", lang), *[f.title(lang) for f in present], *[t(m, lang) for m in measure_columns(gdf)]]
     return fields, [html.escape(a) for a in aliases]
 
 
@@ -184,10 +195,10 @@ def add_layer(fmap: folium.Map, spec: Any, gdf: gpd.GeoDataFrame, lang: str) -> 
     group = folium.FeatureGroup(name=html.escape(spec.title(lang)), show=spec.shown_by_default)
     if len(gdf):
         collection = feature_collection(gdf, spec, lang)
-        sample_props = {k for f in collection["features"] for k in f["properties"]}
-        tooltip_fields = [f.name for f in spec.tooltip_fields]
-        tooltip_aliases = [html.escape(f.title(lang)) for f in spec.tooltip_fields]
-        popup_fields, popup_aliases = _popup_fields(spec, lang, dict.fromkeys(sample_props))
+        tips = [f for f in spec.tooltip_fields if f.name in gdf]
+        tooltip_fields = [f.name for f in tips]
+        tooltip_aliases = [html.escape(f.title(lang)) for f in tips]
+        popup_fields, popup_aliases = _popup_fields(spec, lang, gdf)
         style = spec.style
         folium.GeoJson(
             collection,
@@ -214,7 +225,7 @@ class Legend(MacroElement):
         <div class="binhai-legend" style="position:absolute; bottom:24px; right:10px; z-index:1000;
              background:rgba(255,255,255,.92); padding:8px 10px; border-radius:4px; font:12px/1.5 sans-serif;
              box-shadow:0 1px 4px rgba(0,0,0,.3); max-height:45%; overflow:auto;">
-          <div style="font-weight:600; margin-bottom:4px;">{{ this.title }}</div>
+          <details open><summary style="font-weight:600; cursor:pointer; margin-bottom:4px;">{{ this.title }}</summary>
           {% for row in this.rows %}
           <div style="{{ 'margin-left:14px;' if row.indent else 'margin-top:3px;' }}">
             <span style="display:inline-block; width:14px; height:{{ row.h }}px; vertical-align:middle;
@@ -222,6 +233,7 @@ class Legend(MacroElement):
             {{ row.label }}
           </div>
           {% endfor %}
+          </details>
           <div style="margin-top:6px; color:#a50f15;">{{ this.note }}</div>
         </div>
         {% endmacro %}

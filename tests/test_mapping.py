@@ -82,3 +82,24 @@ def test_local_tiles_basemap_uses_the_local_url(tiny_parks):
 def test_empty_layer_still_appears_in_layer_control(tiny_parks):
     page = _html([(layers.get_spec("parks"), tiny_parks.iloc[:0])])
     assert "L.control.layers(" in page
+
+
+def test_mixed_lines_and_polygons_share_popup_fields_with_dashes_for_missing_measures():
+    import geopandas as gpd
+    import shapely
+
+    spec = layers.get_spec("water_bodies")
+    gdf = gpd.GeoDataFrame(
+        {
+            "id": ["WB-1", "WB-2"],
+            "name": ["河道", "坑塘"],
+            "stage": ["sustained", None],
+            "area_km2": [float("nan"), 0.1],
+            "length_km": [3.2, float("nan")],
+        },
+        geometry=[shapely.LineString([(117.6, 39.0), (117.7, 39.0)]), shapely.box(117.6, 39.1, 117.61, 39.11)],
+        crs="EPSG:4326",
+    )
+    page = _html([(spec, gdf)])
+    assert '"area_km2": "\\u2014"' in page and '"length_km": "\\u2014"' in page
+    assert '"stage": "\\u2014"' in page

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = "streamlit_app.py"
+APP = str(__import__("pathlib").Path(__file__).resolve().parent.parent / "streamlit_app.py")
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import layers
+from geo.crs import BINHAI_BOUNDS
 from geo.errors import StoreBusyError
 from geo.mapping import build_map
 from views.shell import chosen_basemap, lang, layer_counts, layer_frame, show_error, store_ready, tr
@@ -21,7 +22,9 @@ if store_ready():
     cols = st.columns(len(frames))
     for col, (spec, _) in zip(cols, frames, strict=True):
         col.metric(spec.title(lang()), f"{counts[spec.name]:,}")
-    fmap = build_map(frames, lang=lang(), basemap=chosen_basemap())
+    admin = dict(frames)[layers.get_spec("admin_units")]
+    bounds = tuple(admin.total_bounds) if len(admin) else BINHAI_BOUNDS
+    fmap = build_map(frames, lang=lang(), basemap=chosen_basemap(), bounds=bounds)
     # returned_objects=[]: panning and zooming never rerun this script.
-    st_folium(fmap, height=640, use_container_width=True, returned_objects=[], key=f"overview-{lang()}")
+    st_folium(fmap, height=700, use_container_width=True, returned_objects=[], key=f"overview-{lang()}")
     st.caption(tr("map_caption"))

@@ -12,6 +12,7 @@ sidebar()
 pages = {
     tr("nav_group_browse"): [
         st.Page("views/map.py", title=tr("nav_map"), icon=":material/map:", url_path="map", default=True),
+        st.Page("views/cockpit.py", title=tr("nav_cockpit"), icon=":material/factory:", url_path="parks"),
     ],
     tr("nav_group_manage"): [
         st.Page("views/data.py", title=tr("nav_data"), icon=":material/database:", url_path="data"),

@@ -190,10 +190,21 @@ def _popup_fields(spec: Any, lang: str, gdf: gpd.GeoDataFrame) -> tuple[list[str
     return fields, [html.escape(a) for a in aliases]
 
 
-def add_layer(fmap: folium.Map, spec: Any, gdf: gpd.GeoDataFrame, lang: str) -> folium.FeatureGroup:
-    """One FeatureGroup per layer: GeoJSON with style, hover tooltip (name + key fields), click popup."""
+def add_layer(
+    fmap: folium.Map, spec: Any, gdf: gpd.GeoDataFrame, lang: str, reference: bool = False
+) -> folium.FeatureGroup:
+    """One FeatureGroup per layer: GeoJSON with style, hover tooltip (name + key fields), click popup.
+
+    `reference=True` draws the layer as a non-interactive backdrop (no tooltip, popup or clicks).
+    """
     group = folium.FeatureGroup(name=html.escape(spec.title(lang)), show=spec.shown_by_default)
-    if len(gdf):
+    if len(gdf) and reference:
+        folium.GeoJson(
+            feature_collection(gdf[["id", "geometry"]], spec, lang),
+            style_function=_style_function(spec),
+            interactive=False,
+        ).add_to(group)
+    elif len(gdf):
         collection = feature_collection(gdf, spec, lang)
         tips = [f for f in spec.tooltip_fields if f.name in gdf]
         tooltip_fields = [f.name for f in tips]
@@ -316,6 +327,176 @@ def build_map(
         add_layer(fmap, spec, gdf, lang)
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
     Legend(t("legend", lang), legend_rows([s for s, _ in ordered], lang), t("illustrative_short", lang)).add_to(fmap)
+    return localize_assets(fmap, asset_base)
+
+
+# ColorBrewer sequential palettes by class count (lower-is-better indicators get the "warm" one).
+PALETTES: dict[str, dict[int, list[str]]] = {
+    "YlOrRd": {
+        3: ["#ffeda0", "#feb24c", "#f03b20"],
+        4: ["#ffffb2", "#fecc5c", "#fd8d3c", "#e31a1c"],
+        5: ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"],
+        6: ["#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026"],
+        7: ["#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b10026"],
+    },
+    "YlGn": {
+        3: ["#f7fcb9", "#addd8e", "#31a354"],
+        4: ["#ffffcc", "#c2e699", "#78c679", "#238443"],
+        5: ["#ffffcc", "#c2e699", "#78c679", "#31a354", "#006837"],
+        6: ["#ffffcc", "#d9f0a3", "#addd8e", "#78c679", "#31a354", "#006837"],
+        7: ["#ffffcc", "#d9f0a3", "#addd8e", "#78c679", "#41ab5d", "#238443", "#005a32"],
+    },
+}
+NO_DATA_PATTERN = "binhai-nodata"
+NO_DATA_FILL = f"url(#{NO_DATA_PATTERN})"
+SELECTED_COLOR = "#00b3ff"
+_HATCH_SVG = (
+    '<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>'
+    f'<pattern id="{NO_DATA_PATTERN}" patternUnits="userSpaceOnUse" width="6" height="6" '
+    'patternTransform="rotate(45)"><rect width="6" height="6" fill="#eeeeee"/>'
+    '<line x1="0" y1="0" x2="0" y2="6" stroke="#9e9e9e" stroke-width="2"/></pattern></defs></svg>'
+)
+
+
+def palette(k: int, lower_is_better: bool = True) -> list[str]:
+    table = PALETTES["YlOrRd" if lower_is_better else "YlGn"]
+    return table[min(max(k, 3), 7)][: max(k, 1)] if k >= 3 else table[3][:k]
+
+
+def format_number(value: float) -> str:
+    if value is None or not np.isfinite(value):
+        return "—"
+    magnitude = abs(value)
+    if magnitude >= 1000:
+        return f"{value:,.0f}"
+    if magnitude >= 10:
+        return f"{value:,.1f}"
+    if magnitude >= 0.1:
+        return f"{value:.2f}"
+    return f"{value:.3g}"
+
+
+def class_legend_rows(bounds: Sequence[float], colors: Sequence[str], minimum: float, unit: str, lang: str):
+    """Legend rows 'low – high unit' for each class plus the no-data swatch."""
+    rows = []
+    low = minimum
+    for upper, colour in zip(bounds, colors, strict=False):
+        label = f"{format_number(low)} – {format_number(upper)} {unit}"
+        rows.append(
+            {
+                "h": 14,
+                "radius": "2px",
+                "fill": colour,
+                "border": "1px solid #888",
+                "indent": False,
+                "label": html.escape(label),
+            }
+        )
+        low = upper
+    rows.append(
+        {
+            "h": 14,
+            "radius": "2px",
+            "fill": "repeating-linear-gradient(45deg,#9e9e9e 0 2px,#eeeeee 2px 5px)",
+            "border": "1px solid #888",
+            "indent": False,
+            "label": html.escape(t("no_data", lang)),
+        }
+    )
+    return rows
+
+
+def add_choropleth(
+    fmap: folium.Map,
+    gdf: gpd.GeoDataFrame,
+    *,
+    classes: np.ndarray,
+    colors: Sequence[str],
+    title: str,
+    value_label: str,
+    unit: str,
+    lang: str,
+) -> folium.FeatureGroup:
+    """Parks (id, name, value, geometry) filled by class; class −1 (no data) is hatched grey."""
+    geoms = _round_coords(gdf.geometry.values)
+    geo_json = shapely.to_geojson(geoms)
+    features = []
+    for i, row in enumerate(gdf[["id", "name", "value"]].itertuples(index=False)):
+        cls = int(classes[i])
+        value = float(row.value) if _present(row.value) else None
+        features.append(
+            {
+                "type": "Feature",
+                "id": str(row.id),
+                "properties": {
+                    "id": _display(row.id),
+                    "name": _display(row.name),
+                    "value": html.escape(f"{format_number(value)} {unit}") if value is not None else t("no_data", lang),
+                    "_fill": colors[cls] if cls >= 0 else NO_DATA_FILL,
+                },
+                "geometry": json.loads(geo_json[i]),
+            }
+        )
+    group = folium.FeatureGroup(name=html.escape(title))
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        style_function=lambda f: {
+            "color": "#555555",
+            "weight": 1,
+            "fillColor": f["properties"]["_fill"],
+            "fillOpacity": 0.85,
+        },
+        highlight_function=lambda _f: {"weight": 3, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(
+            fields=["name", "value"], aliases=[html.escape(t("park", lang)), html.escape(value_label)], sticky=True
+        ),
+        zoom_on_click=False,
+    ).add_to(group)
+    group.add_to(fmap)
+    fmap.get_root().html.add_child(Element(_HATCH_SVG), name="binhai_hatch")
+    return group
+
+
+def add_selection(fmap: folium.Map, geometry: Any, label: str) -> None:
+    """Outline the selected feature (non-interactive, drawn on top)."""
+    folium.GeoJson(
+        json.loads(shapely.to_geojson(geometry)),
+        name=html.escape(label),
+        style_function=lambda _f: {"color": SELECTED_COLOR, "weight": 4, "fillOpacity": 0, "dashArray": None},
+        interactive=False,
+        control=False,
+    ).add_to(fmap)
+
+
+def build_choropleth_map(
+    parks: gpd.GeoDataFrame,
+    reference: Sequence[tuple[Any, gpd.GeoDataFrame]],
+    *,
+    classes: np.ndarray,
+    colors: Sequence[str],
+    legend_rows_: list[dict[str, Any]],
+    title: str,
+    value_label: str,
+    unit: str,
+    lang: str = "zh",
+    basemap: Basemap | None = None,
+    bounds: tuple[float, float, float, float] = BINHAI_BOUNDS,
+    selected_id: str | None = None,
+    asset_base: str = STATIC_VENDOR,
+) -> folium.Map:
+    """The cockpit map: reference layers underneath, the park choropleth, the selection, legend."""
+    fmap = new_map(lang, basemap or Basemap(), bounds)
+    for spec, gdf in reference:
+        add_layer(fmap, spec, gdf, lang, reference=True)
+    add_choropleth(
+        fmap, parks, classes=classes, colors=colors, title=title, value_label=value_label, unit=unit, lang=lang
+    )
+    if selected_id is not None:
+        chosen = parks[parks["id"] == selected_id]
+        if len(chosen):
+            add_selection(fmap, chosen.geometry.iloc[0], str(chosen["name"].iloc[0]))
+    folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
+    Legend(title, legend_rows_, t("illustrative_short", lang)).add_to(fmap)
     return localize_assets(fmap, asset_base)
 
 

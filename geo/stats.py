@@ -191,3 +191,122 @@ def assess(baseline: float, target: float, actual: float, year: int, y0: int = B
     else:
         status = "behind"
     return Assessment(float(expected), float(progress), status)
+
+
+def park_profile(store: Store, park_id: str, year: int) -> pd.DataFrame:
+    """Every indicator of one park in `year`, with the 2020 baseline and the change in % (for the side panel)."""
+    df = store.query(
+        """
+        SELECT s.indicator, s.unit,
+               max(CASE WHEN s.year = $year THEN s.value END) AS value,
+               max(CASE WHEN s.year = $base THEN s.value END) AS baseline
+        FROM statistics s
+        WHERE s.entity_id = $park AND s.year IN ($year, $base)
+        GROUP BY ALL
+        """,
+        {"park": park_id, "year": int(year), "base": BASELINE_YEAR},
+    )
+    order = {code: i for i, code in enumerate(INDICATORS)}
+    df["change_pct"] = (df["value"] - df["baseline"]) / df["baseline"].replace(0, np.nan) * 100
+    return df.sort_values("indicator", key=lambda s: s.map(order)).reset_index(drop=True)
+
+
+def park_trend(store: Store, park_id: str, indicator: str, normalisation: str = "total") -> pd.DataFrame:
+    """Yearly values of one park (year, value) in the chosen normalisation."""
+    _check(indicator, normalisation)
+    return store.query(
+        """
+        WITH s AS (SELECT year, value FROM statistics WHERE entity_id = $park AND indicator = $indicator),
+             va AS (SELECT year, value FROM statistics WHERE entity_id = $park AND indicator = 'value_added')
+        SELECT s.year,
+               CASE $norm WHEN 'total' THEN s.value
+                          WHEN 'per_km2' THEN s.value / nullif(p.area_km2, 0)
+                          WHEN 'per_va' THEN s.value / nullif(va.value, 0) END AS value
+        FROM s JOIN parks p ON p.id = $park LEFT JOIN va USING (year)
+        ORDER BY s.year
+        """,
+        {"park": park_id, "indicator": indicator, "norm": normalisation},
+    )
+
+
+def target_of(store: Store, entity_id: str, indicator: str) -> dict | None:
+    """The 2025 target row of an entity for an indicator, or None."""
+    df = store.query(
+        "SELECT * FROM targets WHERE entity_id = ? AND indicator = ? AND target_year = ?",
+        [entity_id, indicator, TARGET_YEAR],
+    )
+    return None if df.empty else df.iloc[0].to_dict()
+
+
+TARGET_LEVELS = {"district": ("district",), "zone": ("zone",), "town": ("street", "town"), "park": ("park",)}
+
+
+def targets_table(store: Store, level: str, indicator: str) -> pd.DataFrame:
+    """Targets of every unit at a level for one indicator, with the unit's name."""
+    if level not in TARGET_LEVELS:
+        raise ValueError(f"level must be one of {list(TARGET_LEVELS)}, got {level!r}")
+    return store.query(
+        """
+        SELECT t.entity_id, coalesce(a.name, p.name) AS name, t.level, t.indicator, t.baseline_year,
+               t.baseline_value, t.target_year, t.target_value, t.unit, t.source
+        FROM targets t
+        LEFT JOIN admin_units a ON a.id = t.entity_id
+        LEFT JOIN parks p ON p.id = t.entity_id
+        WHERE list_contains($levels, t.level) AND t.indicator = $indicator
+        ORDER BY t.entity_id
+        """,
+        {"levels": list(TARGET_LEVELS[level]), "indicator": indicator},
+    )
+
+
+def actual_values(store: Store, level: str, indicator: str, year: int) -> pd.DataFrame:
+    """entity_id, value of the indicator in `year` for every unit of a level (parks: as reported)."""
+    if level == "park":
+        df = park_values(store, indicator, year)
+        return df.rename(columns={"id": "entity_id"})[["entity_id", "value"]]
+    units = unit_values(store, indicator, level, (year, year))
+    return units.rename(columns={"unit_id": "entity_id"})[["entity_id", "value"]]
+
+
+def assessment(store: Store, level: str, indicator: str, year: int) -> pd.DataFrame:
+    """Targets joined with actual values and the straight-line status, ranked worst first."""
+    targets = targets_table(store, level, indicator)
+    actual = actual_values(store, level, indicator, year)
+    df = targets.merge(actual, on="entity_id", how="left").rename(columns={"value": "actual"})
+    results = [
+        assess(b, t, a, year, int(y0), int(y1))
+        for b, t, a, y0, y1 in zip(
+            df["baseline_value"], df["target_value"], df["actual"], df["baseline_year"], df["target_year"], strict=True
+        )
+    ]
+    df["expected"] = [r.expected for r in results]
+    df["progress"] = [r.progress for r in results]
+    df["status"] = pd.Categorical([r.status for r in results], categories=list(STATUSES), ordered=True)
+    df["change_pct"] = (df["actual"] - df["baseline_value"]) / df["baseline_value"].replace(0, np.nan) * 100
+    rank = df["status"].astype(str).map({"behind": 0, "at_risk": 1, "no_data": 2, "on_track": 3})
+    return df.assign(_rank=rank).sort_values(["_rank", "progress"]).drop(columns="_rank").reset_index(drop=True)
+
+
+def update_targets(store: Store, rows: pd.DataFrame) -> int:
+    """Write edited target values (entity_id, indicator, target_year, target_value) in one transaction.
+
+    Values must be finite and non-negative; otherwise nothing is written.
+    """
+    from geo.errors import InputError, Problem
+
+    problems = []
+    for i, row in enumerate(rows.itertuples(index=False), start=1):
+        value = row.target_value
+        if value is None or not np.isfinite(float(value)) or float(value) < 0:
+            problems.append(
+                Problem("目标值必须是非负数", "target must be a non-negative number", feature=i, field="target_value")
+            )
+    if problems:
+        raise InputError("targets", problems)
+    with store.transaction() as s:
+        for row in rows.itertuples(index=False):
+            s.execute(
+                "UPDATE targets SET target_value = ? WHERE entity_id = ? AND indicator = ? AND target_year = ?",
+                [float(row.target_value), row.entity_id, row.indicator, int(row.target_year)],
+            )
+    return len(rows)

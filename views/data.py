@@ -30,7 +30,7 @@ if store_ready():
         ]
     )
     st.subheader(tr("layer_table"))
-    st.dataframe(overview, hide_index=True, use_container_width=True)
+    st.dataframe(overview, hide_index=True, width="stretch")
 
     db = store()
     table_counts = db.query(

@@ -5,12 +5,16 @@ This is the Streamlit boundary: caching lives here, never in geo/.
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import streamlit as st
 
 import layers
+from geo import auth
 from geo.config import ROOT, Settings, load_settings
 from geo.db import Store
 from geo.errors import PortalError
@@ -28,7 +32,11 @@ def settings() -> Settings:
 
 @st.cache_resource
 def _store_at(path: str) -> Store:
-    return Store(path)
+    db = Store(path)
+    if db.exists:
+        # Bring an existing store up to date once per process (new migrations, new layers' tables).
+        db.migrate(layers.all_specs())
+    return db
 
 
 def store() -> Store:
@@ -43,35 +51,64 @@ def tr(key: str, **values: object) -> str:
     return t(key, lang(), **values)
 
 
+@st.cache_data(ttl=1.0, show_spinner=False)
+def _version_at(path: str) -> int:
+    # A write in another process (the CLI) shows up within a second; writes here clear this cache.
+    return Store(path).data_version()
+
+
+def data_version() -> int:
+    return _version_at(str(store().path))
+
+
+def after_write() -> None:
+    """Call after a write from a page so the next read sees it at once."""
+    _version_at.clear()
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _cached_call(fn_path: str, db_path: str, version: int, args: tuple, kwargs: tuple) -> Any:
+    module, name = fn_path.rsplit(".", 1)
+    fn = getattr(importlib.import_module(module), name)
+    return fn(Store(db_path), *args, **dict(kwargs))
+
+
+def cached(fn: Callable[..., Any], db: Store, *args: Any, **kwargs: Any) -> Any:
+    """Call fn(db, *args, **kwargs) through st.cache_data, keyed on the store's data version.
+
+    The boundary where geo/ functions get cached: geo/ itself stays free of streamlit.
+    """
+    path = f"{fn.__module__}.{fn.__qualname__}"
+    return _cached_call(path, str(db.path), data_version(), args, tuple(sorted(kwargs.items())))
+
+
+def _tables(db: Store) -> set[str]:
+    return db.tables()
+
+
 def store_ready() -> bool:
     """True when the store exists and has the layer tables; otherwise explains how to seed it."""
     db = store()
-    if not db.exists or not set(layers.REGISTRY) <= db.tables():
+    if not db.exists or not set(layers.REGISTRY) <= cached(_tables, db):
         st.warning(tr("store_missing"))
         return False
     return True
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _read_layer_cached(db_path: str, name: str, data_version: int) -> gpd.GeoDataFrame:
-    # data_version is the cache key: any committed write bumps it, so readers never see stale data.
-    return read_layer(Store(db_path), layers.get_spec(name))
-
-
 def layer_frame(name: str) -> gpd.GeoDataFrame:
-    db = store()
-    return _read_layer_cached(str(db.path), name, db.data_version())
+    return cached(_read_layer_by_name, store(), name)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _counts_cached(db_path: str, data_version: int) -> dict[str, int]:
-    db = Store(db_path)
+def _read_layer_by_name(db: Store, name: str) -> gpd.GeoDataFrame:
+    return read_layer(db, layers.get_spec(name))
+
+
+def _layer_counts(db: Store) -> dict[str, int]:
     return {spec.name: count_features(db, spec) for spec in layers.all_specs()}
 
 
 def layer_counts() -> dict[str, int]:
-    db = store()
-    return _counts_cached(str(db.path), db.data_version())
+    return cached(_layer_counts, store())
 
 
 def local_tiles_present() -> bool:
@@ -110,9 +147,48 @@ def sidebar() -> None:
             format_func=lambda k: tr(f"basemap_{k}"),
             key="basemap",
         )
+        login_box()
         st.caption(tr("illustrative_banner"))
         st.caption(f"DB: `{Path(cfg.db_path).name}`")
 
 
 def show_error(err: PortalError) -> None:
     st.error(f"{err.message(lang())}\n\n{err.message('en' if lang() == 'zh' else 'zh')}")
+
+
+def current_user() -> auth.User | None:
+    return st.session_state.get("user")
+
+
+def login_box() -> None:
+    """Log in / out in the sidebar; the user (and role) live in this browser session only."""
+    user = current_user()
+    if user is not None:
+        role = auth.ROLES[user.role][0 if lang() == "zh" else 1]
+        st.caption(tr("logged_in_as", name=user.display_name, role=role))
+        if st.button(tr("logout"), key="logout"):
+            del st.session_state["user"]
+            st.rerun()
+        return
+    db = store()
+    if not db.exists or "users" not in cached(_tables, db):
+        return
+    with st.expander(tr("login")), st.form("login", clear_on_submit=True):
+        username = st.text_input(tr("username"))
+        password = st.text_input(tr("password"), type="password")
+        if st.form_submit_button(tr("login")):
+            found = auth.authenticate(db, username.strip(), password)
+            if found is None:
+                st.error(tr("login_failed"))
+            else:
+                st.session_state["user"] = found
+                st.rerun()
+
+
+def require_role(role: str) -> auth.User | None:
+    """The logged-in user if they may act as `role`; otherwise explains and returns None."""
+    user = current_user()
+    if user is None or not user.can(role):
+        st.info(tr("login_needed"))
+        return None
+    return user

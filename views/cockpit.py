@@ -1,0 +1,211 @@
+"""园区指标: park choropleth by indicator and year, a park's side panel, ranking, exports."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+import layers
+from geo import classify, export, stats
+from geo.crs import BINHAI_BOUNDS
+from geo.indicators import INDICATORS, PARK_INDICATORS
+from geo.mapping import build_choropleth_map, class_legend_rows, format_number, palette
+from views.shell import (
+    cached,
+    chosen_basemap,
+    lang,
+    layer_frame,
+    store,
+    store_ready,
+    tr,
+)
+
+st.title(tr("nav_cockpit"))
+st.caption(tr("illustrative_banner"))
+if not store_ready():
+    st.stop()
+
+db = store()
+available_years = cached(stats.years, db)
+if not available_years:
+    st.warning(tr("store_missing"))
+    st.stop()
+
+# -- controls -----------------------------------------------------------------------------------
+c1, c2, c3 = st.columns([2, 2, 3])
+indicator = c1.selectbox(
+    tr("indicator"),
+    [i.code for i in PARK_INDICATORS],
+    index=2,
+    format_func=lambda c: f"{INDICATORS[c].title(lang())}（{INDICATORS[c].unit}）",
+    key="cockpit_indicator",
+)
+norms = stats.normalisations_for(indicator)
+if st.session_state.get("cockpit_norm") not in norms:
+    st.session_state["cockpit_norm"] = norms[0]
+normalisation = c2.radio(
+    tr("normalisation"), norms, format_func=lambda n: tr(f"norm_{n}"), horizontal=True, key="cockpit_norm"
+)
+year = c3.select_slider(tr("year"), options=available_years, value=available_years[-1], key="cockpit_year")
+with st.expander(tr("classification")):
+    k1, k2 = st.columns(2)
+    method = k1.radio(tr("classification"), classify.METHODS, format_func=tr, horizontal=True, key="cockpit_method")
+    k = k2.slider(tr("classes"), 3, 7, 5, key="cockpit_k")
+
+unit = stats.unit_of(indicator, normalisation)
+meta = INDICATORS[indicator]
+value_label = f"{meta.title(lang())}（{tr('norm_' + normalisation)}）"
+
+parks = cached(stats.park_values, db, indicator, year, normalisation, with_geometry=True)
+bounds = classify.breaks(parks["value"], k, method)
+colors = palette(len(bounds), meta.lower_is_better)
+classes = classify.assign_classes(parks["value"], bounds)
+finite = parks["value"].dropna()
+legend_rows = class_legend_rows(bounds, colors, float(finite.min()) if len(finite) else 0.0, unit, lang())
+
+# -- selection: the latest of a map click or a ranking row (read before drawing: no extra rerun) ---
+park_ids = set(parks["id"])
+map_state = st.session_state.get("cockpit_map") or {}
+clicked_id = ((map_state.get("last_active_drawing") or {}).get("properties") or {}).get("id")
+if clicked_id and clicked_id != st.session_state.get("cockpit_last_click"):
+    st.session_state["cockpit_last_click"] = clicked_id
+    if clicked_id in park_ids:
+        st.session_state["cockpit_park"] = clicked_id
+# The ranking's key follows its inputs, so a row selection never points into a re-sorted table.
+ranking_key = f"cockpit_ranking_{indicator}_{normalisation}_{year}"
+table_state = st.session_state.get(ranking_key)
+picked_rows = table_state.selection.rows if table_state else []
+ranking_ids = st.session_state.get(f"{ranking_key}_ids", [])
+picked_id = ranking_ids[picked_rows[0]] if picked_rows and picked_rows[0] < len(ranking_ids) else None
+if picked_id and picked_id != st.session_state.get("cockpit_last_row"):
+    st.session_state["cockpit_last_row"] = picked_id
+    st.session_state["cockpit_park"] = picked_id
+selected = st.session_state.get("cockpit_park")
+ranking = parks.drop(columns="geometry").sort_values("value", ascending=False, na_position="last")
+ranking.insert(0, "rank", range(1, len(ranking) + 1))
+
+map_col, panel_col = st.columns([3, 2])
+with map_col:
+    admin = layer_frame("admin_units")
+    fmap = build_choropleth_map(
+        parks,
+        [(layers.get_spec("admin_units"), admin)],
+        classes=classes,
+        colors=colors,
+        legend_rows_=legend_rows,
+        title=value_label,
+        value_label=value_label,
+        unit=unit,
+        lang=lang(),
+        basemap=chosen_basemap(),
+        bounds=tuple(admin.total_bounds) if len(admin) else BINHAI_BOUNDS,
+        selected_id=selected,
+    )
+    # Only a click on a feature reruns the page; panning and zooming do not.
+    st_folium(fmap, height=620, use_container_width=True, returned_objects=["last_active_drawing"], key="cockpit_map")
+    st.download_button(
+        tr("export_map"),
+        export.standalone_html(fmap),
+        file_name=f"binhai-{indicator}-{normalisation}-{year}.html",
+        mime="text/html",
+    )
+
+with panel_col:
+    st.subheader(tr("park_panel"))
+    if selected is None or selected not in park_ids:
+        st.info(tr("pick_park"))
+    else:
+        park = parks.set_index("id").loc[selected]
+        st.markdown(f"**{park['name']}**")
+        st.caption(
+            f"{tr('zone')}: {park['zone'] if pd.notna(park['zone']) else '—'} · "
+            f"{tr('town')}: {park['town'] if pd.notna(park['town']) else '—'} · "
+            f"{tr('area_km2')}: {park['area_km2']:.2f}"
+        )
+        profile = cached(stats.park_profile, db, selected, year)
+        shown = pd.DataFrame(
+            {
+                tr("indicator"): [INDICATORS[c].title(lang()) for c in profile["indicator"]],
+                f"{year}": [format_number(v) for v in profile["value"]],
+                tr("unit"): profile["unit"],
+                tr("change_vs_2020"): ["—" if pd.isna(v) else f"{v:+.1f}%" for v in profile["change_pct"]],
+            }
+        )
+        st.dataframe(shown, hide_index=True, width="stretch")
+
+        trend = cached(stats.park_trend, db, selected, indicator, normalisation)
+        trend = trend.assign(year=trend["year"].astype(str))
+        target = stats.target_of(db, selected, indicator) if normalisation == "total" else None
+        y_title = f"{meta.title(lang())} ({unit})"
+        charts = [
+            alt.Chart(trend)
+            .mark_line(point=True)
+            .encode(
+                x=alt.X("year:O", title=tr("year")),
+                y=alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=False)),
+                tooltip=["year", alt.Tooltip("value:Q", format=",.3~f")],
+            )
+        ]
+        if target:
+            path = pd.DataFrame(
+                {
+                    "year": [str(target["baseline_year"]), str(target["target_year"])],
+                    "value": [target["baseline_value"], target["target_value"]],
+                    "line": [tr("expected_path")] * 2,
+                }
+            )
+            charts.append(alt.Chart(path).mark_line(strokeDash=[4, 4], color="#888888").encode(x="year:O", y="value:Q"))
+            charts.append(
+                alt.Chart(pd.DataFrame({"value": [target["target_value"]]}))
+                .mark_rule(color="#d62728")
+                .encode(y="value:Q")
+            )
+        st.altair_chart(alt.layer(*charts).properties(height=220, title=tr("trend")), width="stretch")
+        if target:
+            result = stats.assess(target["baseline_value"], target["target_value"], park["value"], year)
+            st.markdown(
+                f"{tr('target_2025')}: **{format_number(target['target_value'])} {unit}** · "
+                f"{tr('expected')} ({year}): {format_number(result.expected)} · "
+                f"{tr('actual')}: {format_number(park['value'])} → **{tr('status_' + result.status)}**"
+            )
+        ei_target = stats.target_of(db, selected, "energy_intensity")
+        if ei_target and indicator != "energy_intensity":
+            ei = stats.park_values(db, "energy_intensity", year).set_index("id").loc[selected, "value"]
+            r = stats.assess(ei_target["baseline_value"], ei_target["target_value"], ei, year)
+            st.caption(f"{INDICATORS['energy_intensity'].title(lang())}: {tr('status_' + r.status)}")
+
+# -- ranking ---------------------------------------------------------------------------------------
+st.subheader(f"{tr('ranking')} · {value_label} · {year}")
+table = pd.DataFrame(
+    {
+        tr("rank"): ranking["rank"],
+        "id": ranking["id"],
+        tr("park"): ranking["name"],
+        tr("zone"): ranking["zone"],
+        tr("town"): ranking["town"],
+        f"{tr('value')} ({unit})": ranking["value"].round(4),
+    }
+)
+# The row → id mapping the next run uses to resolve a selection (the table's order changes with inputs).
+st.session_state[f"{ranking_key}_ids"] = list(table["id"])
+st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    on_select="rerun",
+    selection_mode="single-row",
+    key=ranking_key,
+    height=320,
+)
+e1, e2 = st.columns(2)
+e1.download_button(
+    tr("export_csv"), export.table_csv(table), file_name=f"ranking-{indicator}-{year}.csv", mime="text/csv"
+)
+e2.download_button(
+    tr("export_xlsx"),
+    export.table_xlsx({f"{indicator}-{year}": table}),
+    file_name=f"ranking-{indicator}-{year}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)

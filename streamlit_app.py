@@ -6,13 +6,16 @@ import streamlit as st
 
 from views.shell import sidebar, tr
 
-st.set_page_config(page_title="滨海新区节能减排一张图", page_icon=str(Path(__file__).parent / "static" / "favicon.png"), layout="wide")
+st.set_page_config(
+    page_title="滨海新区节能减排一张图", page_icon=str(Path(__file__).parent / "static" / "favicon.png"), layout="wide"
+)
 sidebar()
 
 pages = {
     tr("nav_group_browse"): [
         st.Page("views/map.py", title=tr("nav_map"), icon=":material/map:", url_path="map", default=True),
         st.Page("views/cockpit.py", title=tr("nav_cockpit"), icon=":material/factory:", url_path="parks"),
+        st.Page("views/assessment.py", title=tr("nav_assessment"), icon=":material/flag:", url_path="assessment"),
     ],
     tr("nav_group_manage"): [
         st.Page("views/data.py", title=tr("nav_data"), icon=":material/database:", url_path="data"),

@@ -145,3 +145,32 @@ def test_assess_growth_target(actual, status):
 
 def test_assess_without_actual_is_no_data():
     assert stats.assess(1.0, 0.855, float("nan"), 2023).status == "no_data"
+
+
+def test_update_targets_writes_all_rows_or_none(tiny_stats_store):
+    from geo.errors import InputError
+
+    with tiny_stats_store.transaction() as s:
+        s.execute(
+            "INSERT INTO targets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ["AU-W", "zone", "vocs", 2020, 15.0, 2025, 13.5, "t", "test"],
+        )
+    good = pd.DataFrame({"entity_id": ["AU-W"], "indicator": ["vocs"], "target_year": [2025], "target_value": [12.0]})
+    assert stats.update_targets(tiny_stats_store, good) == 1
+    assert stats.target_of(tiny_stats_store, "AU-W", "vocs")["target_value"] == 12.0
+    bad = pd.concat([good.assign(target_value=11.0), good.assign(target_value=-1.0)])
+    with pytest.raises(InputError, match="非负"):
+        stats.update_targets(tiny_stats_store, bad)
+    assert stats.target_of(tiny_stats_store, "AU-W", "vocs")["target_value"] == 12.0
+
+
+def test_assessment_joins_targets_with_aggregated_actuals(tiny_stats_store):
+    with tiny_stats_store.transaction() as s:
+        s.execute(
+            "INSERT INTO targets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ["AU-E", "zone", "vocs", 2020, 30.0, 2025, 27.0, "t", "test"],
+        )
+    table = stats.assessment(tiny_stats_store, "zone", "vocs", 2023)
+    row = table.set_index("entity_id").loc["AU-E"]
+    assert row["actual"] == 33.0 and row["status"] == "behind"
+    assert row["expected"] == pytest.approx(30.0 - 3.0 * 0.6)

@@ -1,0 +1,83 @@
+"""AppTest for the park-indicator page (cockpit) and the assessment page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo import stats
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _page(seeded_store, monkeypatch, page: str) -> AppTest:
+    monkeypatch.setenv("BINHAI_DB", str(seeded_store.path))
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=90)
+    at.run()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.fixture
+def cockpit(seeded_store, monkeypatch):
+    return _page(seeded_store, monkeypatch, "views/cockpit.py")
+
+
+def _ranking(at: AppTest):
+    return next(df for df in at.dataframe if any(str(c).startswith("数值") for c in df.value.columns)).value
+
+
+def test_cockpit_defaults_to_energy_intensity_of_the_latest_year(cockpit, seeded_store):
+    latest = stats.years(seeded_store)[-1]
+    assert cockpit.selectbox(key="cockpit_indicator").value == "energy_intensity"
+    assert cockpit.select_slider(key="cockpit_year").value == latest
+    ranking = _ranking(cockpit)
+    assert len(ranking) == len(stats.park_values(seeded_store, "energy_intensity", latest))
+    assert "tce/万元" in " ".join(map(str, ranking.columns))
+
+
+def test_changing_indicator_and_year_updates_the_ranking(cockpit, seeded_store):
+    cockpit.selectbox(key="cockpit_indicator").set_value("nox").run()
+    cockpit.radio(key="cockpit_norm").set_value("per_km2").run()
+    cockpit.select_slider(key="cockpit_year").set_value(2023).run()
+    assert not cockpit.exception
+    ranking = _ranking(cockpit)
+    assert "t/km²" in " ".join(map(str, ranking.columns))
+    expected = stats.park_values(seeded_store, "nox", 2023, "per_km2").sort_values("value", ascending=False)
+    assert list(ranking["id"][:5]) == list(expected["id"][:5])
+    assert any("2023" in s.value for s in cockpit.subheader)
+
+
+def test_ratio_indicators_offer_only_the_total_basis(cockpit):
+    cockpit.selectbox(key="cockpit_indicator").set_value("energy_intensity").run()
+    assert cockpit.radio(key="cockpit_norm").options == ["总量"]
+
+
+def test_assessment_lists_every_zone_with_a_status(seeded_store, monkeypatch):
+    at = _page(seeded_store, monkeypatch, "views/assessment.py")
+    table = at.dataframe[0].value
+    expected = stats.assessment(seeded_store, "zone", "energy_intensity", stats.years(seeded_store)[-1])
+    assert len(table) == len(expected)
+    assert set(table["进度"]) <= {"正常推进", "有风险", "滞后", "无数据"}
+    assert sum(int(m.value) for m in at.metric) == len(expected)
+
+
+def test_assessment_target_editing_needs_an_admin_login(seeded_store, monkeypatch):
+    import datetime as dt
+
+    from geo import auth
+
+    auth.add_user(seeded_store, "admin1", "admin-pass-1", "admin", "管理员甲", dt.datetime(2025, 1, 1))
+    at = _page(seeded_store, monkeypatch, "views/assessment.py")
+    assert any("管理员" in i.value for i in at.info)
+    assert not [b for b in at.button if b.label == "保存"]
+    at.sidebar.text_input[0].set_value("admin1")
+    at.sidebar.text_input[1].set_value("admin-pass-1")
+    at.sidebar.button[0].click().run()
+    assert not at.exception
+    assert any("管理员甲" in c.value for c in at.sidebar.caption)
+    assert [b for b in at.button if b.label == "保存"]

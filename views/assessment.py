@@ -1,0 +1,141 @@
+"""目标考核: 2025 targets vs the straight-line path, per district / zone / street-town / park."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+import layers
+from geo import export, stats
+from geo.crs import BINHAI_BOUNDS
+from geo.errors import InputError
+from geo.indicators import INDICATORS
+from geo.mapping import build_choropleth_map, format_number
+from views.shell import (
+    after_write,
+    cached,
+    chosen_basemap,
+    lang,
+    layer_frame,
+    require_role,
+    show_error,
+    store,
+    store_ready,
+    tr,
+)
+
+STATUS_COLORS = {"on_track": "#1a9850", "at_risk": "#fdae61", "behind": "#d73027"}
+TARGET_INDICATORS = ("energy_intensity", "cod", "nh3n", "nox", "vocs")
+
+st.title(tr("nav_assessment"))
+st.caption(tr("illustrative_banner"))
+if not store_ready():
+    st.stop()
+db = store()
+available_years = cached(stats.years, db)
+
+c1, c2, c3 = st.columns([2, 2, 3])
+level = c1.selectbox(tr("level"), list(stats.TARGET_LEVELS), index=1, format_func=lambda v: tr(f"level_{v}"))
+indicator = c2.selectbox(
+    tr("indicator"),
+    TARGET_INDICATORS,
+    format_func=lambda c: f"{INDICATORS[c].title(lang())}（{INDICATORS[c].unit}）",
+)
+year = c3.select_slider(tr("year"), options=available_years, value=available_years[-1])
+
+table = cached(stats.assessment, db, level, indicator, year)
+counts = table["status"].astype(str).value_counts()
+m1, m2, m3, m4 = st.columns(4)
+for col, status in zip((m1, m2, m3, m4), ("behind", "at_risk", "on_track", "no_data"), strict=True):
+    col.metric(tr(f"status_{status}"), int(counts.get(status, 0)))
+st.caption(tr("assessment_rule"))
+if level != "park":
+    st.caption(tr("aggregation_rule"))
+
+# -- map of the units coloured by status ---------------------------------------------------------
+if level == "park":
+    shapes = layer_frame("parks")[["id", "name", "geometry"]]
+else:
+    shapes = layer_frame("admin_units")[["id", "name", "geometry"]]
+shapes = shapes.merge(table[["entity_id", "status", "actual"]], left_on="id", right_on="entity_id", how="inner")
+codes = list(STATUS_COLORS)
+classes = np.array([codes.index(s) if s in codes else -1 for s in shapes["status"].astype(str)])
+shapes = shapes.assign(value=shapes["actual"])
+legend_rows = [
+    {
+        "h": 14,
+        "radius": "2px",
+        "fill": colour,
+        "border": "1px solid #888",
+        "indent": False,
+        "label": tr(f"status_{code}"),
+    }
+    for code, colour in STATUS_COLORS.items()
+]
+admin = layer_frame("admin_units")
+title = f"{INDICATORS[indicator].title(lang())} · {tr('status')} · {year}"
+fmap = build_choropleth_map(
+    shapes,
+    [(layers.get_spec("admin_units"), admin)],
+    classes=classes,
+    colors=list(STATUS_COLORS.values()),
+    legend_rows_=legend_rows,
+    title=title,
+    value_label=tr("actual"),
+    unit=INDICATORS[indicator].unit,
+    lang=lang(),
+    basemap=chosen_basemap(),
+    bounds=tuple(admin.total_bounds) if len(admin) else BINHAI_BOUNDS,
+)
+st_folium(fmap, height=480, use_container_width=True, returned_objects=[], key=f"assessment_map_{level}")
+
+# -- the ranking table ----------------------------------------------------------------------------
+unit = INDICATORS[indicator].unit
+shown = pd.DataFrame(
+    {
+        "id": table["entity_id"],
+        tr("layer_name") if level == "park" else tr("level"): table["name"],
+        f"{tr('baseline')} 2020": table["baseline_value"].map(format_number),
+        f"{tr('target')} 2025": table["target_value"].map(format_number),
+        f"{tr('expected')} {year}": table["expected"].map(format_number),
+        f"{tr('actual')} {year}": table["actual"].map(format_number),
+        tr("change_vs_2020"): table["change_pct"].map(lambda v: "—" if pd.isna(v) else f"{v:+.1f}%"),
+        tr("progress"): table["progress"].map(lambda v: "—" if pd.isna(v) else f"{v * 100:.0f}%"),
+        tr("status"): table["status"].astype(str).map(lambda s: tr(f"status_{s}")),
+        tr("unit"): unit,
+    }
+)
+st.dataframe(shown, hide_index=True, width="stretch", height=360)
+e1, e2 = st.columns(2)
+name = f"assessment-{level}-{indicator}-{year}"
+e1.download_button(tr("export_csv"), export.table_csv(shown), file_name=f"{name}.csv", mime="text/csv")
+e2.download_button(
+    tr("export_xlsx"),
+    export.table_xlsx({name[:31]: shown}),
+    file_name=f"{name}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
+
+# -- admins edit the 2025 targets -------------------------------------------------------------------
+with st.expander(tr("edit_targets")):
+    if require_role("admin") is not None:
+        targets = cached(stats.targets_table, db, level, indicator)
+        editable = targets[["entity_id", "name", "indicator", "target_year", "baseline_value", "target_value", "unit"]]
+        edited = st.data_editor(
+            editable,
+            disabled=["entity_id", "name", "indicator", "target_year", "baseline_value", "unit"],
+            hide_index=True,
+            width="stretch",
+            key=f"targets_editor_{level}_{indicator}",
+        )
+        if st.button(tr("save"), key="save_targets"):
+            changed = edited[edited["target_value"].ne(editable["target_value"])]
+            try:
+                n = stats.update_targets(db, changed)
+            except InputError as err:
+                show_error(err)
+            else:
+                after_write()
+                st.success(tr("saved", n=n))

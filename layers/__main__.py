@@ -1,0 +1,178 @@
+"""Command line for the layer store: `python -m layers list|seed|validate|import|export`.
+
+Results go to stdout; errors and hints go to stderr in Chinese and English. Exit status is 0 on
+success and 2 for bad input or usage (a rejected file, an unknown layer, a missing file) — never a
+traceback for a user's mistake.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import layers
+from geo import io
+from geo.config import Limits, load_limits, load_settings
+from geo.db import Store
+from geo.errors import InputError, PortalError
+from geo.layerstore import count_features
+
+USAGE_ERROR = 2
+TABLES = ("statistics", "targets", "water_samples")
+
+
+def _store(args: argparse.Namespace) -> Store:
+    db = getattr(args, "db", None)
+    return Store(Path(db) if db else _settings(load_settings).db_path)
+
+
+def _limits() -> Limits:
+    return _settings(load_limits)
+
+
+def _settings(load: Callable[[], Any]) -> Any:
+    """Settings come from environment variables; a malformed one is the user's input, not a crash."""
+    try:
+        return load()
+    except ValueError as exc:
+        raise PortalError(str(exc), str(exc)) from exc
+
+
+def _err(*lines: str) -> None:
+    print("\n".join(lines), file=sys.stderr)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    store = _store(args)
+    names = [spec.name for spec in layers.all_specs()] + list(TABLES)
+    counts = dict.fromkeys(names, 0)
+    if store.exists:  # never create the file just to list it
+        with store.session() as session:
+            present = set(session.query("SELECT table_name FROM information_schema.tables")["table_name"])
+            for name in names:
+                if name in present:  # names come from the registry and TABLES, never from the user
+                    counts[name] = int(session.scalar(f"SELECT count(*) FROM {name}"))  # noqa: S608
+    rows = [("name", "中文标题", "features")]
+    rows += [(spec.name, spec.title_zh, str(counts[spec.name])) for spec in layers.all_specs()]
+    rows += [(table, "", str(counts[table])) for table in TABLES]
+    print(_table(rows))
+    if not store.exists:
+        _err(
+            f"数据库 {store.path} 尚不存在，请运行 python -m layers seed 生成示意数据",
+            f"the store {store.path} does not exist yet; run `python -m layers seed` to create sample data",
+        )
+    return 0
+
+
+def _table(rows: list[tuple[str, ...]]) -> str:
+    # Chinese characters take two columns in a terminal.
+    def width(text: str) -> int:
+        return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+    widths = [max(width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell + " " * (w - width(cell)) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows
+    )
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    from data.sample import seed_store
+
+    store = _store(args)
+    store.migrate(layers.all_specs())
+    counts = seed_store(store, seed=args.seed, scale=args.scale)
+    for name, count in counts.items():
+        print(f"{name}: {count}")
+    print(f"已生成示意数据 / sample data written to {store.path}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    spec = layers.get_spec(args.layer)
+    features = io.read_features(Path(args.file), spec, _limits())
+    print(f"通过/OK: {len(features)} features ({spec.name})")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    spec = layers.get_spec(args.layer)
+    path = Path(args.file)
+    limits = _limits()
+    # Validate before the store is opened at all, so a rejected file leaves the store file untouched.
+    features = io.read_features(path, spec, limits)
+    store = _store(args)
+    store.migrate(layers.all_specs())
+    written = io.write_features(store, spec, features, args.mode, source_name=path.name)
+    total = count_features(store, spec)
+    print(f"已导入 {written} 个要素到 {spec.name}（{args.mode}），现共 {total} 个 / imported {written} features")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    spec = layers.get_spec(args.layer)
+    out = io.export_layer(_store(args), spec, args.format, Path(args.out))
+    print(f"已导出 / exported {spec.name} → {out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # --db is accepted before or after the subcommand; SUPPRESS keeps the later one from erasing the first.
+    db = argparse.ArgumentParser(add_help=False)
+    db.add_argument("--db", default=argparse.SUPPRESS, help="DuckDB store (default: $BINHAI_DB or data/binhai.duckdb)")
+    parser = argparse.ArgumentParser(
+        prog="python -m layers", description="滨海新区一张图图层工具 / Binhai map layer tool", parents=[db]
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("list", parents=[db], help="图层与要素数 / layers with feature counts")
+    p.set_defaults(run=cmd_list)
+
+    p = sub.add_parser("seed", parents=[db], help="生成示意数据 / write the illustrative sample data")
+    p.add_argument("--seed", type=int, default=2025)
+    p.add_argument("--scale", type=int, default=1)
+    p.set_defaults(run=cmd_seed)
+
+    p = sub.add_parser("validate", parents=[db], help="只校验文件，不写库 / check a file, write nothing")
+    p.add_argument("layer")
+    p.add_argument("file")
+    p.set_defaults(run=cmd_validate)
+
+    p = sub.add_parser("import", parents=[db], help="校验并导入 / validate and import a file")
+    p.add_argument("layer")
+    p.add_argument("file")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--replace", dest="mode", action="store_const", const="replace", help="先清空图层 / empty first")
+    mode.add_argument("--append", dest="mode", action="store_const", const="append", help="追加（默认）/ default")
+    p.set_defaults(run=cmd_import, mode="append")
+
+    p = sub.add_parser("export", parents=[db], help="导出图层 / export a layer")
+    p.add_argument("layer")
+    p.add_argument("--format", required=True, choices=io.EXPORT_FORMATS)
+    p.add_argument("--out", required=True)
+    p.set_defaults(run=cmd_export)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # argparse has printed usage (or --help)
+        return exc.code if isinstance(exc.code, int) else USAGE_ERROR
+    try:
+        return args.run(args)
+    except InputError as err:
+        _err(err.report("zh"), err.report("en"))
+    except PortalError as err:
+        _err(err.zh, err.en)
+    except KeyError as err:  # unknown layer: get_spec's message is already bilingual
+        _err(str(err.args[0]) if err.args else str(err))
+    except FileNotFoundError as err:
+        _err(f"找不到文件 {err.filename} / file not found: {err.filename}")
+    return USAGE_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -28,4 +28,15 @@ PARK_INDICATORS: tuple[Indicator, ...] = (
     Indicator("water_use", "用水量", "Water use", "万m³"),
     Indicator("circular_progress", "循环化改造完成度", "Circular transformation progress", "%", lower_is_better=False),
 )
-INDICATORS: dict[str, Indicator] = {i.code: i for i in PARK_INDICATORS}
+# Reported per street/town (entity_id = the admin unit's id), not per park: kept apart because code that
+# builds park statistics iterates PARK_INDICATORS.
+TOWN_INDICATORS: tuple[Indicator, ...] = (
+    Indicator(
+        "rural_sewage_treatment_rate",
+        "农村生活污水治理率",
+        "Rural domestic sewage treatment rate",
+        "%",
+        lower_is_better=False,
+    ),
+)
+INDICATORS: dict[str, Indicator] = {i.code: i for i in (*PARK_INDICATORS, *TOWN_INDICATORS)}

@@ -3,7 +3,9 @@
 Real place names and approximate positions; every geometry and every number is invented. Shapes are
 built in metres (EPSG:4548) and transformed to EPSG:4326 once per layer, so `scale=250` (10,000
 parks) stays fast. The same `seed` and `scale` always give byte-identical frames: nothing here reads
-the clock, and every random draw comes from one `numpy.random.default_rng(seed)` in a fixed order.
+the clock, and every random draw comes from one `numpy.random.default_rng(seed)` in a fixed order —
+except the ledgers added later (两高 projects, key energy-using units, rural sewage), which each draw
+from their own `default_rng([seed, k])` so that adding them changed nothing generated before.
 
     python -m data.sample --scale 1 --seed 2025 --db data/binhai.duckdb
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import geopandas as gpd
 import numpy as np
@@ -25,7 +27,15 @@ from geo.crs import MEASURE_CRS, STORAGE_CRS
 from geo.db import Store
 from geo.indicators import INDICATORS
 from geo.layerstore import write_layer
-from layers import admin_units, parks, prohibited_zones, wastewater, water_bodies
+from layers import (
+    admin_units,
+    key_energy_units,
+    parks,
+    prohibited_zones,
+    two_high_projects,
+    wastewater,
+    water_bodies,
+)
 
 SOURCE = "示意数据 (illustrative sample)"
 FIXED_TIMESTAMP = datetime(2025, 1, 1)  # updated_at of every seeded feature: never the wall clock
@@ -252,6 +262,98 @@ WASTEWATER_PLANTS = (
 )
 # Rural sewage stations: (town, how many) — placed near the town's centre.
 RURAL_STATIONS = (("杨家泊镇", 3), ("太平镇", 3), ("小王庄镇", 2), ("中塘镇", 2), ("茶淀街道", 2), ("新城镇", 1))
+
+# -- ledgers: 两高 projects, key energy-using units, rural sewage ------------------------------
+# Each ledger draws from its own stream `default_rng([seed, k])`, so adding them left every
+# earlier layer and table byte-identical.
+_TWO_HIGH_STREAM, _KEY_UNIT_STREAM, _RURAL_SEWAGE_STREAM = 1, 2, 3
+
+# (project, where: a park template's name or a (lon, lat) site outside parks, sector, company).
+TWO_HIGH_PROJECTS = (
+    ("南港乙烯及下游高端新材料项目（示意）", "南港工业区石化产业园", "petrochemical", "南港乙烯有限公司（示意）"),
+    ("南港丙烷脱氢制丙烯项目（示意）", "南港工业区石化产业园", "petrochemical", "滨港丙烯有限公司（示意）"),
+    ("南港芳烃联合装置项目（示意）", "南港工业区石化产业园", "petrochemical", "渤海芳烃有限公司（示意）"),
+    ("南港轻烃综合利用项目（示意）", "南港工业区石化产业园", "petrochemical", "津港轻烃有限公司（示意）"),
+    ("南港聚碳酸酯项目（示意）", "南港工业区化工新材料园", "chemical", "南港新材料有限公司（示意）"),
+    ("南港环氧丙烷项目（示意）", "南港工业区化工新材料园", "chemical", "海河化工有限公司（示意）"),
+    ("南港煤制乙二醇项目（示意）", "南港工业区化工新材料园", "coal_chemical", "北方煤化有限公司（示意）"),
+    ("南港工业区燃煤热电联产项目（示意）", (117.595, 38.755), "coal_power", "南港热电有限公司（示意）"),
+    ("大港炼油改扩建项目（示意）", "大港石化产业园", "petrochemical", "大港炼化有限公司（示意）"),
+    ("大港乙烯裂解装置（示意）", "大港石化产业园", "petrochemical", "大港乙烯有限公司（示意）"),
+    ("大港催化裂化装置（示意）", "大港石化产业园", "petrochemical", "大港炼化有限公司（示意）"),
+    ("大港氯碱项目（示意）", "大港精细化工园", "chemical", "蓝海氯碱有限公司（示意）"),
+    ("大港丙烯酸及酯项目（示意）", "大港精细化工园", "chemical", "瀚海化学有限公司（示意）"),
+    ("大港环氧树脂项目（示意）", "大港精细化工园", "chemical", "恒信化工有限公司（示意）"),
+    ("大港甲醇制烯烃项目（示意）", "大港新材料产业园", "coal_chemical", "华北烯烃有限公司（示意）"),
+    ("大港发电厂燃煤机组（示意）", (117.490, 38.855), "coal_power", "大港发电有限公司（示意）"),
+    ("大港水泥熟料生产线（示意）", "大港经济开发区", "building_materials", "广源建材有限公司（示意）"),
+    ("临港氯碱及PVC项目（示意）", "临港经济区化工新材料园", "chemical", "临港氯碱有限公司（示意）"),
+    ("临港聚烯烃项目（示意）", "临港经济区化工新材料园", "petrochemical", "临港石化有限公司（示意）"),
+    ("临港煤焦油深加工项目（示意）", "临港经济区化工新材料园", "coal_chemical", "津海煤化有限公司（示意）"),
+    ("临港高端特钢项目（示意）", "临港经济区装备制造园", "steel", "临港特钢有限公司（示意）"),
+    ("临港水泥粉磨站项目（示意）", "临港经济区港口物流园", "building_materials", "港湾建材有限公司（示意）"),
+    ("汉沽聚氯乙烯项目（示意）", "汉沽化工园", "chemical", "汉沽化工有限公司（示意）"),
+    ("汉沽盐化工纯碱项目（示意）", "汉沽化工园", "chemical", "安泰盐化有限公司（示意）"),
+    ("汉沽轧钢项目（示意）", "汉沽现代冶金产业园", "steel", "鑫达钢铁有限公司（示意）"),
+    ("北疆发电厂燃煤机组（示意）", (117.850, 39.190), "coal_power", "北疆发电有限公司（示意）"),
+    ("小王庄平板玻璃生产线（示意）", "小王庄工业园", "building_materials", "瑞丰玻璃有限公司（示意）"),
+    ("中塘耐火材料项目（示意）", "中塘工业园", "building_materials", "中塘耐材有限公司（示意）"),
+    ("生态城岩棉保温材料项目（示意）", "中新天津生态城绿色建材园", "building_materials", "德润建材有限公司（示意）"),
+)
+# Annual comprehensive energy use per sector (tce, log-uniform range).
+TWO_HIGH_ENERGY = {
+    "coal_power": (6e5, 1.5e6),
+    "petrochemical": (1.5e5, 1.2e6),
+    "coal_chemical": (2e5, 8e5),
+    "chemical": (2e4, 2.5e5),
+    "building_materials": (1.5e4, 1.5e5),
+    "steel": (2e5, 9e5),
+}
+TWO_HIGH_STAGE_SHARES = {"proposed": 0.25, "under_construction": 0.25}  # the rest are 存量 (existing)
+# Approval status given the stage: (status, cumulative probability).
+TWO_HIGH_APPROVALS = {
+    "existing": (("approved", 0.9), ("filed", 1.0)),
+    "under_construction": (("approved", 0.8), ("filed", 1.0)),
+    "proposed": (("pending", 0.6), ("filed", 0.75), ("rejected", 0.9), ("approved", 1.0)),
+}
+
+KEY_UNITS_PER_SCALE = 45
+KEY_UNITS_OUTSIDE_PARKS = 6  # per scale: heat and power plants, data centres in the urban streets
+# Units in parks: the park's industry weighs how likely a key unit sits there, and sets its
+# annual energy use range (tce, log-uniform) and company-name suffix.
+KEY_UNIT_PROFILES = {
+    "petrochemical": (5.0, (1e5, 1.5e6), "石化有限公司"),
+    "chemical": (4.0, (2e4, 3e5), "化工有限公司"),
+    "materials": (3.0, (1e4, 1.5e5), "新材料有限公司"),
+    "equipment": (2.0, (5e3, 5e4), "重工有限公司"),
+    "automotive": (2.0, (1e4, 8e4), "汽车有限公司"),
+    "electronics": (1.5, (5e3, 8e4), "电子科技有限公司"),
+    "biomedicine": (1.0, (5e3, 3e4), "制药有限公司"),
+    "food": (1.0, (5e3, 4e4), "粮油有限公司"),
+    "logistics": (0.5, (5e3, 2e4), "冷链物流有限公司"),
+    "mixed": (0.5, (5e3, 3e4), "实业有限公司"),
+}
+# Units outside parks: (name suffix, industry, streets they sit in, energy range in tce).
+KEY_UNITS_ELSEWHERE = (
+    ("热电有限公司", "电力、热力生产和供应", ("塘沽街道", "汉沽街道", "大港街道"), (2e5, 8e5)),
+    ("数据中心", "互联网数据服务", ("泰达街道", "新北街道", "北塘街道"), (1e4, 6e4)),
+)
+KEY_UNIT_NAME_PREFIXES = (
+    "渤海", "津港", "滨港", "海河", "蓝海", "港湾", "北方", "华北", "津海", "瀚海", "新港", "金桥",
+    "万顺", "鑫达", "恒信", "宏远", "安泰", "中汇", "广源", "瑞丰", "德润", "华盛", "兴业", "海泰",
+)  # fmt: skip
+KEY_UNIT_STATUS_SHARES = {"not_connected": 0.10, "data_gap": 0.15}  # the rest are connected
+MONITORING_AS_OF = date(2024, 12, 31)  # the last day before FIXED_TIMESTAMP
+DATA_GAP_DAYS = (5, 61)  # data_gap: the last data came this many days before MONITORING_AS_OF
+
+# Streets and towns with rural villages that report the rural domestic sewage treatment rate.
+RURAL_SEWAGE_UNITS = (
+    "新城镇", "杨家泊镇", "太平镇", "小王庄镇", "中塘镇", "茶淀街道", "寨上街道", "古林街道", "胡家园街道",
+)  # fmt: skip
+RURAL_SEWAGE = "rural_sewage_treatment_rate"  # a street/town indicator (geo.indicators.TOWN_INDICATORS)
+RURAL_SEWAGE_TARGET = 90.0  # % by 2025 (the plan: 农村生活污水治理率达到90%以上)
+RURAL_SEWAGE_BASELINE = (60.0, 80.0)  # % in 2020
+RURAL_SEWAGE_2024 = (80.0, 96.0)  # spread of 2024 rates, so some units are below 90 % and some above
 
 _TO_METRES = Transformer.from_crs(STORAGE_CRS, MEASURE_CRS, always_xy=True)
 
@@ -856,14 +958,197 @@ def _wastewater(rng: np.random.Generator, geo: _Geography) -> gpd.GeoDataFrame:
     return _to_storage(shapely.points(points), frame)
 
 
+# -- ledgers: 两高 projects, key energy-using units, rural sewage ------------------------------
+
+
+def _points_in(rng: np.random.Generator, polygons: np.ndarray) -> np.ndarray:
+    """One uniformly random point inside each polygon (metres): bounding-box draws, redrawn until inside."""
+    bounds = shapely.bounds(polygons)
+    points = shapely.get_coordinates(shapely.point_on_surface(polygons))
+    pending = np.arange(len(polygons))
+    for _ in range(50):
+        lo, hi = bounds[pending, :2], bounds[pending, 2:]
+        trial = lo + rng.random((len(pending), 2)) * (hi - lo)
+        ok = shapely.contains_xy(polygons[pending], trial[:, 0], trial[:, 1])
+        points[pending[ok]] = trial[ok]
+        pending = pending[~ok]
+        if not len(pending):
+            break
+    return points  # any still pending keep a point on the polygon's surface
+
+
+def _log_uniform(rng: np.random.Generator, ranges: np.ndarray) -> np.ndarray:
+    """Log-uniform draws between each row's (low, high), rounded to 10 tce."""
+    return np.round(np.exp(rng.uniform(np.log(ranges[:, 0]), np.log(ranges[:, 1]))), -1)
+
+
+def _by_quota(rng: np.random.Generator, n: int, shares: dict[str, float], rest: str) -> np.ndarray:
+    """`n` labels in random order with at least one of each share's label: the rest get `rest`."""
+    quota = {label: max(1, round(share * n)) for label, share in shares.items()}
+    quota[rest] = n - sum(quota.values())
+    return rng.permutation(np.array([label for label, count in quota.items() for _ in range(count)], dtype=object))
+
+
+def _two_high_projects(seed: int, geo: _Geography, park_layer: gpd.GeoDataFrame, scale: int) -> gpd.GeoDataFrame:
+    """两高 projects inside the petrochemical, chemical and materials parks, plus coal power sites."""
+    rng = np.random.default_rng([seed, _TWO_HIGH_STREAM])
+    spec = two_high_projects.SPEC
+    n = len(TWO_HIGH_PROJECTS) * scale
+    template = np.arange(n) % len(TWO_HIGH_PROJECTS)
+    copy = np.arange(n) // len(TWO_HIGH_PROJECTS)
+    park_template = {name: i for i, (name, *_) in enumerate(PARK_TEMPLATES)}
+    park_metres = park_layer.geometry.to_crs(MEASURE_CRS).values
+
+    # Copy c of a project sits in copy c of its park (parks are numbered template-major, copy-minor).
+    park_index = np.array(
+        [
+            -1 if isinstance(where, tuple) else c * len(PARK_TEMPLATES) + park_template[where]
+            for (_, where, _, _), c in zip((TWO_HIGH_PROJECTS[t] for t in template), copy, strict=True)
+        ]
+    )
+    in_park = park_index >= 0
+    points = np.empty((n, 2))
+    points[in_park] = _points_in(rng, park_metres[park_index[in_park]])
+    sites = _to_metres([TWO_HIGH_PROJECTS[t][1] for t in template[~in_park]])
+    spread = np.where(copy[~in_park] > 0, 3000.0, 500.0)
+    points[~in_park] = _scatter(rng, geo.outline.buffer(-300), sites, spread)
+
+    sector = np.array([TWO_HIGH_PROJECTS[t][2] for t in template], dtype=object)
+    energy = _log_uniform(rng, np.array([TWO_HIGH_ENERGY[s] for s in sector]))
+    stage = _by_quota(rng, n, TWO_HIGH_STAGE_SHARES, "existing")
+    draw = rng.random(n)
+    approval = np.array(
+        [next(status for status, cut in TWO_HIGH_APPROVALS[s] if d < cut) for s, d in zip(stage, draw, strict=True)],
+        dtype=object,
+    )
+    park_names = park_layer["name"].to_numpy()
+    frame = {
+        "id": _ids(spec, n),
+        "name": [
+            TWO_HIGH_PROJECTS[t][0] if c == 0 else f"{TWO_HIGH_PROJECTS[t][0]} {c + 1}"
+            for t, c in zip(template, copy, strict=True)
+        ],
+        "stage": stage,
+        "sector": sector,
+        "energy_use_tce": energy,
+        "approval_status": approval,
+        "park": np.where(in_park, park_names[np.maximum(park_index, 0)], None),
+        "town": _unit_at(points, geo.town_units(), fallback_nearest=True),
+        "company": [TWO_HIGH_PROJECTS[t][3] for t in template],
+    }
+    return _to_storage(shapely.points(points), frame)
+
+
+def _key_energy_units(seed: int, geo: _Geography, park_layer: gpd.GeoDataFrame, scale: int) -> gpd.GeoDataFrame:
+    """Key energy-using units, mostly in parks (heavier industries more often), with monitoring status."""
+    rng = np.random.default_rng([seed, _KEY_UNIT_STREAM])
+    spec = key_energy_units.SPEC
+    n = KEY_UNITS_PER_SCALE * scale
+    n_out = KEY_UNITS_OUTSIDE_PARKS * scale
+    n_in = n - n_out
+
+    park_industry = park_layer["industry"].to_numpy()
+    weight = np.array([KEY_UNIT_PROFILES[i][0] for i in park_industry])
+    park_index = rng.choice(len(park_layer), size=n_in, p=weight / weight.sum())
+    park_metres = park_layer.geometry.to_crs(MEASURE_CRS).values
+    in_points = _points_in(rng, park_metres[park_index])
+    in_industry = park_industry[park_index]
+    in_energy = _log_uniform(rng, np.array([KEY_UNIT_PROFILES[i][1] for i in in_industry]))
+
+    kind = np.arange(n_out) % len(KEY_UNITS_ELSEWHERE)
+    street_centres = {name: (lon, lat) for name, lon, lat in STREETS}
+    street = [KEY_UNITS_ELSEWHERE[k][2][rng.integers(len(KEY_UNITS_ELSEWHERE[k][2]))] for k in kind]
+    centres = _to_metres([street_centres[s] for s in street]).reshape(-1, 2)
+    out_points = _scatter(rng, geo.outline.buffer(-300), centres, np.full(n_out, 1200.0))
+    out_energy = _log_uniform(rng, np.array([KEY_UNITS_ELSEWHERE[k][3] for k in kind]).reshape(-1, 2))
+
+    # Company-like names, unique: units sharing a suffix take successive prefixes (numbered past the pool).
+    suffixes = [KEY_UNIT_PROFILES[i][2] for i in in_industry] + [KEY_UNITS_ELSEWHERE[k][0] for k in kind]
+    prefixes = rng.permutation(np.array(KEY_UNIT_NAME_PREFIXES, dtype=object))
+    all_suffixes = [p[2] for p in KEY_UNIT_PROFILES.values()] + [e[0] for e in KEY_UNITS_ELSEWHERE]
+    offset = {suffix: 7 * i for i, suffix in enumerate(all_suffixes)}  # different suffixes start apart
+    taken = dict.fromkeys(all_suffixes, 0)
+    names = []
+    for suffix in suffixes:
+        k = taken[suffix]
+        taken[suffix] = k + 1
+        number = "" if k < len(prefixes) else str(k // len(prefixes) + 1)
+        names.append(f"{prefixes[(offset[suffix] + k) % len(prefixes)]}{number}{suffix}（示意）")
+
+    status = _by_quota(rng, n, KEY_UNIT_STATUS_SHARES, "connected")
+    lag = np.where(status == "data_gap", rng.integers(*DATA_GAP_DAYS, n), rng.integers(0, 2, n))
+    last_data_on = [
+        None if s == "not_connected" else MONITORING_AS_OF - timedelta(days=int(d))
+        for s, d in zip(status, lag, strict=True)
+    ]
+    points = np.vstack([in_points, out_points])
+    industry_zh = {code: zh for code, zh, _ in parks.INDUSTRIES}
+    park_names = park_layer["name"].to_numpy()
+    frame = {
+        "id": _ids(spec, n),
+        "name": names,
+        "industry": [industry_zh[i] for i in in_industry] + [KEY_UNITS_ELSEWHERE[k][1] for k in kind],
+        "annual_energy_tce": np.concatenate([in_energy, out_energy]),
+        "monitoring_status": status,
+        "last_data_on": last_data_on,
+        "park": [*park_names[park_index], *([None] * n_out)],
+        "town": _unit_at(points, geo.town_units(), fallback_nearest=True),
+    }
+    return _to_storage(shapely.points(points), frame)
+
+
+def _rural_sewage(seed: int, admin: gpd.GeoDataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rural domestic sewage treatment rate (%) 2020–2024 per street/town with villages, and its 2025 target.
+
+    Each unit rises from a 2020 rate of 60–80 % along its own uneven path; 2024 rates are spread
+    over 80–96 % so some units have passed the 90 % target and some are still short of it.
+    """
+    rng = np.random.default_rng([seed, _RURAL_SEWAGE_STREAM])
+    m, years = len(RURAL_SEWAGE_UNITS), len(YEARS)
+    units = admin.set_index("name").loc[list(RURAL_SEWAGE_UNITS)]
+    base = rng.uniform(*RURAL_SEWAGE_BASELINE, m)
+    latest = rng.permutation(np.linspace(*RURAL_SEWAGE_2024, m)) + rng.uniform(-1.0, 1.0, m)
+    steps = rng.uniform(0.5, 1.5, (m, years - 1))
+    path = np.concatenate([np.zeros((m, 1)), np.cumsum(steps, axis=1) / steps.sum(axis=1, keepdims=True)], axis=1)
+    rate = np.round(base[:, None] + (latest - base)[:, None] * path, 1)
+
+    code = RURAL_SEWAGE
+    unit = INDICATORS[code].unit
+    statistics = pd.DataFrame(
+        {
+            "entity_id": np.repeat(units["id"].to_numpy(), years),
+            "year": np.tile(np.array(YEARS), m),
+            "indicator": code,
+            "value": rate.ravel(),
+            "unit": unit,
+            "source": SOURCE,
+        }
+    ).sort_values(["entity_id", "year"], kind="stable")
+    targets = pd.DataFrame(
+        {
+            "entity_id": units["id"].to_numpy(),
+            "level": units["kind"].to_numpy(),
+            "indicator": code,
+            "baseline_year": BASELINE_YEAR,
+            "baseline_value": rate[:, 0],
+            "target_year": TARGET_YEAR,
+            "target_value": RURAL_SEWAGE_TARGET,
+            "unit": unit,
+            "source": SOURCE,
+        }
+    ).sort_values("entity_id", kind="stable")
+    return statistics.reset_index(drop=True), targets.reset_index(drop=True)
+
+
 # -- public API -------------------------------------------------------------------------------
 
 
 def generate(seed: int = 2025, scale: int = 1) -> SampleData:
     """All sample layers and tables; the same `seed` and `scale` give identical frames.
 
-    `scale` multiplies parks (40 per unit) and water bodies (30 per unit), and with them the
-    statistics, targets and samples; admin units, prohibited zones and facilities stay as they are.
+    `scale` multiplies parks (40 per unit), water bodies (30), 两高 projects (29) and key energy-using
+    units (45), and with them the statistics, targets and samples; admin units, prohibited zones,
+    facilities and the rural-sewage rows stay as they are.
     """
     if scale < 1:
         raise ValueError(f"scale must be a positive integer, got {scale!r}")
@@ -877,12 +1162,19 @@ def generate(seed: int = 2025, scale: int = 1) -> SampleData:
     samples = _water_samples(rng, water_layer)
     zones = _prohibited_zones(rng, geo)
     facilities = _wastewater(rng, geo)
+    projects = _two_high_projects(seed, geo, park_layer, scale)
+    units = _key_energy_units(seed, geo, park_layer, scale)
+    sewage_statistics, sewage_targets = _rural_sewage(seed, admin)
+    statistics = pd.concat([statistics, sewage_statistics], ignore_index=True)
+    targets = pd.concat([targets, sewage_targets], ignore_index=True)
     frames = {
         admin_units.SPEC.name: admin,
         parks.SPEC.name: park_layer,
         water_bodies.SPEC.name: water_layer,
         prohibited_zones.SPEC.name: zones,
         wastewater.SPEC.name: facilities,
+        two_high_projects.SPEC.name: projects,
+        key_energy_units.SPEC.name: units,
     }
     return SampleData(layers=frames, statistics=statistics, targets=targets, water_samples=samples)
 

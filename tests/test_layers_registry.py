@@ -8,8 +8,29 @@ import layers
 from layers.base import Field, LayerSpec
 
 
-def test_registry_discovers_the_five_layers_in_draw_order():
-    assert list(layers.REGISTRY) == ["admin_units", "prohibited_zones", "parks", "water_bodies", "wastewater"]
+def test_registry_discovers_the_seven_layers_in_draw_order():
+    assert list(layers.REGISTRY) == [
+        "admin_units",
+        "prohibited_zones",
+        "parks",
+        "water_bodies",
+        "wastewater",
+        "two_high_projects",
+        "key_energy_units",
+    ]
+
+
+def test_ledger_layers_are_points_hidden_by_default_with_chinese_aliases_for_every_field():
+    for name in ("two_high_projects", "key_energy_units"):
+        spec = layers.get_spec(name)
+        assert spec.geometry == ("Point",) and not spec.shown_by_default
+        for field in spec.fields:
+            assert any(any("\u4e00" <= ch <= "\u9fff" for ch in alias) for alias in field.aliases), field.name
+    stage = layers.get_spec("two_high_projects").get_field("stage")
+    assert stage.required and stage.normalise_choice("存量") == "existing"
+    monitoring = layers.get_spec("key_energy_units").get_field("monitoring_status")
+    assert monitoring.normalise_choice("近30天数据缺失") == "data_gap"
+    assert monitoring.label("data_gap", "en") == "Data gap in last 30 days"
 
 
 def test_every_layer_has_titles_in_both_languages_and_a_required_name():

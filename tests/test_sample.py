@@ -13,10 +13,13 @@ import shapely
 import layers
 from data.sample import (
     ENERGY_INTENSITY_CUT,
+    KEY_UNITS_PER_SCALE,
+    MONITORING_AS_OF,
     PARKS_PER_SCALE,
     SOURCE,
     STREETS,
     TOWNS,
+    TWO_HIGH_PROJECTS,
     WASTEWATER_PLANTS,
     SampleData,
     generate,
@@ -24,7 +27,7 @@ from data.sample import (
 )
 from geo.crs import BINHAI_BOUNDS, measures_km
 from geo.db import Store
-from geo.indicators import INDICATORS, PARK_INDICATORS
+from geo.indicators import INDICATORS, PARK_INDICATORS, TOWN_INDICATORS
 from geo.layerstore import count_features, read_layer
 
 REAL_STREETS = {
@@ -87,6 +90,8 @@ def test_scale_one_has_the_promised_feature_counts(sample):
     assert counts["water_bodies"] >= 25
     assert counts["prohibited_zones"] >= 8
     assert counts["wastewater"] >= 20
+    assert counts["two_high_projects"] >= 25
+    assert counts["key_energy_units"] >= 40
 
 
 def test_admin_units_are_the_district_its_21_real_streets_and_towns_and_the_zones(sample):
@@ -198,8 +203,14 @@ def test_park_town_and_zone_are_the_admin_polygons_holding_its_centroid(sample):
 # -- statistics, targets, samples -------------------------------------------------------------
 
 
+def _park_rows(stats: pd.DataFrame) -> pd.DataFrame:
+    """Statistics of parks (the table also holds street/town indicators such as rural sewage)."""
+    return stats[stats["indicator"].isin([i.code for i in PARK_INDICATORS])]
+
+
 def test_statistics_cover_every_park_year_and_indicator_with_the_indicators_unit(sample):
-    stats = sample.statistics
+    assert set(sample.statistics["indicator"]) == {i.code for i in (*PARK_INDICATORS, *TOWN_INDICATORS)}
+    stats = _park_rows(sample.statistics)
     assert set(stats["indicator"]) == {i.code for i in PARK_INDICATORS}
     assert set(stats["year"]) == {2020, 2021, 2022, 2023, 2024}
     assert (stats["unit"] == stats["indicator"].map(lambda code: INDICATORS[code].unit)).all()
@@ -211,7 +222,7 @@ def test_statistics_cover_every_park_year_and_indicator_with_the_indicators_unit
 
 
 def test_some_values_are_missing_to_exercise_no_data(sample):
-    per_park_year = sample.statistics.groupby(["entity_id", "year"]).size()
+    per_park_year = _park_rows(sample.statistics).groupby(["entity_id", "year"]).size()
     assert len(per_park_year) < len(sample.layers["parks"]) * 5 or per_park_year.min() < 8
 
 
@@ -335,6 +346,97 @@ def test_every_row_is_labelled_as_illustrative(sample):
     assert "示意" in SOURCE
 
 
+# -- ledgers: 两高 projects, key energy-using units, rural sewage ----------------------------------
+
+
+def test_two_high_projects_are_in_heavy_industry_parks_or_at_coal_power_sites(sample):
+    projects = sample.layers["two_high_projects"]
+    assert len(projects) == len(TWO_HIGH_PROJECTS) >= 25
+    assert projects["name"].is_unique
+    assert set(projects["stage"]) == {"proposed", "under_construction", "existing"}
+    assert {"coal_power", "petrochemical", "coal_chemical", "building_materials", "chemical"} <= set(projects["sector"])
+    assert projects["energy_use_tce"].between(1e4, 2e6).all()
+    parks = sample.layers["parks"].set_index("name")
+    in_park = projects[projects["park"].notna()]
+    for point, park in zip(in_park.geometry, in_park["park"], strict=True):
+        assert parks.loc[park, "geometry"].buffer(1e-6).contains(point), park
+    outside = projects[projects["park"].isna()]
+    assert (outside["sector"] == "coal_power").all() and len(outside) >= 2
+    petro = projects[projects["sector"].isin(["petrochemical", "chemical", "coal_chemical"])]
+    assert petro["park"].str.contains("南港|大港|临港|汉沽").all()
+    assert {"南港", "大港", "临港"} <= {p[:2] for p in petro["park"]}
+
+
+def test_two_high_approval_status_follows_the_stage(sample):
+    projects = sample.layers["two_high_projects"]
+    built = projects[projects["stage"] != "proposed"]
+    assert set(built["approval_status"]) <= {"approved", "filed"}  # nothing is built unapproved
+    proposed = projects[projects["stage"] == "proposed"]
+    assert {"pending", "rejected"} & set(proposed["approval_status"])
+
+
+def test_key_energy_units_are_mostly_in_parks_and_mostly_connected(sample):
+    units = sample.layers["key_energy_units"]
+    assert len(units) == KEY_UNITS_PER_SCALE >= 40
+    assert units["name"].is_unique
+    assert units["name"].str.contains(r"(?:有限公司|数据中心)（示意）$").all()
+    parks = sample.layers["parks"].set_index("name")
+    in_park = units[units["park"].notna()]
+    assert len(in_park) / len(units) > 0.8
+    for point, park in zip(in_park.geometry, in_park["park"], strict=True):
+        assert parks.loc[park, "geometry"].buffer(1e-6).contains(point), park
+    status = units["monitoring_status"].value_counts()
+    assert status["connected"] / len(units) > 0.6
+    assert status["not_connected"] >= 1 and status["data_gap"] >= 1
+    assert units["annual_energy_tce"].between(5e3, 2e6).all()
+
+
+def test_key_units_with_a_data_gap_last_reported_earlier_than_connected_ones(sample):
+    units = sample.layers["key_energy_units"]
+    last = units.set_index("monitoring_status")["last_data_on"]
+    assert last["not_connected"].isna().all()
+    connected_lag = [(MONITORING_AS_OF - d).days for d in last["connected"]]
+    gap_lag = [(MONITORING_AS_OF - d).days for d in last["data_gap"]]
+    assert max(connected_lag) <= 1 and min(gap_lag) >= 5 and max(gap_lag) <= 60
+
+
+def test_rural_sewage_rates_rise_toward_the_90_percent_target_in_every_town_and_village_street(sample):
+    admin = sample.layers["admin_units"].set_index("id")
+    code = "rural_sewage_treatment_rate"
+    rates = sample.statistics[sample.statistics["indicator"] == code]
+    wide = rates.pivot(index="entity_id", columns="year", values="value")
+    names = set(admin.loc[wide.index, "name"])
+    assert REAL_TOWNS <= names and {"茶淀街道", "寨上街道", "古林街道", "胡家园街道"} <= names
+    assert set(admin.loc[wide.index, "kind"]) == {"street", "town"}
+    assert list(wide.columns) == [2020, 2021, 2022, 2023, 2024] and wide.notna().all().all()
+    assert wide[2020].between(60, 80).all()
+    assert (wide.diff(axis=1).iloc[:, 1:] > 0).all().all()  # rising every year
+    assert (wide[2024] >= 90).any() and (wide[2024] < 90).any()
+    assert (rates["unit"] == "%").all() and (rates["source"] == SOURCE).all()
+    targets = sample.targets[sample.targets["indicator"] == code].set_index("entity_id")
+    assert set(targets.index) == set(wide.index)
+    assert (targets["target_value"] == 90.0).all() and (targets["target_year"] == 2025).all()
+    assert (targets["baseline_year"] == 2020).all()
+    assert (targets["baseline_value"] == wide.loc[targets.index, 2020]).all()
+    assert (targets["level"] == admin.loc[targets.index, "kind"]).all()
+
+
+def test_other_seeds_give_other_projects_units_and_sewage_rates(sample):
+    other = generate(seed=7, scale=1)
+    for name in ("two_high_projects", "key_energy_units"):
+        assert not other.layers[name].geometry.equals(sample.layers[name].geometry), name
+    code = "rural_sewage_treatment_rate"
+    mine = sample.statistics.loc[sample.statistics["indicator"] == code, "value"].to_numpy()
+    theirs = other.statistics.loc[other.statistics["indicator"] == code, "value"].to_numpy()
+    assert not np.array_equal(mine, theirs)
+
+
+def test_ledger_features_lie_inside_the_district_outline(sample):
+    outline = _admin(sample, "district").geometry.iloc[0].buffer(1e-6)
+    for name in ("two_high_projects", "key_energy_units"):
+        assert sample.layers[name].geometry.within(outline).all(), name
+
+
 # -- scale --------------------------------------------------------------------------------------
 
 
@@ -345,8 +447,13 @@ def test_scale_three_gives_three_times_the_parks_with_unique_ids_and_names(sampl
     assert parks["id"].is_unique and parks["name"].is_unique
     assert len(bigger.layers["water_bodies"]) == 3 * len(sample.layers["water_bodies"])
     assert bigger.layers["water_bodies"]["name"].is_unique
-    assert set(bigger.statistics["entity_id"]) == set(parks["id"])
+    assert set(_park_rows(bigger.statistics)["entity_id"]) == set(parks["id"])
     assert parks.geometry.is_valid.all()
+    for name in ("two_high_projects", "key_energy_units"):
+        ledger = bigger.layers[name]
+        assert len(ledger) == 3 * len(sample.layers[name]), name
+        assert ledger["id"].is_unique and ledger["name"].is_unique, name
+        assert set(ledger["park"].dropna()) <= set(parks["name"]), name
 
 
 # -- seeding the store ----------------------------------------------------------------------------

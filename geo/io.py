@@ -26,6 +26,7 @@ from typing import Any
 
 import defusedxml
 import defusedxml.ElementTree as SafeET
+import duckdb
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -972,8 +973,10 @@ def export_layer(store: Store, spec: Any, fmt: str, out: Path) -> Path:
             f"数据库 {store.path} 不存在，请先运行 python -m layers seed 或导入数据",
             f"the store {store.path} does not exist; run `python -m layers seed` or import data first",
         )
-    # A store made before this layer existed has no table for it yet: that is an empty layer.
-    layer = read_layer(store, spec) if spec.name in store.tables() else _empty_layer(spec)
+    try:
+        layer = read_layer(store, spec)
+    except duckdb.CatalogException:  # a store made before this layer existed: an empty layer
+        layer = _empty_layer(spec)
     features = _export_frame(layer, spec)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -55,6 +55,7 @@ class Portal:
     process: subprocess.Popen
     artifacts: Path
     log: Path
+    db_path: Path
 
 
 def start_portal(db_path: Path, artifacts: Path, extra_env: dict[str, str] | None = None) -> Portal:
@@ -85,7 +86,7 @@ def start_portal(db_path: Path, artifacts: Path, extra_env: dict[str, str] | Non
         try:
             with urllib.request.urlopen(url + "_stcore/health", timeout=2) as r:
                 if r.status == 200:
-                    return Portal(url, proc, artifacts, log)
+                    return Portal(url, proc, artifacts, log, Path(db_path))
         except OSError:
             time.sleep(0.3)
     proc.kill()

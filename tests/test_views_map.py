@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import layers
+
 APP = str(__import__("pathlib").Path(__file__).resolve().parent.parent / "streamlit_app.py")
 
 
@@ -20,7 +22,8 @@ def app(seeded_store, monkeypatch):
 def test_map_page_shows_every_layer_count_without_errors(app):
     assert not app.exception
     labels = [m.label for m in app.metric]
-    assert labels == ["行政区划与开发区", "高污染燃料禁燃区", "工业园区", "黑臭水体", "污水处理设施"]
+    assert labels == [s.title_zh for s in layers.all_specs()]
+    assert labels[:5] == ["行政区划与开发区", "高污染燃料禁燃区", "工业园区", "黑臭水体", "污水处理设施"]
     assert all(int(m.value.replace(",", "")) > 0 for m in app.metric)
     assert app.title[0].value == "滨海新区节能减排一张图"
 

@@ -17,6 +17,7 @@ from views.shell import (
     chosen_basemap,
     lang,
     layer_frame,
+    md_escape,
     store,
     store_ready,
     tr,
@@ -118,10 +119,10 @@ with panel_col:
         st.info(tr("pick_park"))
     else:
         park = parks.set_index("id").loc[selected]
-        st.markdown(f"**{park['name']}**")
+        with st.container(key="park_panel_title"):
+            st.markdown(f"**{md_escape(park['name'])}**")
         st.caption(
-            f"{tr('zone')}: {park['zone'] if pd.notna(park['zone']) else '—'} · "
-            f"{tr('town')}: {park['town'] if pd.notna(park['town']) else '—'} · "
+            f"{tr('zone')}: {md_escape(park['zone'])} · {tr('town')}: {md_escape(park['town'])} · "
             f"{tr('area_km2')}: {park['area_km2']:.2f}"
         )
         profile = cached(stats.park_profile, db, selected, year)

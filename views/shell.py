@@ -192,3 +192,12 @@ def require_role(role: str) -> auth.User | None:
         st.info(tr("login_needed"))
         return None
     return user
+
+
+_MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|<>~$:"
+
+
+def md_escape(value: object) -> str:
+    """User text made literal inside st.markdown/st.caption (no links, emphasis, HTML or LaTeX)."""
+    text = "—" if value is None or (isinstance(value, float) and value != value) else str(value)
+    return "".join(f"\\{ch}" if ch in _MARKDOWN_SPECIAL else ch for ch in text)

@@ -93,7 +93,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "unit": ("单位", "Unit"),
     "zone": ("所属开发区", "Development zone"),
     "town": ("所在街镇", "Street/town"),
-    "pick_park": ("点击地图上的园区或在排名表中选择一行，查看园区详情。", "Click a park on the map or pick a row in the ranking to see its details."),
+    "pick_park": (
+        "点击地图上的园区或在排名表中选择一行，查看园区详情。",
+        "Click a park on the map or pick a row in the ranking to see its details.",
+    ),
     "park_panel": ("园区详情", "Park details"),
     "change_vs_2020": ("较 2020 年变化", "Change vs 2020"),
     "baseline_2020": ("2020 基期", "2020 baseline"),

@@ -41,9 +41,8 @@ def count_features(store: Store, spec: Any) -> int:
 
 
 def existing_ids(session: Session, spec: Any, ids: list[str]) -> list[str]:
-    rows = session.execute(
-        f"SELECT id FROM {spec.name} WHERE id IN (SELECT unnest(?::VARCHAR[])) ORDER BY id", [ids]  # noqa: S608
-    ).fetchall()
+    sql = f"SELECT id FROM {spec.name} WHERE id IN (SELECT unnest(?::VARCHAR[])) ORDER BY id"  # noqa: S608
+    rows = session.execute(sql, [ids]).fetchall()
     return [r[0] for r in rows]
 
 

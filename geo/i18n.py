@@ -55,10 +55,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "export_layer": ("导出图层", "Export a layer"),
     "validate_upload": ("校验待导入文件", "Check a file before import"),
     "validate_help": (
-        "支持 GeoJSON、GPKG、Shapefile（zip）、KML、含经纬度的 CSV。此处只做校验，不写入数据库；"
-        "导入请使用命令 `python -m layers import 图层 文件`。",
-        "GeoJSON, GPKG, zipped Shapefile, KML and CSV with lon/lat. This only checks the file and writes "
-        "nothing; import with `python -m layers import LAYER FILE`.",
+        "支持 GeoJSON、GPKG、Shapefile（zip）、KML、含经纬度的 CSV。文件先校验，校验通过且已登录相应角色后"
+        "才能导入；命令行 `python -m layers import 图层 文件` 走同一校验流程。",
+        "GeoJSON, GPKG, zipped Shapefile, KML and CSV with lon/lat. The file is checked first; importing needs "
+        "a login with the layer's role. `python -m layers import LAYER FILE` runs the same checks.",
     ),
     "validate_ok": ("校验通过：{n} 个要素可导入。", "Valid: {n} features can be imported."),
     "validate_failed": ("校验未通过：", "The file was rejected:"),
@@ -144,6 +144,24 @@ STRINGS: dict[str, tuple[str, str]] = {
     "password": ("密码", "Password"),
     "login_failed": ("用户名或密码错误。", "Wrong username or password."),
     "logged_in_as": ("已登录：{name}（{role}）", "Logged in: {name} ({role})"),
+    "import_title": ("导入到图层", "Import into the layer"),
+    "import_mode": ("导入方式", "Mode"),
+    "mode_append": ("追加（编号不得重复）", "Append (ids must be new)"),
+    "mode_replace": ("替换整个图层", "Replace the whole layer"),
+    "import_button": ("导入 {n} 个要素", "Import {n} features"),
+    "confirm_replace": (
+        "确认删除“{layer}”现有的 {n} 个要素并以此文件替换",
+        "Yes, delete the {n} features now in “{layer}” and replace them with this file",
+    ),
+    "import_done": ("已导入 {n} 个要素到“{layer}”。", "Imported {n} features into “{layer}”."),
+    "import_needs_role": (
+        "导入此图层需要登录（角色：{role}）。",
+        "Importing into this layer needs a login with role: {role}.",
+    ),
+    "upload_too_large": (
+        "文件 {name} 为 {size:.1f} MB，超过上限 {limit:g} MB。",
+        "File {name} is {size:.1f} MB, above the {limit:g} MB limit.",
+    ),
     "no_features": ("（无要素）", "(no features)"),
 }
 

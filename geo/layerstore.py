@@ -40,6 +40,14 @@ def count_features(store: Store, spec: Any) -> int:
         return int(s.scalar(f"SELECT count(*) FROM {spec.name}"))  # noqa: S608
 
 
+def record_counts(store: Store) -> pd.DataFrame:
+    """Row counts of the non-layer tables the pages summarise (t, n)."""
+    return store.query(
+        "SELECT 'statistics' AS t, count(*) AS n FROM statistics UNION ALL "
+        "SELECT 'targets', count(*) FROM targets UNION ALL SELECT 'water_samples', count(*) FROM water_samples"
+    )
+
+
 def existing_ids(session: Session, spec: Any, ids: list[str]) -> list[str]:
     sql = f"SELECT id FROM {spec.name} WHERE id IN (SELECT unnest(?::VARCHAR[])) ORDER BY id"  # noqa: S608
     rows = session.execute(sql, [ids]).fetchall()

@@ -99,6 +99,7 @@ class LayerSpec:
     shown_by_default: bool = True
     description_zh: str = ""
     description_en: str = ""
+    editor_role: str = "admin"  # who may import/edit this layer in the portal (admins always may)
 
     def __post_init__(self) -> None:
         if not IDENTIFIER.match(self.name):

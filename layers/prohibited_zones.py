@@ -19,6 +19,7 @@ SPEC = LayerSpec(
     title_zh="高污染燃料禁燃区",
     title_en="High-pollution-fuel prohibited zones",
     geometry=("Polygon",),
+    editor_role="planner",
     id_prefix="PZ",
     draw_order=20,
     fields=(

@@ -27,6 +27,7 @@ SPEC = LayerSpec(
     title_zh="黑臭水体",
     title_en="Black-and-odorous water bodies",
     geometry=("LineString", "Polygon"),
+    editor_role="water_bureau",
     id_prefix="WB",
     draw_order=40,
     fields=(

@@ -7,59 +7,72 @@ import pandas as pd
 import streamlit as st
 
 import layers
-from geo import io
+from geo import auth, io
 from geo.errors import InputError, PortalError
 from geo.i18n import t
-from views.shell import lang, layer_counts, settings, show_error, store, store_ready, tr
+from geo.layerstore import record_counts
+from views.shell import (
+    after_write,
+    cached,
+    current_user,
+    lang,
+    layer_counts,
+    settings,
+    show_error,
+    store,
+    store_ready,
+    tr,
+)
 
 st.title(tr("nav_data"))
 st.caption(tr("illustrative_banner"))
 
-if store_ready():
-    counts = layer_counts()
-    overview = pd.DataFrame(
-        [
-            {
-                tr("layer_name"): spec.title(lang()),
-                "name": spec.name,
-                tr("geometry"): " / ".join(spec.geometry),
-                tr("features"): counts[spec.name],
-                "": spec.description_zh if lang() == "zh" else spec.description_en,
-            }
-            for spec in layers.all_specs()
-        ]
-    )
-    st.subheader(tr("layer_table"))
-    st.dataframe(overview, hide_index=True, width="stretch")
+db = store()
+if not store_ready():
+    st.stop()
+counts = layer_counts()
+overview = pd.DataFrame(
+    [
+        {
+            tr("layer_name"): spec.title(lang()),
+            "name": spec.name,
+            tr("geometry"): " / ".join(spec.geometry),
+            tr("features"): counts[spec.name],
+            "": spec.description_zh if lang() == "zh" else spec.description_en,
+        }
+        for spec in layers.all_specs()
+    ]
+)
+st.subheader(tr("layer_table"))
+st.dataframe(overview, hide_index=True, width="stretch")
 
-    db = store()
-    table_counts = db.query(
-        "SELECT 'statistics' AS t, count(*) AS n FROM statistics UNION ALL "
-        "SELECT 'targets', count(*) FROM targets UNION ALL SELECT 'water_samples', count(*) FROM water_samples"
-    )
-    st.subheader(tr("stats_rows"))
-    cols = st.columns(len(table_counts))
-    for col, row in zip(cols, table_counts.itertuples(), strict=True):
-        col.metric(tr(row.t), f"{row.n:,}")
+table_counts = cached(record_counts, db)
+st.subheader(tr("stats_rows"))
+cols = st.columns(len(table_counts))
+for col, row in zip(cols, table_counts.itertuples(), strict=True):
+    col.metric(tr(row.t), f"{row.n:,}")
 
-    st.subheader(tr("export_layer"))
-    with st.form("export"):
-        c1, c2 = st.columns(2)
-        name = c1.selectbox(
-            tr("layer_name"), list(layers.REGISTRY), format_func=lambda n: layers.get_spec(n).title(lang())
-        )
-        fmt = c2.selectbox(tr("export_format"), io.EXPORT_FORMATS)
-        go = st.form_submit_button(tr("export_layer"))
-    if go:
-        spec = layers.get_spec(name)
-        with tempfile.TemporaryDirectory() as tmp, st.spinner("…"):
-            try:
-                path = io.export_layer(db, spec, fmt, Path(tmp) / f"{spec.name}.{io.EXPORT_SUFFIX[fmt]}")
-                payload = path.read_bytes()
-            except PortalError as err:
-                show_error(err)
-            else:
-                st.download_button(f"{tr('download')} {path.name}", payload, file_name=path.name)
+st.subheader(tr("export_layer"))
+with st.form("export"):
+    c1, c2 = st.columns(2)
+    name = c1.selectbox(
+        tr("layer_name"),
+        list(layers.REGISTRY),
+        format_func=lambda n: layers.get_spec(n).title(lang()),
+        key="export_layer",
+    )
+    fmt = c2.selectbox(tr("export_format"), io.EXPORT_FORMATS, key="export_format")
+    go = st.form_submit_button(tr("export_layer"))
+if go:
+    spec = layers.get_spec(name)
+    with tempfile.TemporaryDirectory() as tmp, st.spinner("…"):
+        try:
+            path = io.export_layer(db, spec, fmt, Path(tmp) / f"{spec.name}.{io.EXPORT_SUFFIX[fmt]}")
+            payload = path.read_bytes()
+        except PortalError as err:
+            show_error(err)
+        else:
+            st.download_button(f"{tr('download')} {path.name}", payload, file_name=path.name)
 
 st.subheader(tr("validate_upload"))
 st.caption(tr("validate_help"))
@@ -79,16 +92,45 @@ target = st.selectbox(
 )
 upload = st.file_uploader(tr("validate_upload"), type=[s.lstrip(".") for s in sorted(io.SUPPORTED)])
 if upload is not None:
+    spec = layers.get_spec(target)
+    size_mb = upload.size / 1_048_576
+    if size_mb > limits.max_upload_mb:
+        # Refuse before writing the upload anywhere.
+        st.error(tr("upload_too_large", name=upload.name, size=size_mb, limit=limits.max_upload_mb))
+        st.stop()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / Path(upload.name).name
         path.write_bytes(upload.getbuffer())
         try:
-            checked = io.read_features(path, layers.get_spec(target), limits, source_name=upload.name)
+            checked = io.read_features(path, spec, limits, source_name=upload.name)
         except InputError as err:
             st.error(tr("validate_failed"))
             st.code(err.report(lang()) + "\n\n" + err.report("en" if lang() == "zh" else "zh"), language=None)
+            st.stop()
         except PortalError as err:
             show_error(err)
-        else:
-            st.success(t("validate_ok", lang(), n=len(checked)))
-            st.dataframe(checked.drop(columns="geometry").head(50), hide_index=True)
+            st.stop()
+    st.success(t("validate_ok", lang(), n=len(checked)))
+    st.dataframe(checked.drop(columns="geometry").head(50), hide_index=True)
+
+    st.subheader(tr("import_title"))
+    user = current_user()
+    if user is None or not user.can(spec.editor_role):
+        role = auth.ROLES[spec.editor_role][0 if lang() == "zh" else 1]
+        st.info(tr("import_needs_role", role=role))
+    else:
+        # Append is the default; replacing a whole layer needs an explicit confirmation.
+        mode = st.radio(
+            tr("import_mode"), ("append", "replace"), format_func=lambda m: tr(f"mode_{m}"), horizontal=True
+        )
+        confirmed = mode == "append" or st.checkbox(
+            tr("confirm_replace", layer=spec.title(lang()), n=counts[spec.name])
+        )
+        if st.button(tr("import_button", n=len(checked)), type="primary", disabled=not confirmed):
+            try:
+                written = io.write_features(db, spec, checked, mode, source_name=f"{upload.name} ({user.username})")
+            except PortalError as err:
+                show_error(err)
+            else:
+                after_write()
+                st.success(tr("import_done", n=written, layer=spec.title(lang())))

@@ -1,0 +1,89 @@
+"""Real-browser journey of a planner: check a file, log in, import it; a bad file gets a message."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+import layers
+from geo import auth
+from geo.db import Store
+from geo.layerstore import count_features
+
+pytestmark = pytest.mark.browser
+
+
+def _zone_file(tmp_path, name: str, ring: list[list[float]]):
+    feature = {
+        "type": "Feature",
+        "properties": {"名称": name, "管控类别": "Ⅲ类（严格）", "状态": "草案"},
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+    }
+    path = tmp_path / "zone.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}, ensure_ascii=False))
+    return path
+
+
+def _open_check(page, portal):
+    page.goto(portal.url + "data", wait_until="domcontentloaded")
+    main = page.get_by_test_id("stMain")
+    main.get_by_text("校验待导入文件").first.wait_for(timeout=60_000)
+    combobox = page.locator(".st-key-check_layer").get_by_role("combobox")
+    combobox.wait_for(timeout=30_000)
+    option = page.get_by_role("option", name="高污染燃料禁燃区")
+    for _ in range(3):  # the first click can land while the page is still settling
+        combobox.click()
+        try:
+            option.wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            continue
+    option.click()
+    return main
+
+
+def test_planner_checks_logs_in_and_imports_a_zone(portal, browser_page, tmp_path):
+    page, _ = browser_page
+    store = Store(portal.db_path)
+    auth.add_user(store, "planner1", "planner-pass", "planner", "规划甲", dt.datetime(2025, 1, 1))
+    spec = layers.get_spec("prohibited_zones")
+    before = count_features(store, spec)
+
+    main = _open_check(page, portal)
+    ring = [[117.60, 39.00], [117.62, 39.00], [117.62, 39.02], [117.60, 39.02], [117.60, 39.00]]
+    main.locator("input[type=file]").set_input_files(str(_zone_file(tmp_path, "新划定禁燃区（测试）", ring)))
+    main.get_by_text("校验通过：1 个要素可导入").wait_for(timeout=60_000)
+    main.get_by_text("导入此图层需要登录").wait_for(timeout=30_000)
+
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text("登录").first.click()
+    sidebar.get_by_label("用户名").fill("planner1")
+    sidebar.get_by_label("密码").fill("planner-pass")
+    sidebar.get_by_role("button", name="登录").click()
+    sidebar.get_by_text("已登录：规划甲").wait_for(timeout=30_000)
+
+    main.get_by_role("button", name="导入 1 个要素").click()
+    main.get_by_text("已导入 1 个要素").wait_for(timeout=60_000)
+    assert count_features(store, spec) == before + 1
+    page.screenshot(path=str(portal.artifacts / "data-import.png"), full_page=True)
+
+
+def test_bad_file_shows_a_message_and_nothing_is_rendered_as_html(portal, browser_page, tmp_path):
+    page, _ = browser_page
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    store = Store(portal.db_path)
+    before = count_features(store, layers.get_spec("prohibited_zones"))
+
+    main = _open_check(page, portal)
+    bow_tie = [[117.60, 39.00], [117.62, 39.02], [117.62, 39.00], [117.60, 39.02], [117.60, 39.00]]
+    evil = "<img src=x onerror=alert(1)>"
+    main.locator("input[type=file]").set_input_files(str(_zone_file(tmp_path, evil, bow_tie)))
+    main.get_by_text("校验未通过").wait_for(timeout=60_000)
+    assert "Self-intersection" in main.inner_text() or "自相交" in main.inner_text()
+    assert page.locator("img[src='x']").count() == 0
+    assert dialogs == []
+    assert count_features(store, layers.get_spec("prohibited_zones")) == before

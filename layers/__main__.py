@@ -1,4 +1,4 @@
-"""Command line for the layer store: `python -m layers list|seed|validate|import|export`.
+"""Command line for the layer store: `python -m layers list|seed|validate|import|export|user add`.
 
 Results go to stdout; errors and hints go to stderr in Chinese and English. Exit status is 0 on
 success and 2 for bad input or usage (a rejected file, an unknown layer, a missing file) — never a
@@ -118,6 +118,29 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_user_add(args: argparse.Namespace) -> int:
+    """Create or reset a portal login; the password comes from $BINHAI_PASSWORD or a prompt, never argv."""
+    import getpass
+    import os
+    from datetime import UTC, datetime
+
+    from geo import auth
+
+    password = os.environ.get("BINHAI_PASSWORD") or ""
+    if not password:
+        if not sys.stdin.isatty():
+            raise PortalError(
+                "请通过环境变量 BINHAI_PASSWORD 提供密码", "set the password in BINHAI_PASSWORD (no terminal to ask)"
+            )
+        password = getpass.getpass("密码 / password: ")
+    store = _store(args)
+    store.migrate(layers.all_specs())
+    now = datetime.now(UTC).replace(tzinfo=None)
+    user = auth.add_user(store, args.username, password, args.role, args.name or args.username, now)
+    print(f"已保存用户 / saved user {user.username} ({user.role})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     # --db is accepted before or after the subcommand; SUPPRESS keeps the later one from erasing the first.
     db = argparse.ArgumentParser(add_help=False)
@@ -153,6 +176,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", required=True, choices=io.EXPORT_FORMATS)
     p.add_argument("--out", required=True)
     p.set_defaults(run=cmd_export)
+
+    from geo.auth import ROLES
+
+    p = sub.add_parser("user", parents=[db], help="门户登录账号 / portal logins")
+    user_sub = p.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    p = user_sub.add_parser("add", parents=[db], help="新建或重置账号 / create or reset a login")
+    p.add_argument("username")
+    p.add_argument("--role", required=True, choices=list(ROLES))
+    p.add_argument("--name", help="显示名 / display name")
+    p.set_defaults(run=cmd_user_add)
     return parser
 
 

@@ -206,3 +206,22 @@ def test_seed_fills_a_new_store(tmp_path, capsys):
     printed = dict(line.split(": ") for line in capsys.readouterr().out.splitlines() if ": " in line)
     assert int(printed["parks"]) == count_features(Store(db), PARKS) > 0
     assert int(printed["statistics"]) > 0
+
+
+def test_user_add_takes_the_password_from_the_environment(tmp_path, monkeypatch):
+    from geo import auth
+    from geo.db import Store
+    from layers.__main__ import main
+
+    db = tmp_path / "users.duckdb"
+    monkeypatch.setenv("BINHAI_PASSWORD", "water-pass-1")
+    assert main(["--db", str(db), "user", "add", "wb1", "--role", "water_bureau", "--name", "水务甲"]) == 0
+    assert auth.authenticate(Store(db), "wb1", "water-pass-1") == auth.User("wb1", "water_bureau", "水务甲")
+
+
+def test_user_add_refuses_a_short_password_with_exit_2(tmp_path, monkeypatch, capsys):
+    from layers.__main__ import main
+
+    monkeypatch.setenv("BINHAI_PASSWORD", "short")
+    assert main(["--db", str(tmp_path / "u.duckdb"), "user", "add", "wb1", "--role", "admin"]) == 2
+    assert "密码至少" in capsys.readouterr().err

@@ -16,6 +16,7 @@ pages = {
         st.Page("views/map.py", title=tr("nav_map"), icon=":material/map:", url_path="map", default=True),
         st.Page("views/cockpit.py", title=tr("nav_cockpit"), icon=":material/factory:", url_path="parks"),
         st.Page("views/assessment.py", title=tr("nav_assessment"), icon=":material/flag:", url_path="assessment"),
+        st.Page("views/ledgers.py", title=tr("nav_ledgers"), icon=":material/list_alt:", url_path="ledgers"),
     ],
     tr("nav_group_manage"): [
         st.Page("views/data.py", title=tr("nav_data"), icon=":material/database:", url_path="data"),

@@ -59,8 +59,12 @@ def _check(indicator: str, normalisation: str) -> None:
         raise ValueError(f"指标 {indicator} 不支持 {normalisation} / {indicator} cannot be shown {normalisation}")
 
 
-def years(store: Store) -> list[int]:
-    df = store.query("SELECT DISTINCT year FROM statistics ORDER BY year")
+def years(store: Store, indicator: str | None = None) -> list[int]:
+    """Years that have statistics (for one indicator when given)."""
+    df = store.query(
+        "SELECT DISTINCT year FROM statistics WHERE $indicator IS NULL OR indicator = $indicator ORDER BY year",
+        {"indicator": indicator},
+    )
     return [int(y) for y in df["year"]]
 
 

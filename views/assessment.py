@@ -8,7 +8,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import layers
-from geo import export, stats
+from geo import stats
 from geo.crs import BINHAI_BOUNDS
 from geo.errors import InputError
 from geo.indicators import INDICATORS
@@ -17,6 +17,7 @@ from views.shell import (
     after_write,
     cached,
     chosen_basemap,
+    download_table,
     lang,
     layer_frame,
     require_role,
@@ -108,15 +109,7 @@ shown = pd.DataFrame(
     }
 )
 st.dataframe(shown, hide_index=True, width="stretch", height=360)
-e1, e2 = st.columns(2)
-name = f"assessment-{level}-{indicator}-{year}"
-e1.download_button(tr("export_csv"), export.table_csv(shown), file_name=f"{name}.csv", mime="text/csv")
-e2.download_button(
-    tr("export_xlsx"),
-    export.table_xlsx({name[:31]: shown}),
-    file_name=f"{name}.xlsx",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-)
+download_table(shown, f"assessment-{level}-{indicator}-{year}")
 
 # -- admins edit the 2025 targets -------------------------------------------------------------------
 with st.expander(tr("edit_targets")):

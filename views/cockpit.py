@@ -15,6 +15,7 @@ from geo.mapping import build_choropleth_map, class_legend_rows, format_number, 
 from views.shell import (
     cached,
     chosen_basemap,
+    download_table,
     lang,
     layer_frame,
     md_escape,
@@ -200,13 +201,4 @@ st.dataframe(
     key=ranking_key,
     height=320,
 )
-e1, e2 = st.columns(2)
-e1.download_button(
-    tr("export_csv"), export.table_csv(table), file_name=f"ranking-{indicator}-{year}.csv", mime="text/csv"
-)
-e2.download_button(
-    tr("export_xlsx"),
-    export.table_xlsx({f"{indicator}-{year}": table}),
-    file_name=f"ranking-{indicator}-{year}.xlsx",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-)
+download_table(table, f"ranking-{indicator}-{normalisation}-{year}")

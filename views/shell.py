@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 import streamlit as st
 
 import layers
@@ -201,3 +202,20 @@ def md_escape(value: object) -> str:
     """User text made literal inside st.markdown/st.caption (no links, emphasis, HTML or LaTeX)."""
     text = "—" if value is None or (isinstance(value, float) and value != value) else str(value)
     return "".join(f"\\{ch}" if ch in _MARKDOWN_SPECIAL else ch for ch in text)
+
+
+def download_table(df: pd.DataFrame, name: str, key: str | None = None) -> None:
+    """CSV and Excel download buttons for a table shown on a page."""
+    from geo import export
+
+    c1, c2 = st.columns(2)
+    c1.download_button(
+        tr("export_csv"), export.table_csv(df), file_name=f"{name}.csv", mime="text/csv", key=f"csv_{key or name}"
+    )
+    c2.download_button(
+        tr("export_xlsx"),
+        export.table_xlsx({name[:31]: df}),
+        file_name=f"{name}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"xlsx_{key or name}",
+    )

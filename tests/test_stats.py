@@ -174,3 +174,9 @@ def test_assessment_joins_targets_with_aggregated_actuals(tiny_stats_store):
     row = table.set_index("entity_id").loc["AU-E"]
     assert row["actual"] == 33.0 and row["status"] == "behind"
     assert row["expected"] == pytest.approx(30.0 - 3.0 * 0.6)
+
+
+def test_percentages_and_ratios_are_shown_only_as_they_are():
+    assert stats.normalisations_for("rural_sewage_treatment_rate") == ("total",)
+    assert stats.normalisations_for("circular_progress") == ("total",)
+    assert stats.normalisations_for("vocs") == ("total", "per_km2", "per_va")

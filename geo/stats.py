@@ -36,7 +36,7 @@ STATUSES = ("on_track", "at_risk", "behind", "no_data")
 
 def normalisations_for(indicator: str) -> tuple[str, ...]:
     """Which normalisations make sense: ratios and percentages are shown as they are."""
-    if indicator in ("energy_intensity", "circular_progress"):
+    if indicator == "energy_intensity" or INDICATORS[indicator].unit == "%":
         return ("total",)
     if indicator == "value_added":
         return ("total", "per_km2")

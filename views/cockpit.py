@@ -172,11 +172,38 @@ with panel_col:
                 f"{tr('expected')} ({year}): {format_number(result.expected)} · "
                 f"{tr('actual')}: {format_number(park['value'])} → **{tr('status_' + result.status)}**"
             )
+        # The 2025 energy-intensity target is the plan's headline: show it for the park and its zone.
+        ei_rows = []
         ei_target = stats.target_of(db, selected, "energy_intensity")
-        if ei_target and indicator != "energy_intensity":
-            ei = stats.park_values(db, "energy_intensity", year).set_index("id").loc[selected, "value"]
+        if ei_target:
+            ei = cached(stats.park_values, db, "energy_intensity", year).set_index("id").loc[selected, "value"]
             r = stats.assess(ei_target["baseline_value"], ei_target["target_value"], ei, year)
-            st.caption(f"{INDICATORS['energy_intensity'].title(lang())}: {tr('status_' + r.status)}")
+            ei_rows.append((tr("park"), park["name"], ei, ei_target["target_value"], r))
+        zones = cached(stats.assessment, db, "zone", "energy_intensity", year)
+        zone_row = zones[zones["name"] == park["zone"]]
+        if len(zone_row):
+            z = zone_row.iloc[0]
+            r = stats.assess(z["baseline_value"], z["target_value"], z["actual"], year)
+            ei_rows.append((tr("level_zone"), z["name"], z["actual"], z["target_value"], r))
+        if ei_rows:
+            st.markdown(f"**{INDICATORS['energy_intensity'].title(lang())} · {tr('target_2025')}**")
+            with st.container(key="park_panel_energy_intensity"):
+                st.dataframe(
+                    pd.DataFrame(
+                        {
+                            tr("level"): [row[0] for row in ei_rows],
+                            tr("layer_name"): [row[1] for row in ei_rows],
+                            f"{tr('actual')} {year}": [format_number(row[2]) for row in ei_rows],
+                            tr("target_2025"): [format_number(row[3]) for row in ei_rows],
+                            tr("progress"): [
+                                "—" if pd.isna(row[4].progress) else f"{row[4].progress:.0%}" for row in ei_rows
+                            ],
+                            tr("status"): [tr("status_" + row[4].status) for row in ei_rows],
+                        }
+                    ),
+                    hide_index=True,
+                    width="stretch",
+                )
 
 # -- ranking ---------------------------------------------------------------------------------------
 st.subheader(f"{tr('ranking')} · {value_label} · {year}")

@@ -189,6 +189,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Ledgers required by the plan: 两高 projects, online monitoring of key energy users, rural sewage "
         "treatment (≥ 90 % by 2025) and circular transformation of every qualifying municipal-level park.",
     ),
+    "trend_caption": (
+        "趋势（实线）· 2020→2025 直线路径（虚线）· 2025 目标（红线）",
+        "Trend (solid) · straight-line path 2020→2025 (dashed) · 2025 target (red)",
+    ),
     "no_features": ("（无要素）", "(no features)"),
 }
 

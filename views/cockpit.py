@@ -164,7 +164,8 @@ with panel_col:
                 .mark_rule(color="#d62728")
                 .encode(y="value:Q")
             )
-        st.altair_chart(alt.layer(*charts).properties(height=220, title=tr("trend")), width="stretch")
+        st.caption(tr("trend_caption"))
+        st.altair_chart(alt.layer(*charts).properties(height=220), width="stretch")
         if target:
             result = stats.assess(target["baseline_value"], target["target_value"], park["value"], year)
             st.markdown(

@@ -91,3 +91,15 @@ def start_portal(db_path: Path, artifacts: Path, extra_env: dict[str, str] | Non
             time.sleep(0.3)
     proc.kill()
     raise RuntimeError(f"streamlit did not become healthy in 60 s:\n{log.read_text()}")
+
+
+MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+
+
+def map_frame(page, timeout_ms: int = 60_000):
+    """The (single) map iframe, once a rerun has finished replacing the old one."""
+    page.wait_for_function(
+        f"() => document.querySelectorAll('{MAP_IFRAME}').length === 1",
+        timeout=timeout_ms,
+    )
+    return page.locator(MAP_IFRAME).first.content_frame

@@ -9,6 +9,7 @@ import pytest
 from geo import stats
 from geo.db import Store
 from geo.mapping import format_number
+from tests.browser import map_frame
 
 pytestmark = pytest.mark.browser
 
@@ -28,12 +29,7 @@ def test_official_reads_a_parks_nox_per_km2_for_2023(portal, browser_page):
     page.get_by_text(re.compile(r"园区排名 · 氮氧化物排放量（每平方公里） · 2023")).wait_for(timeout=60_000)
 
     # While a rerun replaces the map, the old and the new iframe coexist for a moment.
-    iframes = page.locator('iframe[title="streamlit_folium.st_folium"]')
-    page.wait_for_function(
-        "() => document.querySelectorAll('iframe[title=\"streamlit_folium.st_folium\"]').length === 1",
-        timeout=60_000,
-    )
-    frame = iframes.first.content_frame
+    frame = map_frame(page)
     frame.locator(".binhai-legend", has_text="t/km²").wait_for(timeout=60_000)
     frame.locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
     legend = frame.locator(".binhai-legend").inner_text()

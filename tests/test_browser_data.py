@@ -83,7 +83,9 @@ def test_bad_file_shows_a_message_and_nothing_is_rendered_as_html(portal, browse
     evil = "<img src=x onerror=alert(1)>"
     main.locator("input[type=file]").set_input_files(str(_zone_file(tmp_path, evil, bow_tie)))
     main.get_by_text("校验未通过").wait_for(timeout=60_000)
-    assert "Self-intersection" in main.inner_text() or "自相交" in main.inner_text()
+    report = main.get_by_test_id("stCode").first
+    report.wait_for(timeout=30_000)
+    assert "自相交" in report.inner_text() and "Self-intersection" in report.inner_text()
     assert page.locator("img[src='x']").count() == 0
     assert dialogs == []
     assert count_features(store, layers.get_spec("prohibited_zones")) == before

@@ -6,6 +6,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from tests.browser import map_frame
+
 pytestmark = pytest.mark.browser
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
@@ -14,7 +16,8 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 def test_overview_map_draws_every_layer_offline(portal, browser_page):
     page, requests = browser_page
     page.goto(portal.url, wait_until="domcontentloaded")
-    frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+    page.locator('iframe[title="streamlit_folium.st_folium"]').first.wait_for(timeout=60_000)
+    frame = map_frame(page)
     frame.locator(".leaflet-container").wait_for(timeout=60_000)
     frame.locator("path.leaflet-interactive").first.wait_for(timeout=30_000)
     drawn = frame.locator("path.leaflet-interactive").count()
@@ -32,7 +35,8 @@ def test_overview_map_draws_every_layer_offline(portal, browser_page):
 def test_park_tooltip_shows_escaped_text_on_hover(portal, browser_page):
     page, _ = browser_page
     page.goto(portal.url, wait_until="domcontentloaded")
-    frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+    page.locator('iframe[title="streamlit_folium.st_folium"]').first.wait_for(timeout=60_000)
+    frame = map_frame(page)
     park = frame.locator("path.leaflet-interactive[fill='#fc8d59']").first
     park.wait_for(timeout=60_000)
     park.hover(force=True)
@@ -46,5 +50,5 @@ def test_english_toggle_relabels_navigation_and_layers(portal, browser_page):
     page.goto(portal.url, wait_until="domcontentloaded")
     page.get_by_text("English", exact=True).click()
     page.get_by_role("link", name="Layers & data").wait_for(timeout=30_000)
-    frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
-    frame.get_by_text("Industrial parks").first.wait_for(timeout=30_000)
+    page.get_by_text("Binhai Energy & Emissions Map").first.wait_for(timeout=30_000)
+    map_frame(page).get_by_text("Industrial parks").first.wait_for(timeout=30_000)

@@ -37,7 +37,7 @@ def test_two_high_ledger_counts_every_project_and_filters_by_stage(ledger_page, 
     assert 0 < len(filtered) < total
     shown = ledger_page.dataframe[1].value
     assert list(shown["id"]) == list(filtered["id"])
-    assert set(shown["阶段"]) == {"在建"}
+    assert set(shown["项目阶段"]) == {"在建"}
 
 
 def test_monitoring_tab_shows_counts_per_status_and_share_connected(ledger_page, seeded_store):

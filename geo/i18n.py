@@ -62,6 +62,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "validate_ok": ("校验通过：{n} 个要素可导入。", "Valid: {n} features can be imported."),
     "validate_failed": ("校验未通过：", "The file was rejected:"),
+    "from_gcj02": (
+        "数据为 GCJ-02（火星坐标），转换后导入",
+        "Data is GCJ-02 (“Mars” coordinates): convert before import",
+    ),
+    "from_gcj02_help": (
+        "高德、腾讯等网络地图上描绘或导出的坐标为 GCJ-02，在滨海新区约偏 550 米；勾选后先换算为 WGS84 再校验。"
+        "命令行对应 --from-gcj02。百度坐标（BD-09）不能这样转换。",
+        "Coordinates drawn on or exported from Amap/Tencent-style web maps are GCJ-02, about 550 m off in Binhai; "
+        "ticked, they are converted to WGS84 before the checks. The CLI option is --from-gcj02. Baidu (BD-09) "
+        "coordinates cannot be converted this way.",
+    ),
     "limits": ("导入限制", "Import limits"),
     "limit_upload": ("单个文件上限 {v} MB", "Max file size {v} MB"),
     "limit_features": ("要素数上限 {v}", "Max features {v}"),

@@ -36,7 +36,16 @@ import shapely
 from pyproj import CRS
 
 from geo.config import Limits
-from geo.crs import STORAGE_CRS, binhai_import_box, to_storage_crs
+from geo.crs import (
+    BINHAI_BOUNDS,
+    STORAGE_CRS,
+    binhai_import_box,
+    convert_gcj02_to_wgs84,
+    gcj02_offset_m,
+    ground_distance_m,
+    to_storage_crs,
+    wgs84_to_gcj02_xy,
+)
 from geo.db import Store
 from geo.errors import InputError, PortalError, Problem
 from geo.layerstore import log_import, read_layer, write_layer
@@ -67,6 +76,29 @@ _EXPECTED_DRIVER = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", 
 _GEOMETRY_ERRORS = (ValueError, TypeError, RecursionError, shapely.errors.GEOSException)
 # Characters XML 1.0 forbids even when escaped.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# A tag or comment (`<img …>`, `</b>`, `<!-- …`): no name, town or id needs one, and refusing it keeps
+# markup out of the store even though every page escapes what it shows. `A<B` or `<未命名>` pass.
+_MARKUP = re.compile(r"<\s*[/!?]?\s*[A-Za-z][^<>]*>|<!--")
+# A spreadsheet evaluates a cell starting with these as a formula (CSV injection): export prefixes `'`.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Words by which a CRS declaration, a coordinate-system column or a file name says its coordinates are
+# offset: GCJ-02 (Amap/Tencent, "Mars coordinates") or Baidu's BD-09 (a further shift on top of it).
+_GCJ02_WORDS = re.compile(r"gcj[-_ ]?0?2|火星|国测局|高德|amap|gaode|autonavi|腾讯|tencent|\bmars\b", re.IGNORECASE)
+_BD09_WORDS = re.compile(r"bd[-_ ]?0?9|百度|baidu", re.IGNORECASE)
+CRS_COLUMNS = (
+    "crs",
+    "srs",
+    "coordsys",
+    "coord_sys",
+    "coord_type",
+    "coordtype",
+    "coordinate_system",
+    "坐标系",
+    "坐标系统",
+    "坐标类型",
+)
+# Only the head of a GeoJSON is searched for a `crs` member (it comes before the features).
+_HEAD_BYTES = 64 * 1024
 
 
 class _GeometryTextError(ValueError):
@@ -86,6 +118,8 @@ class _Raw:
     problems: list[Problem] = field(default_factory=list)
     # Features whose geometry a reader already reported (e.g. a CSV row with a non-numeric lon).
     geometry_reported: set[int] = field(default_factory=set)
+    # The CRS as the file wrote it (a .prj, a GeoJSON `crs` member), when GDAL may not keep it.
+    declared_crs: str = ""
 
 
 def _fail(source: str, zh: str, en: str, **where: Any) -> InputError:
@@ -100,13 +134,17 @@ def _shown(value: Any, limit: int = 40) -> str:
 # -- reading -------------------------------------------------------------------------------------
 
 
-def read_features(path: Path, spec: Any, limits: Limits, source_name: str | None = None) -> gpd.GeoDataFrame:
+def read_features(
+    path: Path, spec: Any, limits: Limits, source_name: str | None = None, from_gcj02: bool = False
+) -> gpd.GeoDataFrame:
     """Read and validate a file for layer `spec`.
 
     Returns a GeoDataFrame with `id` (None where the file has none), the spec's fields (coded values
     normalised to their codes) and geometry in EPSG:4326. Raises `InputError` naming the file and
     listing every problem found (feature number, field, Chinese and English text). Guards against
-    oversized input (file size, zip checks, feature and total vertex counts) stop at the first breach.
+    oversized input (file size, zip checks, feature and total vertex counts) stop at the first breach;
+    the size is read from the file system before a byte of the file is. `from_gcj02` converts
+    coordinates the user says are GCJ-02 to WGS84 before they are checked against Binhai.
     """
     path = Path(path)
     source = source_name or path.name
@@ -146,7 +184,7 @@ def read_features(path: Path, spec: Any, limits: Limits, source_name: str | None
             "文件中的文字编码无法识别（应为 UTF-8；Shapefile 可为 GBK 并附 .cpg）",
             "the text encoding is not recognised (expected UTF-8; a Shapefile may be GBK with a .cpg)",
         ) from exc
-    return _validate(raw, spec, limits, source)
+    return _validate(raw, spec, limits, source, from_gcj02)
 
 
 def validate_frame(gdf: gpd.GeoDataFrame, spec: Any, limits: Limits, source_name: str) -> gpd.GeoDataFrame:
@@ -160,7 +198,7 @@ def _read_ogr(path: Path, spec: Any, limits: Limits, source: str, encoding: str 
     try:
         info = pyogrio.read_info(path, layer=layer, encoding=encoding)
     except _PYOGRIO_ERRORS as exc:
-        raise _unreadable(source) from exc
+        raise _unreadable(source, path) from exc
     expected = _EXPECTED_DRIVER[path.suffix.lower()]
     if info["driver"] != expected:
         raise _fail(
@@ -172,16 +210,49 @@ def _read_ogr(path: Path, spec: Any, limits: Limits, source: str, encoding: str 
     try:
         frame = pyogrio.read_dataframe(path, layer=layer, encoding=encoding)
     except _PYOGRIO_ERRORS as exc:
-        raise _unreadable(source) from exc
-    return _Raw(frame)
+        raise _unreadable(source, path) from exc
+    declared = _geojson_crs_member(path) if path.suffix.lower() in (".geojson", ".json") else ""
+    return _Raw(frame, declared_crs=declared)
 
 
-def _unreadable(source: str) -> InputError:
+def _unreadable(source: str, path: Path | None = None) -> InputError:
+    """GDAL could not open the file; for GeoJSON, say whether it is not JSON at all or cut short."""
+    if path is not None and path.suffix.lower() in (".geojson", ".json"):
+        head, tail = _head_and_tail(path)
+        if not head.startswith((b"{", b"[")):
+            return _fail(
+                source,
+                "无法读取文件：内容不是 JSON（GeoJSON 文件应以 { 开头）",
+                "cannot read the file: the content is not JSON (a GeoJSON file starts with {)",
+            )
+        if not tail.endswith((b"}", b"]")):
+            return _fail(
+                source,
+                "无法读取文件：GeoJSON 不完整，文件似乎被截断（结尾缺少 }）",
+                "cannot read the file: the GeoJSON is incomplete, the file looks truncated (no closing })",
+            )
     return _fail(
         source,
         "无法读取文件：格式无法识别或文件已损坏",
         "cannot read the file: the format is not recognised or the file is damaged",
     )
+
+
+def _head_and_tail(path: Path, size: int = 256) -> tuple[bytes, bytes]:
+    """The first and last non-blank bytes of a file (a UTF-8 BOM skipped), read without loading it."""
+    with path.open("rb") as f:
+        head = f.read(size)
+        f.seek(max(path.stat().st_size - size, 0))
+        tail = f.read(size)
+    return head.removeprefix(b"\xef\xbb\xbf").lstrip(), tail.rstrip()
+
+
+def _geojson_crs_member(path: Path) -> str:
+    """The text of a GeoJSON's `crs` member: GDAL drops a name it does not know (e.g. "GCJ-02")."""
+    with path.open("rb") as f:
+        head = f.read(_HEAD_BYTES).decode("utf-8", errors="replace")
+    found = re.search(r'"crs"\s*:\s*(\{[^{}]*(\{[^{}]*\}[^{}]*)*\})', head)
+    return found.group(1) if found else ""
 
 
 def _pick_gpkg_layer(path: Path, spec: Any, source: str) -> str:
@@ -221,15 +292,17 @@ def _read_zipped_shapefile(path: Path, spec: Any, limits: Limits, source: str) -
     with archive, tempfile.TemporaryDirectory(prefix="binhai-import-") as tmp:
         shapefiles = _extract_shapefiles(archive, path, limits, source, Path(tmp))
         frames = []
+        declared = ""
         for shp in shapefiles:
             raw = _read_shapefile(shp, spec, limits, source)
             frames.append(raw.frame)
+            declared = declared or raw.declared_crs
             _check_feature_count(sum(len(f) for f in frames), limits, source)
     crs = {f.crs for f in frames}
     if len(crs) > 1:
         raise _fail(source, "压缩包内各 Shapefile 的坐标系不一致", "the Shapefiles in the zip use different CRSs")
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    return _Raw(gpd.GeoDataFrame(frame, geometry="geometry", crs=frames[0].crs))
+    return _Raw(gpd.GeoDataFrame(frame, geometry="geometry", crs=frames[0].crs), declared_crs=declared)
 
 
 def _extract_shapefiles(archive: zipfile.ZipFile, path: Path, limits: Limits, source: str, into: Path) -> list[Path]:
@@ -326,11 +399,15 @@ def _read_shapefile(shp: Path, spec: Any, limits: Limits, source: str) -> _Raw:
     """GDAL honours a .cpg; without one (or when it is wrong) try UTF-8, then GBK (common in Chinese GIS)."""
     # None lets GDAL decode by the .cpg; the explicit ones make pyogrio decode the raw .dbf bytes.
     attempts = [None, "UTF-8", "GBK"] if shp.with_suffix(".cpg").exists() else ["UTF-8", "GBK"]
+    prj = shp.with_suffix(".prj")
+    declared = prj.read_bytes()[:_HEAD_BYTES].decode("utf-8", errors="replace") if prj.exists() else ""
     for encoding in attempts:
         try:
-            return _read_ogr(shp, spec, limits, source, encoding=encoding)
+            raw = _read_ogr(shp, spec, limits, source, encoding=encoding)
         except UnicodeDecodeError:
             continue
+        raw.declared_crs = declared
+        return raw
     raise _fail(
         source,
         "无法识别 .dbf 的文字编码（应为 UTF-8 或 GBK），请附带正确的 .cpg 文件",
@@ -354,11 +431,7 @@ def _read_kml(path: Path, spec: Any, limits: Limits, source: str) -> _Raw:
     try:
         root = SafeET.parse(path, forbid_dtd=True, forbid_entities=True, forbid_external=True).getroot()
     except defusedxml.DefusedXmlException as exc:
-        raise _fail(
-            source,
-            "KML 含有 DTD 或实体声明（可能是 XXE / 实体膨胀攻击），已拒绝",
-            "the KML declares a DTD or entities (possible XXE / billion laughs); refused",
-        ) from exc
+        raise _fail(source, *_kml_dtd_refusal(path)) from exc
     except SafeET.ParseError as exc:
         raise _fail(source, f"KML 不是有效的 XML: {exc}", f"the KML is not well-formed XML: {exc}") from exc
     if _local(root.tag) != "kml":
@@ -389,6 +462,23 @@ def _read_kml(path: Path, spec: Any, limits: Limits, source: str) -> _Raw:
         geometries.append(geometry)
     frame = gpd.GeoDataFrame(pd.DataFrame(rows, dtype=object), geometry=geometries, crs=STORAGE_CRS)
     return _Raw(frame, problems, reported)
+
+
+def _kml_dtd_refusal(path: Path) -> tuple[str, str]:
+    """Name what a refused DTD was up to; the refusal itself is defusedxml's, before any entity is expanded."""
+    with path.open("rb") as f:
+        head = f.read(_HEAD_BYTES).decode("utf-8", errors="replace")
+    if re.search(r"<!ENTITY[^>]*\b(SYSTEM|PUBLIC)\b", head):
+        return (
+            "KML 引用了外部实体（XXE 攻击，可读取服务器文件），已拒绝",
+            "the KML references an external entity (XXE: it could read files on the server); refused",
+        )
+    if "<!ENTITY" in head:
+        return (
+            "KML 声明了实体（可能是“十亿笑声”实体膨胀攻击），已拒绝",
+            "the KML declares entities (a possible billion laughs expansion attack); refused",
+        )
+    return "KML 含有 DTD 声明（KML 不需要），已拒绝", "the KML has a DTD (KML needs none); refused"
 
 
 def _kml_extended_data(element: Any) -> dict[str, Any]:
@@ -478,6 +568,7 @@ def _read_csv(path: Path, spec: Any, limits: Limits, source: str) -> _Raw:
     except pd.errors.ParserError as exc:
         raise _fail(source, f"CSV 格式错误: {exc}", f"malformed CSV: {exc}") from exc
     _check_feature_count(len(table), limits, source)
+    table = table.map(_unguard_formula)
     by_key = {str(c).strip().casefold(): c for c in table.columns}
     lon = next((by_key[k] for k in LON_COLUMNS if k in by_key), None)
     lat = next((by_key[k] for k in LAT_COLUMNS if k in by_key), None)
@@ -545,6 +636,13 @@ def _read_csv(path: Path, spec: Any, limits: Limits, source: str) -> _Raw:
         )
     frame = gpd.GeoDataFrame(table.astype(object), geometry=geometries, crs=STORAGE_CRS)
     return _Raw(frame, problems, reported)
+
+
+def _unguard_formula(value: Any) -> Any:
+    """Undo the `'` our CSV export puts before a cell a spreadsheet would run as a formula."""
+    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1] in "".join(_FORMULA_START):
+        return value[1:]
+    return value
 
 
 # -- validation ----------------------------------------------------------------------------------
@@ -620,6 +718,8 @@ def _coerce(f: Any, value: Any) -> tuple[Any, tuple[str, str] | None]:
                 f"文字过长（{len(text)} 字），上限 {MAX_TEXT_LENGTH} 字",
                 f"text too long ({len(text)} characters); the limit is {MAX_TEXT_LENGTH}",
             )
+        if _MARKUP.search(text):
+            return None, _markup_problem(text)
         return text, None
     if f.type in ("int", "float"):
         number = _as_number(value)
@@ -641,6 +741,13 @@ def _coerce(f: Any, value: Any) -> tuple[Any, tuple[str, str] | None]:
             )
         return day, None
     raise ValueError(f"field {f.name}: unknown type {f.type!r}")
+
+
+def _markup_problem(text: str) -> tuple[str, str]:
+    return (
+        f"文字中含有 HTML/脚本标记 {_shown(text)}，不予接受（请去掉 <…> 标记）",
+        f"the text contains HTML/script markup {_shown(text)}; it is not accepted (remove the <…> tags)",
+    )
 
 
 def _as_number(value: Any) -> float | int | None:
@@ -685,6 +792,8 @@ def _check_attributes(frame: pd.DataFrame, spec: Any, problems: list[Problem]) -
             text = _as_text(value)
             if len(text) > 100:
                 problems.append(Problem("编号过长（上限 100 字）", "id too long (limit 100 characters)", i + 1, "id"))
+            elif _MARKUP.search(text):
+                problems.append(Problem(*_markup_problem(text), i + 1, "id"))
             ids[i] = text
     out["id"] = ids
     for f in spec.fields:
@@ -734,7 +843,7 @@ def _check_duplicate_ids(ids: list[Any], problems: list[Problem]) -> None:
             )
 
 
-def _validate(raw: _Raw, spec: Any, limits: Limits, source: str) -> gpd.GeoDataFrame:
+def _validate(raw: _Raw, spec: Any, limits: Limits, source: str, from_gcj02: bool = False) -> gpd.GeoDataFrame:
     frame = raw.frame
     problems = list(raw.problems)
     n = len(frame)
@@ -800,7 +909,10 @@ def _validate(raw: _Raw, spec: Any, limits: Limits, source: str) -> gpd.GeoDataF
             )
         usable[i] = True
 
-    stored = _check_location(frame, geoms, usable, source, problems)
+    offset = _declared_offset_datum(raw, source)
+    if offset is not None and (offset[0] == "BD-09" or not from_gcj02):
+        problems.append(_offset_problem(*offset))
+    stored = _check_location(frame, geoms, usable, source, problems, from_gcj02)
     if problems:
         problems.sort(key=lambda p: p.feature or 0)
         raise InputError(source, problems)
@@ -818,8 +930,60 @@ def _dtype(spec: Any, name: str) -> str:
     return {"int": "Int64", "float": "Float64"}.get(spec.get_field(name).type, "object")
 
 
+def _declared_offset_datum(raw: _Raw, source: str) -> tuple[str, str, str] | None:
+    """("GCJ-02" or "BD-09", where it says so in Chinese, in English) when the file names an offset datum.
+
+    Looks at the CRS the file declares, columns named like a coordinate system (`坐标系`, `coord_type`…)
+    and the file name. Coordinates alone cannot tell: see `_refuse_gcj02_shifted_copies` for the
+    check against features already stored.
+    """
+    frame = raw.frame
+    places: list[tuple[str, str, str]] = []
+    if raw.declared_crs:
+        places.append(("坐标系声明", "the declared CRS", raw.declared_crs))
+    if frame.crs is not None:
+        places.append(("坐标系声明", "the declared CRS", CRS.from_user_input(frame.crs).name))
+    for column in frame.columns:
+        if column != frame.geometry.name and str(column).strip().casefold() in CRS_COLUMNS:
+            values = " ".join(str(v) for v in pd.unique(frame[column].dropna().astype(str))[:20])
+            places.append((f"列 {column}", f"column {column}", values))
+    places.append(("文件名", "the file name", source))
+    for zh, en, text in places:
+        for datum, words in (("BD-09", _BD09_WORDS), ("GCJ-02", _GCJ02_WORDS)):
+            found = words.search(text)
+            if found:
+                return datum, f"{zh}含“{found.group(0)}”", f"{en} says {found.group(0)!r}"
+    return None
+
+
+def _offset_problem(datum: str, where_zh: str, where_en: str) -> Problem:
+    if datum == "BD-09":
+        return Problem(
+            f"疑似 BD-09（百度坐标）偏移（{where_zh}）：本门户不转换百度坐标，请在原软件中导出 WGS84 或 CGCS2000 坐标",
+            f"looks BD-09 (Baidu) offset ({where_en}): the portal does not convert Baidu coordinates; "
+            "export WGS84 or CGCS2000 coordinates from the source tool",
+            field="geometry",
+        )
+    x0, y0, x1, y1 = BINHAI_BOUNDS
+    metres = gcj02_offset_m((x0 + x1) / 2, (y0 + y1) / 2)
+    return Problem(
+        f"疑似 GCJ-02（火星坐标）偏移（{where_zh}）：高德、腾讯等网络地图的坐标在滨海新区约偏 {metres:.0f} 米。"
+        "若确为 GCJ-02，请用 python -m layers import（或 validate）加 --from-gcj02 转换后导入"
+        "（页面上勾选“数据为 GCJ-02（火星坐标），转换后导入”），或在原软件中导出 WGS84/CGCS2000 坐标",
+        f'looks GCJ-02 ("Mars coordinates") offset ({where_en}): coordinates from Amap/Tencent-style web maps '
+        f"sit about {metres:.0f} m off in Binhai. If they are GCJ-02, convert them with `python -m layers import` "
+        "(or validate) `--from-gcj02` (on the page: tick “Data is GCJ-02”), or export WGS84/CGCS2000 from the source tool",
+        field="geometry",
+    )
+
+
 def _check_location(
-    frame: gpd.GeoDataFrame, geoms: np.ndarray, usable: np.ndarray, source: str, problems: list[Problem]
+    frame: gpd.GeoDataFrame,
+    geoms: np.ndarray,
+    usable: np.ndarray,
+    source: str,
+    problems: list[Problem],
+    from_gcj02: bool = False,
 ) -> np.ndarray:
     """Resolve the CRS to EPSG:4326 and check each usable feature lies in Binhai; returns stored geometries."""
     crs = frame.crs
@@ -880,6 +1044,8 @@ def _check_location(
     # Reproject only what passed, so nonsense coordinates never reach PROJ.
     subset = gpd.GeoSeries(np.where(usable, geoms, None), crs=crs)
     stored = np.asarray(to_storage_crs(gpd.GeoDataFrame(geometry=subset)).geometry.array, dtype=object)
+    if from_gcj02:
+        stored = convert_gcj02_to_wgs84(stored)
     box = binhai_import_box()
     x0, y0, x1, y1 = box.bounds
     inside = shapely.covered_by(stored, box)
@@ -932,6 +1098,7 @@ def write_features(
     now = now or datetime.now(UTC).replace(tzinfo=None)
     features = features.copy()
     with store.transaction() as session:
+        _refuse_gcj02_shifted_copies(session, spec, features, source_name)
         missing = features["id"].isna().to_numpy()
         if missing.any():
             taken = set(features["id"].dropna())
@@ -948,6 +1115,47 @@ def write_features(
             raise InputError(source_name, err.problems) from err
         log_import(session, spec.name, mode, source_name, written, now)
     return written
+
+
+def _refuse_gcj02_shifted_copies(session: Any, spec: Any, features: gpd.GeoDataFrame, source_name: str) -> None:
+    """Refuse a file whose features sit one GCJ-02 shift away from the same ids already stored.
+
+    That is what a layer re-drawn on (or exported from) Amap/Tencent looks like; a genuine edit does
+    not move most matched features by exactly that vector (≈ 550 m east-north-east in Binhai).
+    """
+    ids = [str(i) for i in features["id"].dropna()]
+    if not ids:
+        return
+    rows = session.execute(
+        f"SELECT id, ST_X(ST_Centroid(geom)), ST_Y(ST_Centroid(geom)) FROM {spec.name} "  # noqa: S608
+        "WHERE id IN (SELECT unnest(?::VARCHAR[]))",
+        [ids],
+    ).fetchall()
+    if not rows:
+        return
+    stored = {r[0]: (r[1], r[2]) for r in rows}
+    matched = features[features["id"].isin(list(stored))]
+    old_lon = np.array([stored[i][0] for i in matched["id"]], dtype=float)
+    old_lat = np.array([stored[i][1] for i in matched["id"]], dtype=float)
+    centres = shapely.centroid(np.asarray(matched.geometry.array, dtype=object))
+    new_lon, new_lat = shapely.get_x(centres), shapely.get_y(centres)
+    gcj_lon, gcj_lat = wgs84_to_gcj02_xy(old_lon, old_lat)
+    shift = ground_distance_m(old_lon, old_lat, gcj_lon, gcj_lat)
+    miss = ground_distance_m(gcj_lon, gcj_lat, new_lon, new_lat)
+    shifted = (shift > 50) & (miss < np.maximum(30.0, 0.1 * shift))
+    if not shifted.any() or shifted.sum() * 2 < len(matched):
+        return
+    shown = ", ".join(str(i) for i in matched["id"][shifted][:5])
+    raise InputError(
+        source_name,
+        [
+            _offset_problem(
+                "GCJ-02",
+                f"{int(shifted.sum())} 个要素（如 {shown}）恰好位于库中同编号要素的火星坐标偏移处",
+                f"{int(shifted.sum())} features (e.g. {shown}) sit exactly one GCJ-02 shift from the stored ones",
+            )
+        ],
+    )
 
 
 def _new_ids(prefix: str, taken: set[str], count: int) -> list[str]:
@@ -1125,9 +1333,22 @@ def _write_kml(frame: gpd.GeoDataFrame, spec: Any, out: Path) -> None:
     out.write_text("\n".join(lines), encoding="utf-8")
 
 
+def _guard_formula(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _write_csv(frame: gpd.GeoDataFrame, spec: Any, out: Path) -> None:
-    """Points as lon/lat columns, other geometries as WKT; UTF-8 with BOM so spreadsheet tools read Chinese."""
+    """Points as lon/lat columns, other geometries as WKT; UTF-8 with BOM so spreadsheet tools read Chinese.
+
+    Text that a spreadsheet would evaluate as a formula (=, +, -, @, tab, CR first) gets a leading `'`
+    (CSV injection); reading a CSV back removes it.
+    """
     table = pd.DataFrame(frame.drop(columns="geometry"))
+    for column in table.columns:
+        if not pd.api.types.is_numeric_dtype(table[column]):
+            table[column] = table[column].map(_guard_formula)
     geoms = frame.geometry
     if len(frame) and (geoms.geom_type == "Point").all():
         table["lon"] = geoms.x.to_numpy()

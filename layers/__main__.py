@@ -92,7 +92,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     spec = layers.get_spec(args.layer)
-    features = io.read_features(Path(args.file), spec, _limits())
+    features = io.read_features(Path(args.file), spec, _limits(), from_gcj02=args.from_gcj02)
     print(f"通过/OK: {len(features)} features ({spec.name})")
     return 0
 
@@ -102,7 +102,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     limits = _limits()
     # Validate before the store is opened at all, so a rejected file leaves the store file untouched.
-    features = io.read_features(path, spec, limits)
+    features = io.read_features(path, spec, limits, from_gcj02=args.from_gcj02)
     store = _store(args)
     store.migrate(layers.all_specs())
     written = io.write_features(store, spec, features, args.mode, source_name=path.name)
@@ -158,12 +158,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", type=int, default=1)
     p.set_defaults(run=cmd_seed)
 
-    p = sub.add_parser("validate", parents=[db], help="只校验文件，不写库 / check a file, write nothing")
+    gcj02 = argparse.ArgumentParser(add_help=False)
+    gcj02.add_argument(
+        "--from-gcj02",
+        action="store_true",
+        help="坐标为 GCJ-02（火星坐标，高德/腾讯），先转为 WGS84 / the coordinates are GCJ-02 (Amap/Tencent): convert first",
+    )
+    p = sub.add_parser("validate", parents=[db, gcj02], help="只校验文件，不写库 / check a file, write nothing")
     p.add_argument("layer")
     p.add_argument("file")
     p.set_defaults(run=cmd_validate)
 
-    p = sub.add_parser("import", parents=[db], help="校验并导入 / validate and import a file")
+    p = sub.add_parser("import", parents=[db, gcj02], help="校验并导入 / validate and import a file")
     p.add_argument("layer")
     p.add_argument("file")
     mode = p.add_mutually_exclusive_group()

@@ -36,6 +36,23 @@ def test_data_page_shows_the_import_limits(data_page):
     assert "50 MB" in captions and "50,000" in captions
 
 
+def test_data_page_shows_limits_set_in_the_environment(seeded_store, monkeypatch):
+    for name, value in {
+        "BINHAI_MAX_UPLOAD_MB": "7",
+        "BINHAI_MAX_FEATURES": "1234",
+        "BINHAI_MAX_VERTICES": "56789",
+        "BINHAI_MAX_ZIP_RATIO": "12",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("BINHAI_DB", str(seeded_store.path))
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=90)
+    at.run()
+    at.switch_page("views/data.py")
+    at.run()
+    captions = " ".join(c.value for c in at.caption)
+    assert "7 MB" in captions and "1,234" in captions and "56,789" in captions and "12" in captions
+
+
 def test_export_builds_a_download_of_the_chosen_layer(data_page):
     data_page.selectbox(key="export_layer").set_value("wastewater")
     data_page.selectbox(key="export_format").set_value("geojson")

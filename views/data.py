@@ -17,6 +17,7 @@ from views.shell import (
     current_user,
     lang,
     layer_counts,
+    md_escape,
     settings,
     show_error,
     store,
@@ -90,19 +91,20 @@ st.caption(
 target = st.selectbox(
     tr("layer_name"), list(layers.REGISTRY), format_func=lambda n: layers.get_spec(n).title(lang()), key="check_layer"
 )
+from_gcj02 = st.checkbox(tr("from_gcj02"), help=tr("from_gcj02_help"), key="from_gcj02")
 upload = st.file_uploader(tr("validate_upload"), type=[s.lstrip(".") for s in sorted(io.SUPPORTED)])
 if upload is not None:
     spec = layers.get_spec(target)
     size_mb = upload.size / 1_048_576
     if size_mb > limits.max_upload_mb:
         # Refuse before writing the upload anywhere.
-        st.error(tr("upload_too_large", name=upload.name, size=size_mb, limit=limits.max_upload_mb))
+        st.error(tr("upload_too_large", name=md_escape(upload.name), size=size_mb, limit=limits.max_upload_mb))
         st.stop()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / Path(upload.name).name
         path.write_bytes(upload.getbuffer())
         try:
-            checked = io.read_features(path, spec, limits, source_name=upload.name)
+            checked = io.read_features(path, spec, limits, source_name=upload.name, from_gcj02=from_gcj02)
         except InputError as err:
             st.error(tr("validate_failed"))
             st.code(err.report(lang()) + "\n\n" + err.report("en" if lang() == "zh" else "zh"), language=None)

@@ -154,7 +154,8 @@ def sidebar() -> None:
 
 
 def show_error(err: PortalError) -> None:
-    st.error(f"{err.message(lang())}\n\n{err.message('en' if lang() == 'zh' else 'zh')}")
+    # Messages quote the user's file names and values: shown as literal text, never as markdown or HTML.
+    st.error(f"{md_escape(err.message(lang()))}\n\n{md_escape(err.message('en' if lang() == 'zh' else 'zh'))}")
 
 
 def current_user() -> auth.User | None:
@@ -166,7 +167,7 @@ def login_box() -> None:
     user = current_user()
     if user is not None:
         role = auth.ROLES[user.role][0 if lang() == "zh" else 1]
-        st.caption(tr("logged_in_as", name=user.display_name, role=role))
+        st.caption(tr("logged_in_as", name=md_escape(user.display_name), role=role))
         if st.button(tr("logout"), key="logout"):
             del st.session_state["user"]
             st.rerun()

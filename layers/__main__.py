@@ -1,4 +1,4 @@
-"""Command line for the layer store: `python -m layers list|seed|validate|import|export|user add`.
+"""Command line for the layer store: `python -m layers list|seed|validate|import|export|backup|restore|user add`.
 
 Results go to stdout; errors and hints go to stderr in Chinese and English. Exit status is 0 on
 success and 2 for bad input or usage (a rejected file, an unknown layer, a missing file) — never a
@@ -118,6 +118,35 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from geo.backup import create_backup
+
+    info = create_backup(_store(args), Path(args.out), overwrite=args.force)
+    print(
+        f"已备份 {len(info.tables)} 张表、{info.rows} 行（架构版本 {info.schema_version}）→ {info.path}\n"
+        f"backed up {len(info.tables)} tables, {info.rows} rows (schema {info.schema_version}) → {info.path}\n"
+        f"sha256 {info.sha256}"
+    )
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from geo.backup import restore_backup
+
+    store = _store(args)
+    restored = restore_backup(Path(args.file), store, force=args.force)
+    info = restored.info
+    print(
+        f"已从 {info.path} 恢复 {len(info.tables)} 张表、{info.rows} 行 → {store.path}\n"
+        f"restored {len(info.tables)} tables, {info.rows} rows from {info.path} → {store.path}"
+    )
+    if restored.kept is not None:
+        print(f"原数据库保留为 / the replaced store is kept as {restored.kept}")
+    if restored.kept_unreadable:
+        _err("原数据库无法打开，已原样保留 / the replaced store could not be opened; it was kept as it was")
+    return 0
+
+
 def cmd_user_add(args: argparse.Namespace) -> int:
     """Create or reset a portal login; the password comes from $BINHAI_PASSWORD or a prompt, never argv."""
     import getpass
@@ -182,6 +211,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", required=True, choices=io.EXPORT_FORMATS)
     p.add_argument("--out", required=True)
     p.set_defaults(run=cmd_export)
+
+    p = sub.add_parser("backup", parents=[db], help="备份整个数据库 / back up the whole store")
+    p.add_argument("--out", required=True, help="备份文件（zip）/ the backup file (a zip)")
+    p.add_argument("--force", action="store_true", help="覆盖已有的备份文件 / overwrite an existing file")
+    p.set_defaults(run=cmd_backup)
+
+    p = sub.add_parser("restore", parents=[db], help="从备份恢复整个数据库 / restore the whole store from a backup")
+    p.add_argument("file")
+    p.add_argument("--force", action="store_true", help="替换现有数据库 / replace an existing store")
+    p.set_defaults(run=cmd_restore)
 
     from geo.auth import ROLES
 

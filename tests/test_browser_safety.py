@@ -1,0 +1,178 @@
+"""Rendering safety in a real browser: hostile names stored in the layers are shown as text, never run.
+
+A portal of its own serves a copy of the seeded store in which the largest parks and zones carry
+markup (`<img src=x onerror=alert(1)>`, `<script>…`, an `onload` SVG, a `javascript:` markdown link).
+Every tooltip and popup of the overview and park maps is opened, a park is clicked into the side
+panel, and bad files from tests/data/bad are uploaded on the data page: no dialog may fire, and no
+element made from the hostile text may exist, in the page or in the map iframe.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+import layers
+from geo.db import Store
+from geo.layerstore import read_layer, write_layer
+from tests.browser import map_frame, require_chromium, start_portal
+
+pytestmark = pytest.mark.browser
+
+CORPUS = Path(__file__).resolve().parent / "data" / "bad"
+EVIL_PARKS = ("<img src=x onerror=alert(1)>", '"><svg onload=alert(3)>', "[点我](javascript:alert(6))")
+EVIL_ZONES = ("<script>alert(2)</script>", "<iframe src=javascript:alert(4)>")
+MARKS = ("alert(1)", "alert(2)", "alert(3)", "alert(4)", "alert(6)")
+# Elements only an injection could have made (none of the portal's own markup has them).
+INJECTED = "img[src='x'], img[onerror], svg[onload], iframe[src^='javascript:'], a[href^='javascript:']"
+MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+# Hover (and, where clicks do not rerun the page, click) every shape, SVG paths and circle markers
+# alike, so that every tooltip and popup is rendered once. Returns, for each hostile mark seen *as
+# text* in a tooltip or popup, the index of the first shape that showed it.
+OPEN_EVERY_SHAPE = """([shapes, marks, click]) => {
+    const seen = {};
+    shapes.forEach((shape, index) => {
+        const box = shape.getBoundingClientRect();
+        const at = {bubbles: true, cancelable: true, view: window,
+                    clientX: box.x + box.width / 2, clientY: box.y + box.height / 2};
+        for (const type of click ? ['mouseover', 'mousemove', 'click'] : ['mouseover', 'mousemove']) {
+            shape.dispatchEvent(new MouseEvent(type, at));
+        }
+        for (const shown of document.querySelectorAll('.leaflet-tooltip, .leaflet-popup-content')) {
+            for (const mark of marks) if (shown.textContent.includes(mark) && !(mark in seen)) seen[mark] = index;
+        }
+        shape.dispatchEvent(new MouseEvent('mouseout', at));
+    });
+    return seen;
+}"""
+# A `<script>alert(2)</script>` that got through would be a script element of its own (the map's data
+# script legitimately holds the escaped names, `&lt;script&gt;alert(2)…`).
+INJECTED_SCRIPTS = """marks => [...document.scripts].filter(s => marks.includes(s.textContent.trim())).length"""
+
+
+def rename_largest(store: Store, spec, names: tuple[str, ...], now: dt.datetime) -> None:
+    layer = read_layer(store, spec)
+    largest = layer["area_km2"].sort_values(ascending=False).index[: len(names)]
+    layer.loc[largest, "name"] = list(names)
+    with store.transaction() as session:
+        write_layer(session, spec, layer.drop(columns=["area_km2", "length_km"]), "replace", now)
+
+
+@pytest.fixture(scope="module")
+def hostile_portal(_seeded_template, tmp_path_factory, artifacts_dir):
+    require_chromium()
+    path = tmp_path_factory.mktemp("hostile") / "hostile.duckdb"
+    shutil.copy(_seeded_template, path)
+    store = Store(path)
+    now = dt.datetime(2025, 1, 1)
+    rename_largest(store, layers.get_spec("parks"), EVIL_PARKS, now)
+    rename_largest(store, layers.get_spec("prohibited_zones"), EVIL_ZONES, now)
+    served = start_portal(path, artifacts_dir / "safety")
+    yield served
+    served.process.terminate()
+    try:
+        served.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        served.process.kill()
+
+
+@pytest.fixture
+def watched_page(browser_page):
+    """A page whose dialogs (alert/confirm/prompt, from any frame) are recorded and dismissed."""
+    page, _ = browser_page
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    return page, dialogs
+
+
+def assert_nothing_injected(page, dialogs: list[str]) -> None:
+    page.wait_for_timeout(500)  # an onerror/onload would fire asynchronously
+    assert dialogs == []
+    for frame in page.frames:
+        assert frame.locator(INJECTED).count() == 0, frame.url
+        assert frame.evaluate(INJECTED_SCRIPTS, list(MARKS)) == 0, frame.url
+
+
+def open_every_shape(page, click: bool = True) -> dict[str, int]:
+    shapes = map_frame(page).locator("path.leaflet-interactive")
+    shapes.first.wait_for(timeout=60_000)
+    return shapes.evaluate_all(f"shapes => ({OPEN_EVERY_SHAPE})([shapes, {list(MARKS)!r}, {str(click).lower()}])")
+
+
+def test_overview_map_shows_hostile_names_as_text_in_tooltips_and_popups(hostile_portal, watched_page):
+    page, dialogs = watched_page
+    page.goto(hostile_portal.url, wait_until="domcontentloaded")
+    page.locator(MAP_IFRAME).first.wait_for(timeout=60_000)
+    frame = map_frame(page)
+    park = frame.locator("path.leaflet-interactive[fill='#fc8d59']").first
+    park.wait_for(timeout=60_000)
+    park.hover(force=True)  # a real pointer first, then every shape by event
+    seen = open_every_shape(page)
+    # The hostile names reached the page, as text: escaped, not dropped.
+    assert {"alert(1)", "alert(2)"} <= set(seen), seen
+    page.screenshot(path=str(hostile_portal.artifacts / "safety-overview.png"), full_page=True)
+    assert_nothing_injected(page, dialogs)
+
+
+def test_park_cockpit_shows_a_hostile_park_name_as_text(hostile_portal, watched_page):
+    page, dialogs = watched_page
+    page.goto(hostile_portal.url + "parks", wait_until="domcontentloaded")
+    page.get_by_text("园区排名").first.wait_for(timeout=60_000)
+    seen = open_every_shape(page, click=False)  # a click here selects a park and reruns the page
+    assert "alert(1)" in seen, seen
+    for mark, name in (("alert(1)", EVIL_PARKS[0]), ("alert(6)", EVIL_PARKS[2])):
+        map_frame(page).locator("path.leaflet-interactive").nth(seen[mark]).dispatch_event("click")
+        # The side panel shows the literal name: HTML and markdown (a javascript: link) inert.
+        page.locator(".st-key-park_panel_title strong", has_text=name).wait_for(timeout=60_000)
+        assert_nothing_injected(page, dialogs)
+        seen = open_every_shape(page, click=False)
+    page.screenshot(path=str(hostile_portal.artifacts / "safety-cockpit.png"), full_page=True)
+    assert_nothing_injected(page, dialogs)
+
+
+def open_check(page, portal, layer_title: str):
+    page.goto(portal.url + "data", wait_until="domcontentloaded")
+    main = page.get_by_test_id("stMain")
+    main.get_by_text("校验待导入文件").first.wait_for(timeout=60_000)
+    combobox = page.locator(".st-key-check_layer").get_by_role("combobox")
+    combobox.wait_for(timeout=30_000)
+    option = page.get_by_role("option", name=layer_title)
+    for _ in range(3):  # the first click can land while the page is still settling
+        combobox.click()
+        try:
+            option.wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            continue
+    option.click()
+    return main
+
+
+@pytest.mark.parametrize(
+    "name, layer_title, expected",
+    [
+        ("html_in_names.geojson", "工业园区", "HTML/脚本标记"),
+        ("xxe.kml", "污水处理设施", "外部实体（XXE"),
+        ("truncated.geojson", "工业园区", "似乎被截断"),
+    ],
+)
+def test_bad_corpus_file_uploaded_on_the_data_page_gets_a_message(
+    hostile_portal, watched_page, name, layer_title, expected
+):
+    page, dialogs = watched_page
+    main = open_check(page, hostile_portal, layer_title)
+    main.locator("input[type=file]").set_input_files(str(CORPUS / name))
+    main.get_by_text("校验未通过").wait_for(timeout=60_000)
+    report = main.get_by_test_id("stCode").first
+    report.wait_for(timeout=30_000)
+    text = report.inner_text()
+    assert name in text and expected in text, text
+    if name == "html_in_names.geojson":
+        assert "<script>alert(1)</script>" in text  # quoted in the report as text
+    assert "Traceback" not in main.inner_text()
+    assert_nothing_injected(page, dialogs)

@@ -10,13 +10,15 @@ streamlit.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import tempfile
+import unicodedata
 import zipfile
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from html import escape as _escape
@@ -32,6 +34,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import pyogrio.errors
+import pyogrio.raw
 import shapely
 from pyproj import CRS
 
@@ -126,6 +129,11 @@ def _fail(source: str, zh: str, en: str, **where: Any) -> InputError:
     return InputError(source, [Problem(zh, en, **where)])
 
 
+def _printable(name: str) -> str:
+    """A file name fit for a terminal or a page: control characters (e.g. ESC sequences) written as escapes."""
+    return "".join(repr(ch)[1:-1] if unicodedata.category(ch) == "Cc" else ch for ch in name)
+
+
 def _shown(value: Any, limit: int = 40) -> str:
     text = str(value)
     return repr(text if len(text) <= limit else text[:limit] + "…")
@@ -147,7 +155,7 @@ def read_features(
     coordinates the user says are GCJ-02 to WGS84 before they are checked against Binhai.
     """
     path = Path(path)
-    source = source_name or path.name
+    source = _printable(source_name or path.name)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         known = ", ".join(sorted(SUPPORTED))
@@ -189,7 +197,7 @@ def read_features(
 
 def validate_frame(gdf: gpd.GeoDataFrame, spec: Any, limits: Limits, source_name: str) -> gpd.GeoDataFrame:
     """Validate and normalise features already in memory (a form, a drawn shape) like a file's."""
-    return _validate(_Raw(gdf), spec, limits, source_name)
+    return _validate(_Raw(gdf), spec, limits, _printable(source_name))
 
 
 def _read_ogr(path: Path, spec: Any, limits: Limits, source: str, encoding: str | None = None) -> _Raw:
@@ -207,12 +215,42 @@ def _read_ogr(path: Path, spec: Any, limits: Limits, source: str, encoding: str 
             f"the content is not {expected} (GDAL sees {info['driver']})",
         )
     _check_feature_count(int(info["features"]), limits, source)
+    problems: list[Problem] = []
     try:
         frame = pyogrio.read_dataframe(path, layer=layer, encoding=encoding)
     except _PYOGRIO_ERRORS as exc:
         raise _unreadable(source, path) from exc
+    except shapely.errors.GEOSException:
+        # GDAL handed over a geometry GEOS cannot build (an unclosed ring, a ring of two points):
+        # read again keeping the features, and name each one that has no usable geometry.
+        frame, problems = _read_ogr_with_broken_geometries(path, layer, encoding)
     declared = _geojson_crs_member(path) if path.suffix.lower() in (".geojson", ".json") else ""
-    return _Raw(frame, declared_crs=declared)
+    return _Raw(frame, problems, {p.feature for p in problems if p.feature}, declared_crs=declared)
+
+
+def _read_ogr_with_broken_geometries(
+    path: Path, layer: str | None, encoding: str | None
+) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    frame = pyogrio.read_dataframe(path, layer=layer, encoding=encoding, on_invalid="ignore")
+    _, _, wkb, _ = pyogrio.raw.read(path, layer=layer, encoding=encoding, columns=[])
+    problems = []
+    for number, (raw, geometry) in enumerate(zip(wkb, frame.geometry, strict=True), start=1):
+        if raw is None or geometry is not None:
+            continue
+        try:
+            shapely.from_wkb(raw)
+            reason = "unknown"
+        except shapely.errors.GEOSException as exc:
+            reason = str(exc).removeprefix("IllegalArgumentException: ")
+        if "closed linestring" in reason:
+            zh, en = (
+                "面的环未闭合（首尾坐标应相同）",
+                "a polygon ring is not closed (its first and last points must be equal)",
+            )
+        else:
+            zh, en = f"几何无法构建: {reason}", f"the geometry cannot be built: {reason}"
+        problems.append(Problem(zh, en, number, "geometry"))
+    return frame, problems
 
 
 def _unreadable(source: str, path: Path | None = None) -> InputError:
@@ -287,7 +325,7 @@ def _read_zipped_shapefile(path: Path, spec: Any, limits: Limits, source: str) -
     """Check the archive before extracting anything, then read each Shapefile in it."""
     try:
         archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, NotImplementedError, EOFError) as exc:  # NotImplementedError: a mangled version
         raise _fail(source, "不是有效的 zip 压缩包", "not a valid zip archive") from exc
     with archive, tempfile.TemporaryDirectory(prefix="binhai-import-") as tmp:
         shapefiles = _extract_shapefiles(archive, path, limits, source, Path(tmp))
@@ -373,19 +411,40 @@ def _extract_shapefiles(archive: zipfile.ZipFile, path: Path, limits: Limits, so
 def _copy_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path, source: str) -> None:
     """Copy one member, never writing more than the size it declares (the bomb check relied on it)."""
     written = 0
+    with _reading_member(member, source):
+        src = archive.open(member)
+    with src, open(target, "wb") as dst:
+        while True:
+            with _reading_member(member, source):
+                chunk = src.read(1 << 20)
+            if not chunk:
+                break
+            written += len(chunk)
+            if written > member.file_size:
+                raise _fail(
+                    source,
+                    f"{member.filename} 解压后大于其声明的大小，已拒绝",
+                    f"{member.filename} expands beyond its declared size; refused",
+                )
+            dst.write(chunk)
+
+
+@contextlib.contextmanager
+def _reading_member(member: zipfile.ZipInfo, source: str) -> Iterator[None]:
+    """zipfile's errors for a damaged, encrypted or exotic member, said as the user's problem.
+
+    Only opening and reading the member are wrapped: a full disk while writing stays the server's error.
+    """
     try:
-        with archive.open(member) as src, open(target, "wb") as dst:
-            while chunk := src.read(1 << 20):
-                written += len(chunk)
-                if written > member.file_size:
-                    raise _fail(
-                        source,
-                        f"{member.filename} 解压后大于其声明的大小，已拒绝",
-                        f"{member.filename} expands beyond its declared size; refused",
-                    )
-                dst.write(chunk)
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        yield
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:  # OSError: a seek to a bad offset
         raise _fail(source, f"压缩包已损坏: {member.filename}", f"the zip is damaged: {member.filename}") from exc
+    except (NotImplementedError, RuntimeError) as exc:  # zipfile's words for encrypted or exotic members
+        raise _fail(
+            source,
+            f"{member.filename} 使用了不支持的压缩方式或已加密，请用普通 zip（deflate）重新压缩",
+            f"{member.filename} is encrypted or uses an unsupported compression; re-zip it as a plain (deflate) zip",
+        ) from exc
 
 
 def _unsafe_member(name: str) -> bool:

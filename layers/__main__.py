@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 import layers
 from geo import io
 from geo.config import Limits, load_limits, load_settings
@@ -249,6 +251,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         _err(str(err.args[0]) if err.args else str(err))
     except FileNotFoundError as err:
         _err(f"找不到文件 {err.filename} / file not found: {err.filename}")
+    except duckdb.Error as err:  # --db names something that is not (or no longer) a usable store
+        _err(
+            f"无法使用数据库（--db 是否指向数据库文件？）: {err}",
+            f"cannot use the database (does --db name a store?): {err}",
+        )
     return USAGE_ERROR
 
 

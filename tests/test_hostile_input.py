@@ -12,11 +12,13 @@ import datetime as dt
 import hashlib
 import json
 import os
+import random
 import subprocess
 import sys
 import time
 import tracemalloc
 import zipfile
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +61,7 @@ REJECTED = {
     "truncated.geojson": Expect("parks", "似乎被截断", "looks truncated"),
     "bowtie.geojson": Expect("parks", "几何无效（如自相交）", "Self-intersection", "geometry", 1),
     "self_intersecting.geojson": Expect("parks", "几何无效（如自相交）", "Self-intersection", "geometry", 2),
+    "unclosed_ring.geojson": Expect("parks", "面的环未闭合", "ring is not closed", "geometry", 2),
     "nan_coordinates.geojson": Expect("parks", "坐标含 NaN 或无穷值", "NaN or infinity", "geometry", 1),
     "inf_coordinates.kml": Expect("parks", "坐标含 NaN 或无穷值", "NaN or infinity", "geometry", 1),
     "swapped_lat_lon.geojson": Expect("parks", "经纬度顺序颠倒", "look like lat, lon", "geometry", 1),
@@ -70,6 +73,7 @@ REJECTED = {
     "billion_laughs.kml": Expect("wastewater", "实体膨胀", "billion laughs"),
     "zip_slip.zip": Expect("parks", "不安全的路径", "unsafe paths"),
     "truncated.zip": Expect("parks", "不是有效的 zip", "not a valid zip"),
+    "encrypted.zip": Expect("parks", "已加密", "is encrypted"),
     "shapefile_missing_shx_dbf.zip": Expect("parks", "缺少 .shx, .dbf", "missing .shx, .dbf"),
     "shapefile_missing_prj.zip": Expect("parks", "缺少 .prj", "no .prj"),
     "csv_non_numeric_lonlat.csv": Expect("wastewater", "经度不是数字", "longitude is not a number", "lon", 2),
@@ -376,6 +380,27 @@ def test_sql_fragments_in_filter_values_match_nothing_and_change_nothing(seeded_
     assert seeded_store.scalar("SELECT count(*) FROM statistics") == rows_before
 
 
+@pytest.mark.parametrize(
+    "command", [["list"], ["import", "parks", str(CORPUS / "sql_in_name.geojson")], ["backup", "--out", "x.zip"]]
+)
+def test_a_db_option_that_names_no_store_exits_2_with_a_message(tmp_path, capsys, command):
+    notes = tmp_path / "notes.duckdb"
+    notes.write_text("会议纪要", encoding="utf-8")
+    for db in (notes, tmp_path):  # a text file, a directory
+        assert main(["--db", str(db), *[c.replace("x.zip", str(tmp_path / "x.zip")) for c in command]]) == 2
+        err = capsys.readouterr().err
+        assert "无法使用数据库" in err and "cannot use the database" in err and "Traceback" not in err
+    assert notes.read_text(encoding="utf-8") == "会议纪要"
+
+
+def test_a_file_name_with_terminal_escapes_is_reported_escaped(tmp_path, capsys):
+    path = tmp_path / "evil\x1b[2Jname.geojson"
+    path.write_text("not json", encoding="utf-8")
+    assert main(["validate", "parks", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "evil\\x1b[2Jname.geojson" in err
+
+
 def test_reports_quote_hostile_values_instead_of_passing_them_through(tmp_path):
     path = tmp_path / "p.geojson"
     feature = {
@@ -388,3 +413,50 @@ def test_reports_quote_hostile_values_instead_of_passing_them_through(tmp_path):
         io.read_features(path, PARKS, LIMITS)
     report = caught.value.report("en")
     assert "\x1b" not in report and "\\x1b" in report  # a terminal escape is shown, not obeyed
+
+
+# -- a reviewer's own bad files: mangled copies of valid ones -------------------------------------
+
+VALID_KML = (
+    '<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document><Placemark>'
+    "<name>园区</name><Polygon><outerBoundaryIs><LinearRing><coordinates>117.55,38.76 117.57,38.76 117.57,38.78 "
+    "117.55,38.76</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark></Document></kml>"
+)
+VALID_CSV = 'name,wkt\n园区,"POLYGON((117.55 38.76,117.57 38.76,117.57 38.78,117.55 38.76))"\n'
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_mangled_files_get_a_message_not_a_traceback(tmp_path):
+    """Byte flips, cuts, insertions and repeats in every format: the answer is always an InputError."""
+    seeds = {
+        ".geojson": (CORPUS / "sql_in_name.geojson").read_bytes(),
+        ".zip": (CORPUS / "gbk_with_cpg.zip").read_bytes(),
+        ".kml": VALID_KML.encode(),
+        ".csv": VALID_CSV.encode(),
+    }
+    rnd = random.Random(20251124)
+    outcomes = Counter()
+    for number in range(120):
+        suffix = list(seeds)[number % len(seeds)]
+        data = bytearray(seeds[suffix])
+        at = rnd.randrange(len(data))
+        cut = rnd.choice(["flip", "cut", "insert", "repeat"])
+        if cut == "flip":
+            for _ in range(rnd.randint(1, 12)):
+                data[rnd.randrange(len(data))] = rnd.randrange(256)
+        elif cut == "cut":
+            data = data[: max(at, 1)]
+        elif cut == "insert":
+            data[at:at] = rnd.choice([b"\x00", b"{", b"]", b"NaN", b"<!--", b"\xff\xfe", b"-1e999", b'"', b","]) * 3
+        else:
+            end = rnd.randrange(at, len(data) + 1)
+            data[end:end] = data[at:end]
+        path = tmp_path / f"mangled{number}{suffix}"
+        path.write_bytes(bytes(data))
+        try:
+            io.read_features(path, PARKS, LIMITS)
+            outcomes["read"] += 1  # some mangling leaves a valid file
+        except InputError as err:
+            assert err.problems and all(p.zh and p.en for p in err.problems)
+            outcomes["refused"] += 1
+    assert outcomes["refused"] > 60, outcomes

@@ -137,6 +137,18 @@ def main() -> None:
         "sql_in_fields.geojson",
         collection(park(SQUARE, 名称="园区'); DROP TABLE parks; --", 主导产业="petrochemical' OR '1'='1")),
     )
+    unclosed = [[117.60, 39.00], [117.62, 39.00], [117.62, 39.02], [117.60, 39.02]]
+    write("unclosed_ring.geojson", collection(park(SQUARE, 名称="闭合园区"), park(unclosed, 名称="未闭合园区")))
+    encrypted = HERE / "encrypted.zip"
+    zipped("encrypted.zip", parts)
+    # Set "encrypted" (general purpose flag bit 0) in every local and central header, as a password tool would.
+    data = bytearray(encrypted.read_bytes())
+    for signature, flag_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        start = data.find(signature)
+        while start != -1:
+            data[start + flag_at] |= 0x01
+            start = data.find(signature, start + 4)
+    encrypted.write_bytes(bytes(data))
     write("sql_in_name.geojson", collection(park(SQUARE, 名称="Robert'); DROP TABLE parks; --")))
     write(
         "duplicate_ids.geojson",

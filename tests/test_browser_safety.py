@@ -3,8 +3,9 @@
 A portal of its own serves a copy of the seeded store in which the largest parks and zones carry
 markup (`<img src=x onerror=alert(1)>`, `<script>…`, an `onload` SVG, a `javascript:` markdown link).
 Every tooltip and popup of the overview and park maps is opened, a park is clicked into the side
-panel, and bad files from tests/data/bad are uploaded on the data page: no dialog may fire, and no
-element made from the hostile text may exist, in the page or in the map iframe.
+panel, and bad files from tests/data/bad are uploaded on the data page (a GCJ-02 one is flagged, then
+converted with the page's box): no dialog may fire, and no element made from the hostile text may
+exist, in the page or in the map iframe.
 """
 
 from __future__ import annotations
@@ -175,4 +176,16 @@ def test_bad_corpus_file_uploaded_on_the_data_page_gets_a_message(
     if name == "html_in_names.geojson":
         assert "<script>alert(1)</script>" in text  # quoted in the report as text
     assert "Traceback" not in main.inner_text()
+    assert_nothing_injected(page, dialogs)
+
+
+def test_gcj02_file_is_flagged_then_converted_when_the_box_is_ticked(hostile_portal, watched_page):
+    page, dialogs = watched_page
+    main = open_check(page, hostile_portal, "工业园区")
+    upload = main.locator("input[type=file]")
+    upload.set_input_files(str(CORPUS / "gcj02_declared.geojson"))
+    main.get_by_text("校验未通过").wait_for(timeout=60_000)
+    assert "疑似 GCJ-02（火星坐标）偏移" in main.get_by_test_id("stCode").first.inner_text()
+    main.get_by_test_id("stCheckbox").get_by_text("数据为 GCJ-02（火星坐标），转换后导入").click()
+    main.get_by_text("校验通过：1 个要素可导入").wait_for(timeout=60_000)
     assert_nothing_injected(page, dialogs)

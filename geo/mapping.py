@@ -19,10 +19,12 @@ import numpy as np
 import pandas as pd
 import shapely
 from branca.element import Element, MacroElement
+from folium.template import Template as FoliumTemplate
 from jinja2 import Template
 
 from geo.crs import BINHAI_BOUNDS
 from geo.i18n import t
+from geo.mapdata import DISPLAY_TOLERANCE_M, EXPAND_JS, PRECISION, html_safe, memoised, payload, simplify_lonlat
 
 # Every JS/CSS asset a map may load, by folium's asset name → path under the vendored static folder.
 LOCAL_ASSETS: dict[str, str] = {
@@ -134,30 +136,50 @@ def measure_columns(gdf: gpd.GeoDataFrame) -> list[str]:
     return [m for m in ("area_km2", "length_km") if m in gdf and gdf[m].notna().any()]
 
 
+def display_properties(gdf: gpd.GeoDataFrame, spec: Any, lang: str) -> dict[str, list[str]]:
+    """Escaped, labelled display text of a layer's features, column by column, plus `_color`.
+
+    Every feature carries the same keys (folium's popup requires it); a missing value shows as "—".
+    Each distinct value is formatted once: a layer of thousands of features has few distinct labels.
+    """
+    style = spec.style
+    props: dict[str, list[str]] = {"id": memoised(_display, gdf["id"].tolist())}
+    for f in spec.fields:
+        if f.name not in gdf:
+            continue
+        values = gdf[f.name].tolist()
+        if f.choices:
+            props[f.name] = memoised(lambda v, f=f: _display(f.label(v, lang) if _present(v) else v), values)
+        else:
+            props[f.name] = memoised(_display, values)
+    for measure in measure_columns(gdf):
+        props[measure] = memoised(lambda v: _display(float(v) if _present(v) else None), gdf[measure].tolist())
+    if style.category_field and style.category_field in gdf:
+        props["_color"] = memoised(style.color_for, gdf[style.category_field].tolist())
+    else:
+        props["_color"] = [style.color] * len(gdf)
+    return props
+
+
 def feature_collection(gdf: gpd.GeoDataFrame, spec: Any, lang: str) -> dict[str, Any]:
     """GeoJSON dict of a layer with escaped, labelled display properties and a `_color` per feature.
 
-    Every feature carries the same keys (folium's popup requires it); a missing value shows as "—".
+    Full geometries (rounded to COORD_DECIMALS): the map itself sends simplified, encoded ones
+    (`add_layer`), with the same properties.
     """
     geoms = _round_coords(gdf.geometry.values)
     geo_json = shapely.to_geojson(geoms)
-    style = spec.style
-    category = gdf[style.category_field] if style.category_field and style.category_field in gdf else None
-    fields = [f for f in spec.fields if f.name in gdf]
-    measures = measure_columns(gdf)
-    features = []
-    for i, row in enumerate(gdf.itertuples(index=False)):
-        props: dict[str, Any] = {"id": _display(row.id)}
-        for f in fields:
-            value = getattr(row, f.name)
-            props[f.name] = _display(f.label(value, lang) if f.choices and _present(value) else value)
-        for measure in measures:
-            value = getattr(row, measure)
-            props[measure] = _display(float(value) if _present(value) else None)
-        props["_color"] = style.color_for(category.iat[i]) if category is not None else style.color
-        features.append(
-            {"type": "Feature", "id": str(row.id), "properties": props, "geometry": json.loads(geo_json[i])}
-        )
+    props = display_properties(gdf, spec, lang)
+    keys = list(props)
+    features = [
+        {
+            "type": "Feature",
+            "id": str(feature_id),
+            "properties": {k: props[k][i] for k in keys},
+            "geometry": json.loads(geo_json[i]),
+        }
+        for i, feature_id in enumerate(gdf["id"].tolist())
+    ]
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -165,22 +187,18 @@ def _present(value: Any) -> bool:
     return value is not None and not (isinstance(value, float) and math.isnan(value)) and value is not pd.NA
 
 
-def _style_function(spec: Any):
+def _layer_style(spec: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """A layer's style: constant options, and options read from each feature's properties."""
     style = spec.style
-
-    def fn(feature: dict[str, Any]) -> dict[str, Any]:
-        colour = feature["properties"].get("_color", style.color)
-        out = {
-            "color": colour,
-            "weight": style.weight,
-            "fillColor": colour if style.category_field else (style.fill_color or colour),
-            "fillOpacity": style.fill_opacity,
-        }
-        if style.dash_array:
-            out["dashArray"] = style.dash_array
-        return out
-
-    return fn
+    constant: dict[str, Any] = {"weight": style.weight, "fillOpacity": style.fill_opacity}
+    from_properties = {"color": "_color"}
+    if style.category_field or not style.fill_color:
+        from_properties["fillColor"] = "_color"
+    else:
+        constant["fillColor"] = style.fill_color
+    if style.dash_array:
+        constant["dashArray"] = style.dash_array
+    return constant, from_properties
 
 
 def _popup_fields(spec: Any, lang: str, gdf: gpd.GeoDataFrame) -> tuple[list[str], list[str]]:
@@ -188,6 +206,109 @@ def _popup_fields(spec: Any, lang: str, gdf: gpd.GeoDataFrame) -> tuple[list[str
     fields = ["id", *[f.name for f in present], *measure_columns(gdf)]
     aliases = [t("id", lang), *[f.title(lang) for f in present], *[t(m, lang) for m in measure_columns(gdf)]]
     return fields, [html.escape(a) for a in aliases]
+
+
+class _Script(Element):
+    """Ready JavaScript put on the page as it is: never parsed as a template (it can be megabytes)."""
+
+    def __init__(self, script: str):
+        super().__init__()
+        self.script = script
+
+    def render(self, **kwargs: Any) -> str:
+        return self.script
+
+
+class _LayerRows(MacroElement):
+    """Adds a CompactGeoJson's rows to it in the browser, expanding the encoded geometries first."""
+
+    _template = Template("{% macro script(this, kwargs) %}{{ this.js() }}{% endmacro %}")
+
+    def __init__(self, rows: str):
+        super().__init__()
+        self._name = "LayerRows"
+        self.rows = rows
+
+    def js(self) -> str:
+        return f"{self._parent.get_name()}.addData(({EXPAND_JS})({self.rows}, {PRECISION}));"
+
+    def render(self, **kwargs: Any) -> None:
+        # branca would compile the rendered script as a Jinja template: seconds for a large layer.
+        self.get_root().script.add_child(_Script(self.js()), name=self.get_name())
+
+
+def _js_style(constant: dict[str, Any], from_properties: dict[str, str]) -> str:
+    entries = [f"{json.dumps(k)}: {json.dumps(v)}" for k, v in constant.items()]
+    entries += [f"{json.dumps(k)}: feature.properties[{json.dumps(p)}]" for k, p in from_properties.items()]
+    return html_safe("function (feature) { return {" + ", ".join(entries) + "}; }")
+
+
+class CompactGeoJson(folium.GeoJson):
+    """A folium GeoJson layer for thousands of features, with the same tooltip, popup and marker API.
+
+    The features travel as one JSON text from `geo.mapdata.payload` (display properties, geometries
+    simplified to DISPLAY_TOLERANCE_M and polyline-encoded) and are styled in the browser from their
+    properties: `style` holds constant options, `style_from_properties` maps an option to a property
+    (e.g. {"fillColor": "_fill"}). Python never builds a per-feature style table or parses the data.
+    """
+
+    _template = FoliumTemplate(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.geoJson(null, {
+            style: {{ this.style_js }},
+            {%- if this.highlight_style %}
+            onEachFeature: function (feature, layer) {
+                layer.on({
+                    mouseout: function (e) {
+                        if (typeof e.target.setStyle === "function") { {{ this.get_name() }}.resetStyle(e.target); }
+                    },
+                    mouseover: function (e) {
+                        if (typeof e.target.setStyle === "function") { e.target.setStyle({{ this.highlight_style|tojson }}); }
+                    },
+                });
+            },
+            {%- endif %}
+            {%- if this.marker %}
+            pointToLayer: function (feature, latlng) {
+                var options = Object.assign({{ this.marker.options|tojavascript }}, ({{ this.style_js }})(feature));
+                return new L.{{ this.marker._name }}(latlng, options);
+            },
+            {%- endif %}
+            ...{{ this.options|tojavascript }}
+        });
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        gdf: gpd.GeoDataFrame,
+        properties: dict[str, list[str]],
+        *,
+        style: dict[str, Any],
+        style_from_properties: dict[str, str],
+        highlight: dict[str, Any] | None = None,
+        tolerance_m: float = DISPLAY_TOLERANCE_M,
+        **kwargs: Any,
+    ):
+        # folium reads the first feature's properties (tooltip/popup field checks) and the layer's
+        # bounds from `data`: give it one feature with the layer's bounding box, not all of them.
+        samples = []
+        if len(gdf):
+            x0, y0, x1, y1 = (float(v) for v in gdf.total_bounds)
+            samples.append(
+                {
+                    "type": "Feature",
+                    "properties": {k: v[0] for k, v in properties.items()},
+                    "geometry": json.loads(shapely.to_geojson(shapely.box(x0, y0, x1, y1))),
+                }
+            )
+        super().__init__({"type": "FeatureCollection", "features": samples}, **kwargs)
+        self.style_js = _js_style(style, style_from_properties)
+        self.highlight_style = highlight
+        geoms = simplify_lonlat(gdf.geometry.values, tolerance_m)
+        self.add_child(_LayerRows(payload(gdf["id"].tolist(), properties, geoms)))
 
 
 def add_layer(
@@ -198,30 +319,32 @@ def add_layer(
     `reference=True` draws the layer as a non-interactive backdrop (no tooltip, popup or clicks).
     """
     group = folium.FeatureGroup(name=html.escape(spec.title(lang)), show=spec.shown_by_default)
+    style, from_properties = _layer_style(spec)
     if len(gdf) and reference:
-        folium.GeoJson(
-            feature_collection(gdf[["id", "geometry"]], spec, lang),
-            style_function=_style_function(spec),
+        CompactGeoJson(
+            gdf[["id", "geometry"]],
+            display_properties(gdf[["id", "geometry"]], spec, lang),
+            style=style,
+            style_from_properties=from_properties,
             interactive=False,
         ).add_to(group)
     elif len(gdf):
-        collection = feature_collection(gdf, spec, lang)
         tips = [f for f in spec.tooltip_fields if f.name in gdf]
         tooltip_fields = [f.name for f in tips]
         tooltip_aliases = [html.escape(f.title(lang)) for f in tips]
         popup_fields, popup_aliases = _popup_fields(spec, lang, gdf)
-        style = spec.style
-        folium.GeoJson(
-            collection,
+        CompactGeoJson(
+            gdf,
+            display_properties(gdf, spec, lang),
             name=spec.name,
-            style_function=_style_function(spec),
-            highlight_function=lambda _f: {"weight": 4, "fillOpacity": 0.6},
-            marker=folium.CircleMarker(radius=style.radius, weight=style.weight, fill=True, fill_opacity=0.9)
+            style=style,
+            style_from_properties=from_properties,
+            highlight={"weight": 4, "fillOpacity": 0.6},
+            marker=folium.CircleMarker(radius=spec.style.radius, weight=spec.style.weight, fill=True, fill_opacity=0.9)
             if "Point" in spec.geometry
             else None,
             tooltip=folium.GeoJsonTooltip(fields=tooltip_fields, aliases=tooltip_aliases, sticky=True),
             popup=folium.GeoJsonPopup(fields=popup_fields, aliases=popup_aliases, max_width=360),
-            zoom_on_click=False,
         ).add_to(group)
     group.add_to(fmap)
     return group
@@ -418,39 +541,26 @@ def add_choropleth(
     lang: str,
 ) -> folium.FeatureGroup:
     """Parks (id, name, value, geometry) filled by class; class −1 (no data) is hatched grey."""
-    geoms = _round_coords(gdf.geometry.values)
-    geo_json = shapely.to_geojson(geoms)
-    features = []
-    for i, row in enumerate(gdf[["id", "name", "value"]].itertuples(index=False)):
-        cls = int(classes[i])
-        value = float(row.value) if _present(row.value) else None
-        features.append(
-            {
-                "type": "Feature",
-                "id": str(row.id),
-                "properties": {
-                    "id": _display(row.id),
-                    "name": _display(row.name),
-                    "value": html.escape(f"{format_number(value)} {unit}") if value is not None else t("no_data", lang),
-                    "_fill": colors[cls] if cls >= 0 else NO_DATA_FILL,
-                },
-                "geometry": json.loads(geo_json[i]),
-            }
-        )
+    no_data = t("no_data", lang)
+    properties = {
+        "id": memoised(_display, gdf["id"].tolist()),
+        "name": memoised(_display, gdf["name"].tolist()),
+        "value": memoised(
+            lambda v: html.escape(f"{format_number(float(v))} {unit}") if _present(v) else no_data,
+            gdf["value"].tolist(),
+        ),
+        "_fill": [colors[c] if c >= 0 else NO_DATA_FILL for c in np.asarray(classes, dtype=int).tolist()],
+    }
     group = folium.FeatureGroup(name=html.escape(title))
-    folium.GeoJson(
-        {"type": "FeatureCollection", "features": features},
-        style_function=lambda f: {
-            "color": "#555555",
-            "weight": 1,
-            "fillColor": f["properties"]["_fill"],
-            "fillOpacity": 0.85,
-        },
-        highlight_function=lambda _f: {"weight": 3, "color": "#000000"},
+    CompactGeoJson(
+        gdf,
+        properties,
+        style={"color": "#555555", "weight": 1, "fillOpacity": 0.85},
+        style_from_properties={"fillColor": "_fill"},
+        highlight={"weight": 3, "color": "#000000"},
         tooltip=folium.GeoJsonTooltip(
             fields=["name", "value"], aliases=[html.escape(t("park", lang)), html.escape(value_label)], sticky=True
         ),
-        zoom_on_click=False,
     ).add_to(group)
     group.add_to(fmap)
     fmap.get_root().html.add_child(Element(_HATCH_SVG), name="binhai_hatch")

@@ -1,0 +1,279 @@
+"""The map's data payload: geometries simplified for display and sent as encoded polylines.
+
+Thousands of park polygons as plain GeoJSON cost tens of megabytes and seconds of JSON work. Here
+each layer becomes one JSON text the browser expands back into GeoJSON before Leaflet sees it:
+
+* **simplified** with a tolerance of `DISPLAY_TOLERANCE_M` metres (Douglas–Peucker; results stay
+  valid and non-empty) — invisible below street zoom: one pixel is ≈ 120 m at the district zoom
+  (z10) and ≈ 7.5 m at z14 here;
+* **quantised** to `PRECISION` decimals of a degree (1e-5° ≈ 1 m);
+* **encoded** with Google's polyline algorithm: every coordinate list of a GeoJSON geometry (a ring,
+  a line, the points of a MultiPoint, a Point's single position) becomes one ASCII string of
+  zig-zag/varint deltas, e.g. ``{"type": "Polygon", "coordinates": ["_p~iF~ps|U_ulLnnqC"]}``.
+
+`EXPAND_JS` is the browser side: it turns the rows `[id, properties, type, coordinates]` back into
+GeoJSON Features. Everything here is vectorised with shapely/numpy; the only Python loops are over
+features and rings, never over vertices.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+PRECISION = 5  # decimals of a degree kept in the browser: 1e-5° ≈ 1.1 m north–south, 0.86 m east–west
+DISPLAY_TOLERANCE_M = 5.0  # simplification tolerance (metres); ≈ 1/24 pixel at z10, < 1 pixel up to z14
+
+# Shapely type ids
+_POINT, _LINE, _RING, _POLYGON, _MULTIPOINT, _MULTILINE, _MULTIPOLYGON = 0, 1, 2, 3, 4, 5, 6
+_TYPE_NAMES = {
+    _POINT: "Point",
+    _LINE: "LineString",
+    _RING: "LineString",
+    _POLYGON: "Polygon",
+    _MULTIPOINT: "MultiPoint",
+    _MULTILINE: "MultiLineString",
+    _MULTIPOLYGON: "MultiPolygon",
+}
+_MAX_CHUNKS = 7  # 5 bits each: 35 bits, far beyond 180° · 10⁵ · 2
+
+
+def metres_per_degree(lat: float) -> tuple[float, float]:
+    """Length of one degree of longitude and of latitude (metres) at a latitude, on the WGS84 ellipsoid."""
+    phi = math.radians(lat)
+    lon = 111412.84 * math.cos(phi) - 93.5 * math.cos(3 * phi) + 0.118 * math.cos(5 * phi)
+    lat_m = 111132.92 - 559.82 * math.cos(2 * phi) + 1.175 * math.cos(4 * phi) - 0.0023 * math.cos(6 * phi)
+    return lon, lat_m
+
+
+def simplify_lonlat(geoms: np.ndarray, tolerance_m: float = DISPLAY_TOLERANCE_M) -> np.ndarray:
+    """Simplify lon/lat geometries by about `tolerance_m` metres; points pass, results stay valid.
+
+    Douglas–Peucker in degrees, with the tolerance expressed in degrees of the longer of a degree of
+    latitude and of longitude (latitude, here), so the tolerance is at most `tolerance_m` in every
+    direction. No per-vertex reprojection: it would cost more than the simplification. (GEOS may
+    move a ring's closing vertex up to ~1.7 × the tolerance; the benchmark reports the maximum
+    Hausdorff distance it measures in EPSG:4548.)
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    if tolerance_m <= 0 or not len(geoms):
+        return geoms
+    present = ~shapely.is_missing(geoms)
+    if not present.any():
+        return geoms
+    latitude = float(np.nanmean(shapely.bounds(geoms[present])[:, [1, 3]]))
+    degrees = tolerance_m / max(metres_per_degree(latitude))
+    simplified = shapely.simplify(geoms, degrees, preserve_topology=False)
+    # Douglas–Peucker drops a polygon smaller than the tolerance and may leave an invalid one:
+    # those few go through the (slower) topology-preserving simplifier instead.
+    broken = np.flatnonzero(present & (shapely.is_empty(simplified) | ~shapely.is_valid(simplified)))
+    if len(broken):
+        simplified[broken] = shapely.simplify(geoms[broken], degrees, preserve_topology=True)
+    return simplified
+
+
+def _leaves(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The coordinate lists of every geometry, in order: (leaf geometries, owner index, part index).
+
+    A leaf is what becomes one encoded string: a ring, a line, a point, or a MultiPoint's points.
+    """
+    types = shapely.get_type_id(geoms)
+    index = np.arange(len(geoms))
+    simple = np.isin(types, (_POINT, _LINE, _RING, _MULTIPOINT))
+    leaves = [geoms[simple]]
+    owners = [index[simple]]
+    parts_of = [np.zeros(simple.sum(), dtype=int)]
+
+    multiline = types == _MULTILINE
+    if multiline.any():
+        parts, owner = shapely.get_parts(geoms[multiline], return_index=True)
+        leaves.append(parts)
+        owners.append(index[multiline][owner])
+        parts_of.append(np.zeros(len(parts), dtype=int))
+
+    polygonal = np.isin(types, (_POLYGON, _MULTIPOLYGON))
+    if polygonal.any():
+        parts, owner = shapely.get_parts(geoms[polygonal], return_index=True)
+        part_number = np.arange(len(parts)) - np.searchsorted(owner, owner)  # 0, 1, … within each geometry
+        rings, ring_owner = shapely.get_rings(parts, return_index=True)
+        leaves.append(rings)
+        owners.append(index[polygonal][owner][ring_owner])
+        parts_of.append(part_number[ring_owner])
+
+    leaves_all = np.concatenate(leaves)
+    owners_all = np.concatenate(owners)
+    parts_all = np.concatenate(parts_of)
+    # Stable sort by owner keeps each geometry's parts and rings in their original order.
+    order = np.argsort(owners_all, kind="stable")
+    return leaves_all[order], owners_all[order], parts_all[order]
+
+
+def encode_polylines(coords: np.ndarray, starts: np.ndarray, precision: int = PRECISION) -> list[str]:
+    """Google-encoded polyline strings, one per run of coordinates (lon, lat) beginning at `starts`.
+
+    Each string holds (lat, lon) pairs as zig-zag varint deltas from the previous pair (the first
+    from 0, 0), 5 bits per character offset by 63 — the algorithm of Google's polyline format.
+    """
+    n = len(coords)
+    if n == 0:
+        return ["" for _ in starts]
+    q = np.round(coords[:, ::-1] * 10**precision).astype(np.int64)  # (lat, lon) as integers
+    delta = np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
+    delta[starts] = q[starts]  # every run starts from (0, 0)
+    values = delta.ravel()
+    zigzag = ((values << 1) ^ (values >> 63)).astype(np.uint64)
+    count = np.ones(len(zigzag), dtype=np.int64)
+    for k in range(1, _MAX_CHUNKS):
+        count += zigzag >= np.uint64(1 << (5 * k))
+    chars = np.empty((len(zigzag), int(count.max())), dtype=np.uint8)
+    for k in range(chars.shape[1]):
+        chunk = ((zigzag >> np.uint64(5 * k)) & np.uint64(31)).astype(np.uint8)
+        chars[:, k] = chunk + 63 + 32 * (count > k + 1)
+    used = np.arange(chars.shape[1])[None, :] < count[:, None]
+    text = chars[used].tobytes().decode("ascii")
+    per_point = count.reshape(-1, 2).sum(axis=1)
+    offsets = np.concatenate([[0], np.cumsum(per_point)])
+    bounds = offsets[np.append(starts, n)].tolist()
+    return [text[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def _js_string(text: str) -> str:
+    # Polyline characters are 63–126: only the backslash needs escaping inside a JSON string.
+    return '"' + text.replace("\\", "\\\\") + '"'
+
+
+def encoded_geometries(geoms: np.ndarray, precision: int = PRECISION) -> list[tuple[str, str]]:
+    """(GeoJSON type, JSON text of the encoded coordinates) for each geometry; missing → ("", "null").
+
+    GeometryCollections are not encoded: their GeoJSON is passed through as the coordinates with
+    type "GeoJSON" (layers never hold them; kept so nothing is dropped silently).
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    out: list[tuple[str, str]] = [("", "null")] * len(geoms)
+    types = shapely.get_type_id(geoms)
+    known = np.isin(types, list(_TYPE_NAMES))
+    for i in np.flatnonzero(~known & (types >= 0)):
+        out[i] = ("GeoJSON", shapely.to_geojson(geoms[i]))
+    chosen = np.flatnonzero(known & ~shapely.is_empty(geoms))
+    if not len(chosen):
+        return out
+    leaves, owners, parts = _leaves(geoms[chosen])
+    coords, leaf_of = shapely.get_coordinates(leaves, return_index=True)
+    starts = np.searchsorted(leaf_of, np.arange(len(leaves)))
+    encoded = encode_polylines(coords, starts, precision)
+    # Group leaves by geometry (owners are sorted), then format each geometry's nesting.
+    first = np.searchsorted(owners, np.arange(len(chosen)))
+    last = np.append(first[1:], len(owners))
+    for k, i in enumerate(chosen):
+        kind = int(types[i])
+        strings = [_js_string(s) for s in encoded[first[k] : last[k]]]
+        if kind in (_POINT, _LINE, _RING, _MULTIPOINT):
+            text = strings[0]
+        elif kind in (_POLYGON, _MULTILINE):
+            text = "[" + ", ".join(strings) + "]"
+        else:
+            polygon_of = parts[first[k] : last[k]]
+            groups: dict[int, list[str]] = {}
+            for part, s in zip(polygon_of, strings, strict=True):
+                groups.setdefault(int(part), []).append(s)
+            text = "[" + ", ".join("[" + ", ".join(g) + "]" for g in groups.values()) + "]"
+        out[i] = (_TYPE_NAMES[kind], text)
+    return out
+
+
+def json_column(values: Sequence[object]) -> list[str]:
+    """JSON text of each value (ASCII, like folium's tojson), computing each distinct value once."""
+    return memoised(json.dumps, values)
+
+
+_UNIFORM_KINDS = frozenset({"string", "integer", "floating", "boolean"})
+
+
+def memoised(fn: Callable[[Any], str], values: Sequence[Any] | pd.Series) -> list[str]:
+    """fn(v) for each value, computed once per distinct value (a layer has few distinct labels).
+
+    Columns of one plain type are grouped with pandas' factorize; missing values (None, NaN, NA)
+    and columns of mixed types are passed to `fn` one by one, so the result is always fn(v).
+    """
+    series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    out = np.empty(len(series), dtype=object)
+    missing = series.isna().to_numpy()
+    present = np.flatnonzero(~missing)
+    if len(present):
+        known = series.iloc[present]
+        if pd.api.types.infer_dtype(known, skipna=False) in _UNIFORM_KINDS:
+            codes, distinct = pd.factorize(known)
+            out[present] = np.array([fn(v) for v in distinct.tolist()], dtype=object)[codes]
+        else:
+            out[present] = [fn(v) for v in known.tolist()]
+    for i in np.flatnonzero(missing):
+        out[i] = fn(series.iat[i])
+    return out.tolist()
+
+
+def html_safe(text: str) -> str:
+    """JSON text made safe inside a <script> element, exactly as Jinja's `tojson` filter does."""
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027")
+
+
+def payload(ids: Sequence[str], properties: dict[str, Sequence[object]], geoms: np.ndarray) -> str:
+    """The JSON array of rows `[id, {properties}, type, coordinates]`, HTML-safe for a <script>.
+
+    `properties` maps each key to a column of JSON-serialisable values (already display text).
+    Keys are written sorted with `": "` separators, as folium's own GeoJSON embedding does.
+    """
+    keys = sorted(properties)
+    columns = [
+        [prefix + v for v in json_column(properties[k])] for k, prefix in ((k, f"{json.dumps(k)}: ") for k in keys)
+    ]
+    props = ["{" + ", ".join(row) + "}" for row in zip(*columns, strict=True)] if keys else ["{}"] * len(ids)
+    id_text = json_column([str(i) for i in ids])
+    geometry = encoded_geometries(geoms)
+    rows = [f'[{i}, {p}, "{kind}", {coords}]' for i, p, (kind, coords) in zip(id_text, props, geometry, strict=True)]
+    return html_safe("[" + ",\n".join(rows) + "]")
+
+
+# The browser side of `payload`: rows → GeoJSON FeatureCollection (Google's polyline decoding).
+EXPAND_JS = """function (rows, precision) {
+    var factor = Math.pow(10, precision);
+    function decode(text) {
+        var points = [], index = 0, lat = 0, lon = 0;
+        while (index < text.length) {
+            var pair = [0, 0];
+            for (var k = 0; k < 2; k++) {
+                var result = 0, shift = 0, b;
+                do {
+                    b = text.charCodeAt(index++) - 63;
+                    result |= (b & 31) << shift;
+                    shift += 5;
+                } while (b >= 32);
+                pair[k] = (result & 1) ? ~(result >> 1) : (result >> 1);
+            }
+            lat += pair[0];
+            lon += pair[1];
+            points.push([lon / factor, lat / factor]);
+        }
+        return points;
+    }
+    function expand(coords) {
+        return typeof coords === "string" ? decode(coords) : coords.map(expand);
+    }
+    var features = rows.map(function (row) {
+        var type = row[2], coords = row[3], geometry = null;
+        if (type === "GeoJSON") {
+            geometry = coords;
+        } else if (type === "Point") {
+            geometry = {type: type, coordinates: decode(coords)[0]};
+        } else if (type) {
+            geometry = {type: type, coordinates: expand(coords)};
+        }
+        return {type: "Feature", id: row[0], properties: row[1], geometry: geometry};
+    });
+    return {type: "FeatureCollection", features: features};
+}"""

@@ -1028,10 +1028,12 @@ def _offset_problem(datum: str, where_zh: str, where_en: str) -> Problem:
     return Problem(
         f"疑似 GCJ-02（火星坐标）偏移（{where_zh}）：高德、腾讯等网络地图的坐标在滨海新区约偏 {metres:.0f} 米。"
         "若确为 GCJ-02，请用 python -m layers import（或 validate）加 --from-gcj02 转换后导入"
-        "（页面上勾选“数据为 GCJ-02（火星坐标），转换后导入”），或在原软件中导出 WGS84/CGCS2000 坐标",
+        "（页面上勾选“数据为 GCJ-02（火星坐标），转换后导入”），或在原软件中导出 WGS84/CGCS2000 坐标；"
+        "若数据其实已是 WGS84/CGCS2000，请改正上述声明或文件名",
         f'looks GCJ-02 ("Mars coordinates") offset ({where_en}): coordinates from Amap/Tencent-style web maps '
         f"sit about {metres:.0f} m off in Binhai. If they are GCJ-02, convert them with `python -m layers import` "
-        "(or validate) `--from-gcj02` (on the page: tick “Data is GCJ-02”), or export WGS84/CGCS2000 from the source tool",
+        "(or validate) `--from-gcj02` (on the page: tick “Data is GCJ-02”), or export WGS84/CGCS2000 from the source tool; "
+        "if they already are WGS84/CGCS2000, correct that declaration or file name",
         field="geometry",
     )
 

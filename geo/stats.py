@@ -68,21 +68,27 @@ def years(store: Store, indicator: str | None = None) -> list[int]:
     return [int(y) for y in df["year"]]
 
 
+# One scan of statistics for the value and the value added, pivoted per park (it was two scans).
 _PARK_VALUES = """
-WITH s AS (SELECT entity_id, value FROM statistics WHERE year = $year AND indicator = $indicator),
-     va AS (SELECT entity_id, value FROM statistics WHERE year = $year AND indicator = 'value_added')
+WITH s AS (
+    SELECT entity_id,
+           max(value) FILTER (WHERE indicator = $indicator) AS value,
+           max(value) FILTER (WHERE indicator = 'value_added') AS value_added
+    FROM statistics
+    WHERE year = $year AND indicator IN ($indicator, 'value_added')
+    GROUP BY entity_id
+)
 SELECT p.id, p.name, p.zone, p.town, p.area_km2,
        s.value AS raw_value,
-       va.value AS value_added,
+       s.value_added,
        CASE $norm
             WHEN 'total' THEN s.value
             WHEN 'per_km2' THEN s.value / nullif(p.area_km2, 0)
-            WHEN 'per_va' THEN s.value / nullif(va.value, 0)
+            WHEN 'per_va' THEN s.value / nullif(s.value_added, 0)
        END AS value
        {geometry}
 FROM parks p
 LEFT JOIN s ON s.entity_id = p.id
-LEFT JOIN va ON va.entity_id = p.id
 ORDER BY p.id
 """
 
@@ -101,27 +107,38 @@ def park_values(
     return gpd.GeoDataFrame(df, geometry=geoms, crs=STORAGE_CRS)
 
 
+# Sums per unit and year from the matching statistics rows; member counts and park areas per unit
+# from the members alone (a park has several statistics rows a year: its area counts once).
 _UNIT_VALUES = """
-WITH members AS (
+WITH members AS MATERIALIZED (
     SELECT p.id AS park_id, p.area_km2, a.id AS unit_id, a.name AS unit_name
     FROM parks p JOIN admin_units a
       ON list_contains($kinds, a.kind) AND ST_Contains(a.geom, ST_PointOnSurface(p.geom))
 ),
-s AS (SELECT entity_id, year, indicator, value FROM statistics
-      WHERE indicator IN ($indicator, 'value_added', 'energy_consumption') AND year BETWEEN $y0 AND $y1)
-SELECT m.unit_id, m.unit_name, s_year.year,
-       count(DISTINCT m.park_id) AS parks,
-       sum(m.area_km2) AS park_area_km2,
-       sum(CASE WHEN s.indicator = $indicator THEN s.value END) AS total,
-       sum(CASE WHEN s.indicator = 'value_added' THEN s.value END) AS value_added,
-       sum(CASE WHEN s.indicator = 'energy_consumption' THEN s.value END) AS energy,
-       sum(CASE WHEN s.indicator = $indicator THEN s.value * m.area_km2 END)
-           / nullif(sum(CASE WHEN s.indicator = $indicator THEN m.area_km2 END), 0) AS area_weighted
-FROM members m
-CROSS JOIN (SELECT DISTINCT year FROM s) s_year
-LEFT JOIN s ON s.entity_id = m.park_id AND s.year = s_year.year
-GROUP BY ALL
-ORDER BY m.unit_id, s_year.year
+s AS MATERIALIZED (
+    SELECT entity_id, year, indicator, value FROM statistics
+    WHERE indicator IN ($indicator, 'value_added', 'energy_consumption') AND year BETWEEN $y0 AND $y1
+),
+sums AS (
+    SELECT m.unit_id, s.year,
+           sum(CASE WHEN s.indicator = $indicator THEN s.value END) AS total,
+           sum(CASE WHEN s.indicator = 'value_added' THEN s.value END) AS value_added,
+           sum(CASE WHEN s.indicator = 'energy_consumption' THEN s.value END) AS energy,
+           sum(CASE WHEN s.indicator = $indicator THEN s.value * m.area_km2 END)
+               / nullif(sum(CASE WHEN s.indicator = $indicator THEN m.area_km2 END), 0) AS area_weighted
+    FROM members m JOIN s ON s.entity_id = m.park_id
+    GROUP BY ALL
+),
+units AS (
+    SELECT unit_id, unit_name, count(DISTINCT park_id) AS parks, sum(area_km2) AS park_area_km2
+    FROM members GROUP BY ALL
+)
+SELECT u.unit_id, u.unit_name, y.year, u.parks, u.park_area_km2,
+       sums.total, sums.value_added, sums.energy, sums.area_weighted
+FROM units u
+CROSS JOIN (SELECT DISTINCT year FROM s) y
+LEFT JOIN sums ON sums.unit_id = u.unit_id AND sums.year = y.year
+ORDER BY u.unit_id, y.year
 """
 
 

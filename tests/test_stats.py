@@ -108,6 +108,13 @@ def test_zone_totals_are_sums_and_district_covers_all_parks(tiny_stats_store):
     assert district["value"].tolist() == [45.0]
 
 
+def test_zone_per_km2_divides_by_the_member_parks_area_once(tiny_stats_store):
+    # Each park has several statistics rows per year; its area must still count once.
+    area = stats.park_values(tiny_stats_store, "vocs", 2020).set_index("id")["area_km2"]
+    df = stats.unit_values(tiny_stats_store, "vocs", "zone", (2020, 2020), "per_km2").set_index("unit_id")
+    assert df.loc["AU-W", "value"] == pytest.approx((10.0 + 5.0) / (area["PK-T1"] + area["PK-T3"]))
+
+
 def test_unknown_indicator_or_normalisation_is_refused(tiny_stats_store):
     with pytest.raises(ValueError, match="indicator"):
         stats.park_values(tiny_stats_store, "co2; DROP TABLE parks", 2020)

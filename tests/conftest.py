@@ -146,3 +146,23 @@ def browser_page(_browser):
     page.on("request", lambda r: requests.append(r.url))
     yield page, requests
     context.close()
+
+
+@pytest.fixture
+def open_page(seeded_store, monkeypatch):
+    """AppTest of the portal on a copy of the seeded store, switched to `page` (a views/*.py path)."""
+    from streamlit.testing.v1 import AppTest
+
+    def _open(page: str | None = None, **env: str):
+        monkeypatch.setenv("BINHAI_DB", str(seeded_store.path))
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=90)
+        at.run()
+        if page is not None:
+            at.switch_page(page)
+            at.run()
+        assert not at.exception, at.exception
+        return at
+
+    return _open

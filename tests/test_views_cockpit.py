@@ -12,19 +12,9 @@ from geo import stats
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _page(seeded_store, monkeypatch, page: str) -> AppTest:
-    monkeypatch.setenv("BINHAI_DB", str(seeded_store.path))
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=90)
-    at.run()
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
 @pytest.fixture
-def cockpit(seeded_store, monkeypatch):
-    return _page(seeded_store, monkeypatch, "views/cockpit.py")
+def cockpit(open_page):
+    return open_page("views/cockpit.py")
 
 
 def _ranking(at: AppTest):
@@ -57,8 +47,8 @@ def test_ratio_indicators_offer_only_the_total_basis(cockpit):
     assert cockpit.radio(key="cockpit_norm").options == ["总量"]
 
 
-def test_assessment_lists_every_zone_with_a_status(seeded_store, monkeypatch):
-    at = _page(seeded_store, monkeypatch, "views/assessment.py")
+def test_assessment_lists_every_zone_with_a_status(seeded_store, open_page):
+    at = open_page("views/assessment.py")
     table = at.dataframe[0].value
     expected = stats.assessment(seeded_store, "zone", "energy_intensity", stats.years(seeded_store)[-1])
     assert len(table) == len(expected)
@@ -66,13 +56,13 @@ def test_assessment_lists_every_zone_with_a_status(seeded_store, monkeypatch):
     assert sum(int(m.value) for m in at.metric) == len(expected)
 
 
-def test_assessment_target_editing_needs_an_admin_login(seeded_store, monkeypatch):
+def test_assessment_target_editing_needs_an_admin_login(seeded_store, open_page):
     import datetime as dt
 
     from geo import auth
 
     auth.add_user(seeded_store, "admin1", "admin-pass-1", "admin", "管理员甲", dt.datetime(2025, 1, 1))
-    at = _page(seeded_store, monkeypatch, "views/assessment.py")
+    at = open_page("views/assessment.py")
     assert any("管理员" in i.value for i in at.info)
     assert not [b for b in at.button if b.label == "保存"]
     at.sidebar.text_input[0].set_value("admin1")

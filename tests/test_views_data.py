@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 import layers
 from geo.layerstore import count_features
@@ -14,14 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def data_page(seeded_store, monkeypatch):
-    monkeypatch.setenv("BINHAI_DB", str(seeded_store.path))
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=90)
-    at.run()
-    at.switch_page("views/data.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
+def data_page(open_page):
+    return open_page("views/data.py")
 
 
 def test_data_page_lists_every_layer_with_its_count(data_page, seeded_store):
@@ -36,19 +29,14 @@ def test_data_page_shows_the_import_limits(data_page):
     assert "50 MB" in captions and "50,000" in captions
 
 
-def test_data_page_shows_limits_set_in_the_environment(seeded_store, monkeypatch):
-    for name, value in {
+def test_data_page_shows_limits_set_in_the_environment(open_page):
+    env = {
         "BINHAI_MAX_UPLOAD_MB": "7",
         "BINHAI_MAX_FEATURES": "1234",
         "BINHAI_MAX_VERTICES": "56789",
         "BINHAI_MAX_ZIP_RATIO": "12",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("BINHAI_DB", str(seeded_store.path))
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=90)
-    at.run()
-    at.switch_page("views/data.py")
-    at.run()
+    }
+    at = open_page("views/data.py", **env)
     captions = " ".join(c.value for c in at.caption)
     assert "7 MB" in captions and "1,234" in captions and "56,789" in captions and "12" in captions
 

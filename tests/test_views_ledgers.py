@@ -13,14 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def ledger_page(seeded_store, monkeypatch):
-    monkeypatch.setenv("BINHAI_DB", str(seeded_store.path))
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=90)
-    at.run()
-    at.switch_page("views/ledgers.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
+def ledger_page(open_page):
+    return open_page("views/ledgers.py")
 
 
 def _metric(at: AppTest, label: str) -> str:

@@ -1,5 +1,7 @@
 """滨海新区节能减排一张图 — entry point: page list, navigation and the shared sidebar only."""
 
+import os
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -22,4 +24,8 @@ pages = {
         st.Page("views/data.py", title=tr("nav_data"), icon=":material/database:", url_path="data"),
     ],
 }
-st.navigation(pages).run()
+page = st.navigation(pages)
+if os.environ.get("BINHAI_RERUN_LOG"):  # `make bench` counts script runs per page (bench/browser.py)
+    with open(os.environ["BINHAI_RERUN_LOG"], "a", encoding="utf-8") as log:
+        log.write(f"{time.time():.3f} {page.url_path}\n")
+page.run()

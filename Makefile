@@ -8,7 +8,7 @@ BINHAI_DB ?= data/binhai.duckdb
 export BINHAI_DB
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test lint fmt seed list export clean
+.PHONY: help run serve test lint fmt seed list export bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -49,6 +49,13 @@ export: $(VENV)/.installed ## export every layer as GeoJSON to data/exports/
 	mkdir -p data/exports
 	for l in $$($(PY) -c "import layers; print(' '.join(layers.REGISTRY))"); do \
 	  $(PY) -m layers export $$l --format geojson --out data/exports/$$l.geojson || exit 2; done
+
+$(VENV)/.bench-installed: requirements-bench.txt | $(VENV)/.installed
+	$(VENV)/bin/pip install --quiet -r requirements-bench.txt
+	touch $@
+
+bench: $(VENV)/.installed $(VENV)/.bench-installed ## speed at district scale vs naive baselines → bench/results.json (≈ 5–10 min)
+	$(PY) -m bench.run
 
 clean: ## remove caches (keeps .venv and the store)
 	rm -rf .pytest_cache .ruff_cache test-artifacts

@@ -1,0 +1,236 @@
+"""3. Python reruns during scripted pan / zoom / click, and 5. cold start, in a real Chromium.
+
+The portal counts its script runs when BINHAI_RERUN_LOG names a file (streamlit_app.py appends one
+line per run). Cold start: from launching `streamlit run` to the first map path drawn on "/".
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from tests.browser import CHROMIUM_ARGS, ROOT, chromium_path, free_port
+
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+QUIET_S = 3.0  # no new script run for this long → the page has settled
+
+
+@contextmanager
+def serve(script: str, db_path: Path, log: Path):
+    """`streamlit run script` on a free port with the rerun log on; yields (url, seconds until healthy)."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "BINHAI_DB": str(db_path),
+        "BINHAI_BASEMAP": "none",
+        "BINHAI_RERUN_LOG": str(log),
+        "PYTHONPATH": str(ROOT),
+    }
+    cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port)]
+    cmd += ["--server.address", "127.0.0.1", "--server.headless", "true"]
+    output = log.with_suffix(".out")
+    started = time.perf_counter()
+    with output.open("wb") as out:
+        process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start:\n{output.read_text()}")
+            try:
+                with urllib.request.urlopen(url + "_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.2)
+        yield url, started
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def runs(log: Path) -> int:
+    return len(log.read_text().splitlines()) if log.exists() else 0
+
+
+def settle(log: Path, quiet: float = QUIET_S, limit: float = 120.0) -> int:
+    """Wait until no script run has started for `quiet` seconds; the number of runs so far."""
+    deadline = time.monotonic() + limit
+    seen, since = runs(log), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.25)
+        now = runs(log)
+        if now != seen:
+            seen, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            break
+    return seen
+
+
+def wait_for_run(log: Path, seen: int, limit: float = 20.0) -> None:
+    """Wait (up to `limit` s) for a script run beyond the `seen` ones."""
+    deadline = time.monotonic() + limit
+    while runs(log) <= seen and time.monotonic() < deadline:
+        time.sleep(0.25)
+
+
+def first_map_path(page, timeout_ms: int = 300_000):
+    frame = page.frame_locator(MAP_FRAME).first
+    frame.locator("path.leaflet-interactive").first.wait_for(timeout=timeout_ms)
+    return frame
+
+
+def _pan_and_zoom(page) -> None:
+    """Drag the map a little, one wheel notch in, one click on "+" (two zoom levels in all)."""
+    box = page.locator(MAP_FRAME).first.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 60, y + 30, steps=8)
+    page.mouse.up()
+    page.wait_for_timeout(1500)
+    page.mouse.move(x, y)
+    page.mouse.wheel(0, -100)
+    page.wait_for_timeout(1500)
+    page.frame_locator(MAP_FRAME).first.locator(".leaflet-control-zoom-in").click()
+    page.wait_for_timeout(1500)
+
+
+def _click_a_park(page, frame) -> None:
+    """A real mouse click on the largest park fully in view (Leaflet ignores synthetic clicks after a drag)."""
+    view = page.locator(MAP_FRAME).first.bounding_box()
+    rects = frame.locator("path.leaflet-interactive").evaluate_all(
+        "paths => paths.map(p => { const r = p.getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; })"
+    )
+    margin = 60  # keep clear of the controls and the legend
+    inside = [
+        (w * h, x, y, w, h)
+        for x, y, w, h in rects
+        if x > margin and y > margin and x + w < view["width"] - margin and y + h < view["height"] - margin - 120
+    ]
+    if not inside:
+        raise RuntimeError("no park in view to click")
+    _, x, y, w, h = max(inside)
+    page.mouse.click(view["x"] + x + w / 2, view["y"] + y + h / 2)
+
+
+def interaction(browser, db_path: Path, work: Path) -> dict[str, Any]:
+    """Reruns caused by pan, zoom and a park click: the portal, then st_folium's defaults."""
+    out: dict[str, Any] = {}
+    log = work / "reruns-portal.log"
+    log.unlink(missing_ok=True)
+    with serve("streamlit_app.py", db_path, log) as (url, _):
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        page.goto(url, wait_until="domcontentloaded")
+        first_map_path(page)
+        before = settle(log)
+        _pan_and_zoom(page)
+        out["interaction_reruns_pan_zoom_overview"] = settle(log) - before
+        page.goto(url + "parks", wait_until="domcontentloaded")
+        frame = first_map_path(page)
+        before = settle(log)
+        _pan_and_zoom(page)
+        after_pan = settle(log)
+        out["interaction_reruns_pan_zoom_parks"] = after_pan - before
+        _click_a_park(page, frame)
+        page.locator(".st-key-park_panel_title strong").first.wait_for(timeout=120_000)
+        out["interaction_reruns_click"] = settle(log) - after_pan
+        page.close()
+    out["interaction_reruns_pan_zoom"] = (
+        out["interaction_reruns_pan_zoom_overview"] + out["interaction_reruns_pan_zoom_parks"]
+    )
+
+    log = work / "reruns-naive.log"
+    log.unlink(missing_ok=True)
+    # Streamlit serves /app/static from the script's folder: give the baseline a folder whose static/
+    # is the portal's (the vendored Leaflet), so both maps load the same local assets.
+    app_dir = work / "naive-app"
+    app_dir.mkdir(exist_ok=True)
+    shutil.copy(ROOT / "bench" / "naive_map_app.py", app_dir / "naive_map_app.py")
+    if not (app_dir / "static").exists():
+        (app_dir / "static").symlink_to(ROOT / "static", target_is_directory=True)
+    with serve(str(app_dir / "naive_map_app.py"), db_path, log) as (url, _):
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        page.goto(url, wait_until="domcontentloaded")
+        frame = first_map_path(page)
+        before = settle(log)
+        _pan_and_zoom(page)
+        after_pan = settle(log)
+        out["interaction_naive_reruns_pan_zoom"] = after_pan - before
+        _click_a_park(page, frame)
+        wait_for_run(log, after_pan)
+        out["interaction_naive_reruns_click"] = settle(log) - after_pan
+        page.close()
+    portal = out["interaction_reruns_pan_zoom_overview"] + out["interaction_reruns_click"]
+    naive = out["interaction_naive_reruns_pan_zoom"] + out["interaction_naive_reruns_click"]
+    # Same gestures on the same map (pan, wheel, +, one click): script runs naive ÷ portal.
+    out["interaction_rerun_ratio"] = round(naive / max(portal, 1), 1)
+    return out
+
+
+def cold_start(browser, db_path: Path, work: Path) -> dict[str, float]:
+    """Seconds from launching streamlit to the first map path on "/", and to a healthy server."""
+    log = work / f"cold-{db_path.stem}.log"
+    log.unlink(missing_ok=True)
+    with serve("streamlit_app.py", db_path, log) as (url, started):
+        healthy = time.perf_counter() - started
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        page.goto(url, wait_until="domcontentloaded")
+        first_map_path(page)
+        first_map = time.perf_counter() - started
+        page.close()
+    return {"healthy_s": round(healthy, 2), "first_map_s": round(first_map, 2)}
+
+
+@contextmanager
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_path()
+    if executable is None:
+        raise RuntimeError("no Chromium at /usr/bin/chromium (apt-get install -y chromium)")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def run(stores: dict[int, Path], interaction_scale: int, log=print) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="binhai-bench-") as tmp, chromium() as browser:
+        work = Path(tmp)
+        for scale, path in stores.items():
+            timing = cold_start(browser, path, work)
+            result[f"cold_start_scale{scale}_first_map_s"] = timing["first_map_s"]
+            result[f"cold_start_scale{scale}_healthy_s"] = timing["healthy_s"]
+            log(
+                f"  cold start at scale {scale}: server up {timing['healthy_s']} s, first map {timing['first_map_s']} s"
+            )
+        scales = sorted(stores)
+        if len(scales) >= 2:
+            low, high = scales[0], scales[-1]
+            result[f"cold_start_ratio_scale{high}_to_scale{low}"] = round(
+                result[f"cold_start_scale{high}_first_map_s"] / result[f"cold_start_scale{low}_first_map_s"], 2
+            )
+        result.update(interaction(browser, stores[interaction_scale], work))
+        log(
+            "  reruns: pan+zoom {interaction_reruns_pan_zoom}, click {interaction_reruns_click}; "
+            "st_folium defaults: pan+zoom {interaction_naive_reruns_pan_zoom}, click {interaction_naive_reruns_click}".format(
+                **result
+            )
+        )
+    return result

@@ -1,0 +1,191 @@
+"""2. Indicator query: one indicator-year aggregated to 开发区 and 街镇 from 10 million statistics rows.
+
+In-store: `geo.stats.unit_values` (bound parameters, the join and the aggregation inside DuckDB),
+zone level and town level. Naive: the whole statistics table into pandas, then filter, pivot, a
+geopandas spatial join of parks to units (the same point-on-surface rule) and a groupby.
+
+Each variant runs in its own process, so its peak resident memory (DuckDB's included) is its own:
+`python -m bench.indicator_query <variant> <db> <repeats>` prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+INDICATOR = "vocs"
+YEAR = 2023
+LEVELS = ("zone", "town")
+VARIANTS = ("naive", "session", "store", "connect")
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM: unlike ru_maxrss, not inherited across exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def naive(store) -> dict[str, dict[str, list]]:
+    """The app pattern without the store's help: everything into pandas, then filter, merge, groupby."""
+    import geopandas as gpd
+
+    import layers
+    from geo.layerstore import read_layer
+    from geo.stats import LEVEL_KINDS
+
+    with store.session() as s:
+        table = s.execute("SELECT * FROM statistics").arrow().read_all().to_pandas()  # fastest route into pandas
+    parks = read_layer(store, layers.get_spec("parks"), columns=())
+    admin = read_layer(store, layers.get_spec("admin_units"), columns=("name", "kind"))
+    rows = table[(table["year"] == YEAR) & (table["indicator"] == INDICATOR)]
+    values = rows.set_index("entity_id")["value"]
+    points = gpd.GeoDataFrame({"park_id": parks["id"]}, geometry=parks.geometry.representative_point(), crs=parks.crs)
+    out = {}
+    for level in LEVELS:
+        units = admin[admin["kind"].isin(LEVEL_KINDS[level])].rename(columns={"id": "unit_id"})
+        members = gpd.sjoin(points, units[["unit_id", "geometry"]], predicate="within")
+        members = members.merge(values, left_on="park_id", right_index=True, how="left")
+        grouped = members.groupby("unit_id").agg(
+            parks=("park_id", "nunique"), value=("value", lambda v: v.sum(min_count=1))
+        )
+        out[level] = {uid: [int(r.parks), float(r.value)] for uid, r in grouped.iterrows()}
+    return out
+
+
+def in_store(db, per_call: list[float] | None = None) -> dict[str, dict[str, list]]:
+    """`geo.stats.unit_values` for each level; `db` is a Store (own connections) or an open Session."""
+    from geo import stats
+
+    out = {}
+    for level in LEVELS:
+        started = time.perf_counter()
+        df = stats.unit_values(db, INDICATOR, level, (YEAR, YEAR))
+        if per_call is not None:
+            per_call.append(time.perf_counter() - started)
+        out[level] = {r.unit_id: [int(r.parks), float(r.value)] for r in df.itertuples()}
+    return out
+
+
+def worker(variant: str, db_path: str, repeats: int) -> dict[str, Any]:
+    from geo.db import Store
+
+    store = Store(db_path)
+    with store.session():  # warm the OS file cache and the extension's shared library
+        pass
+    base = _peak_rss_mb()
+    times: list[float] = []
+    per_call: list[float] = []  # each unit_values call on its own (one level)
+    result: Any = None
+    traced = None
+    if variant == "naive":
+        for _ in range(repeats):
+            started = time.perf_counter()
+            result = naive(store)
+            times.append(time.perf_counter() - started)
+        tracemalloc.start()
+        naive(store)
+        traced = tracemalloc.get_traced_memory()[1] / 1e6
+        tracemalloc.stop()
+    elif variant == "session":
+        with store.session() as session:  # opened once, not timed: the SQL and its pandas result only
+            for _ in range(repeats):
+                started = time.perf_counter()
+                result = in_store(session, per_call)
+                times.append(time.perf_counter() - started)
+    elif variant == "store":
+        for _ in range(repeats):
+            started = time.perf_counter()
+            result = in_store(store)
+            times.append(time.perf_counter() - started)
+    elif variant == "connect":
+        for _ in range(repeats):
+            started = time.perf_counter()
+            with store.session():
+                pass
+            times.append(time.perf_counter() - started)
+    else:
+        raise SystemExit(f"unknown variant {variant!r}; one of {VARIANTS}")
+    return {
+        "median_s": statistics.median(times),
+        "per_call_median_s": statistics.median(per_call) if per_call else None,
+        "times_s": [round(t, 4) for t in times],
+        "rss_before_mb": round(base, 1),
+        "rss_peak_mb": round(_peak_rss_mb(), 1),
+        "tracemalloc_peak_mb": None if traced is None else round(traced, 1),
+        "result": result,
+    }
+
+
+def _spawn(variant: str, db_path: str, repeats: int) -> dict[str, Any]:
+    cmd = [sys.executable, "-m", "bench.indicator_query", variant, db_path, str(repeats)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _same(a: dict, b: dict) -> tuple[int, int]:
+    """(units compared, units that differ) between two results."""
+    compared = differ = 0
+    for level in LEVELS:
+        for unit in set(a[level]) | set(b[level]):
+            compared += 1
+            x, y = a[level].get(unit), b[level].get(unit)
+            if x is None or y is None or x[0] != y[0] or abs(x[1] - y[1]) > 1e-6 * max(1.0, abs(x[1])):
+                differ += 1
+    return compared, differ
+
+
+def run(db_path: str, repeats: int = 5, naive_repeats: int = 2, log=print) -> dict[str, Any]:
+    naive_r = _spawn("naive", db_path, naive_repeats)
+    session_r = _spawn("session", db_path, repeats)
+    store_r = _spawn("store", db_path, repeats)
+    connect_r = _spawn("connect", db_path, repeats)
+    from geo.db import Store
+
+    rows = Store(db_path).scalar("SELECT count(*) FROM statistics")
+    compared, differ = _same(naive_r["result"], session_r["result"])
+    log(
+        f"  naive {naive_r['median_s']:.2f} s · in-store (open session) {session_r['median_s'] * 1000:.0f} ms "
+        f"({session_r['per_call_median_s'] * 1000:.0f} ms a level) · "
+        f"in-store via Store (own connections) {store_r['median_s'] * 1000:.0f} ms · "
+        f"one connection {connect_r['median_s'] * 1000:.0f} ms · {differ}/{compared} units differ"
+    )
+    return {
+        "query_statistics_rows": int(rows),
+        "query_indicator_year": f"{INDICATOR} {YEAR}, levels {'+'.join(LEVELS)}",
+        "query_naive_s": round(naive_r["median_s"], 4),
+        "query_instore_session_s": round(session_r["median_s"], 4),
+        "query_instore_per_call_s": round(session_r["per_call_median_s"], 4),
+        "query_instore_store_s": round(store_r["median_s"], 4),
+        "query_connection_open_s": round(connect_r["median_s"], 4),
+        "query_ratio": round(naive_r["median_s"] / session_r["median_s"], 1),
+        "query_ratio_with_connections": round(naive_r["median_s"] / store_r["median_s"], 1),
+        "query_naive_peak_rss_mb": naive_r["rss_peak_mb"],
+        "query_naive_rss_growth_mb": round(naive_r["rss_peak_mb"] - naive_r["rss_before_mb"], 1),
+        "query_naive_tracemalloc_peak_mb": naive_r["tracemalloc_peak_mb"],
+        "query_instore_peak_rss_mb": session_r["rss_peak_mb"],
+        "query_instore_rss_growth_mb": round(session_r["rss_peak_mb"] - session_r["rss_before_mb"], 1),
+        "query_units_compared": compared,
+        "query_units_differing": differ,
+        "query_raw_s": {
+            "naive": naive_r["times_s"],
+            "session": session_r["times_s"],
+            "store": store_r["times_s"],
+            "connect": connect_r["times_s"],
+        },
+    }
+
+
+if __name__ == "__main__":
+    variant, path, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    print(json.dumps(worker(variant, path, n)))

@@ -1,0 +1,243 @@
+"""`make bench`: every measurement against its naive baseline in the same run → bench/results.json.
+
+    python -m bench.run            # all five measurements (≈ 5–8 minutes on 2 cores, stores cached)
+    python -m bench.run --fresh    # rebuild the cached stores and raster under bench/.work/ first
+    python -m bench.run --only map query
+
+Timings are medians of a few repeats; tests never assert them. Ratios are naive ÷ portal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from bench import work
+
+RESULTS = Path(__file__).resolve().parent / "results.json"
+PARTS = ("map", "query", "browser", "zonal")
+COLD_START_SCALES = (1, 100)
+INTERACTION_SCALE = 100
+
+
+def machine() -> dict[str, Any]:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        platform.processor(),
+    )
+    mem_kb = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
+    packages = ("folium", "streamlit", "streamlit-folium", "duckdb", "shapely", "geopandas", "pandas", "rasterio")
+    versions = {p: version(p) for p in packages}
+    try:
+        versions["rasterstats"] = version("rasterstats")
+    except Exception:  # noqa: BLE001 - only reported
+        versions["rasterstats"] = None
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(mem_kb / 1024**2, 1),
+        "python": platform.python_version(),
+        "os": platform.platform(),
+        "packages": versions,
+    }
+
+
+def _row(name: str, naive: str, portal: str, ratio: str, target: str, ok: bool | None) -> str:
+    mark = "" if ok is None else ("ok" if ok else "MISSED")
+    return f"| {name} | {naive} | {portal} | {ratio} | {target} | {mark} |"
+
+
+def table(r: dict[str, Any]) -> str:
+    """The markdown table README's performance section shows."""
+    lines = [
+        "| measurement | naive | portal | ratio | aim | |",
+        "|---|---|---|---|---|---|",
+    ]
+    if "map_time_ratio" in r:
+        lines.append(
+            _row(
+                f"map build + render, {r['map_parks']:,} parks",
+                f"{r['map_naive_build_render_s']:.2f} s",
+                f"{r['map_portal_build_render_s']:.2f} s",
+                f"{r['map_time_ratio']}×",
+                "≥ 10×",
+                r["map_time_ratio"] >= 10,
+            )
+        )
+        lines.append(
+            _row(
+                "map HTML payload",
+                f"{r['map_naive_html_mb']} MB",
+                f"{r['map_portal_html_mb']} MB",
+                f"{r['map_size_ratio']}×",
+                "≥ 5×",
+                r["map_size_ratio"] >= 5,
+            )
+        )
+        lines.append(
+            _row(
+                "st_folium per rerun (render + script)",
+                f"{r['map_st_folium_naive_s']:.2f} s",
+                f"{r['map_st_folium_portal_s']:.2f} s",
+                f"{r['map_st_folium_time_ratio']}×",
+                "",
+                None,
+            )
+        )
+        lines.append(
+            _row(
+                "drawn vs stored park (max Hausdorff)",
+                "0 m",
+                f"{r['map_max_hausdorff_m']} m = {r['map_max_hausdorff_px_z10']} px at z10",
+                "",
+                "≤ 1 px at z10",
+                r["map_max_hausdorff_px_z10"] <= 1,
+            )
+        )
+    if "query_ratio" in r:
+        lines.append(
+            _row(
+                f"indicator-year → 开发区 + 街镇, {r['query_statistics_rows'] / 1e6:.0f} M rows (open session)",
+                f"{r['query_naive_s']:.2f} s",
+                f"{r['query_instore_session_s'] * 1000:.0f} ms ({r['query_instore_per_call_s'] * 1000:.0f} ms a level)",
+                f"{r['query_ratio']}×",
+                "≥ 15×, < 100 ms",
+                r["query_ratio"] >= 15 and r["query_instore_per_call_s"] < 0.1,
+            )
+        )
+        lines.append(
+            _row(
+                "  same through `Store` (a connection per call)",
+                f"{r['query_naive_s']:.2f} s",
+                f"{r['query_instore_store_s'] * 1000:.0f} ms",
+                f"{r['query_ratio_with_connections']}×",
+                "",
+                None,
+            )
+        )
+        lines.append(
+            _row(
+                "  peak memory (RSS growth)",
+                f"{r['query_naive_rss_growth_mb']:.0f} MB",
+                f"{r['query_instore_rss_growth_mb']:.0f} MB",
+                "",
+                "",
+                None,
+            )
+        )
+    if "interaction_rerun_ratio" in r:
+        lines.append(
+            _row(
+                "Python reruns: pan + zoom",
+                str(r["interaction_naive_reruns_pan_zoom"]),
+                str(r["interaction_reruns_pan_zoom"]),
+                "",
+                "0",
+                r["interaction_reruns_pan_zoom"] == 0,
+            )
+        )
+        lines.append(
+            _row(
+                "Python reruns: a park click",
+                str(r["interaction_naive_reruns_click"]),
+                str(r["interaction_reruns_click"]),
+                f"{r['interaction_rerun_ratio']}× (all gestures)",
+                "1",
+                r["interaction_reruns_click"] == 1,
+            )
+        )
+    if "zonal_ratio" in r:
+        lines.append(
+            _row(
+                f"zonal stats, {r['zonal_polygons']:,} polygons × 5000² raster",
+                f"{r['zonal_rasterstats_s']:.2f} s",
+                f"{r['zonal_geo_zonal_s']:.2f} s",
+                f"{r['zonal_ratio']}×",
+                "≥ 3×",
+                r["zonal_ratio"] >= 3,
+            )
+        )
+    cold = sorted(int(k.split("scale")[1].split("_")[0]) for k in r if k.endswith("_first_map_s"))
+    for scale in cold:
+        lines.append(
+            _row(
+                f"cold start to first map, scale {scale}",
+                "",
+                f"{r[f'cold_start_scale{scale}_first_map_s']:.1f} s",
+                "",
+                "",
+                None,
+            )
+        )
+    ratio_key = next((k for k in r if k.startswith("cold_start_ratio")), None)
+    if ratio_key:
+        lines.append(_row("  cold start, scale 100 ÷ scale 1", "", "", f"{r[ratio_key]}×", "", None))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--fresh", action="store_true", help="rebuild the cached inputs under bench/.work/")
+    parser.add_argument("--only", nargs="+", choices=PARTS, default=list(PARTS))
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    results: dict[str, Any] = {
+        "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "machine": machine(),
+        "load_average_at_start": list(os.getloadavg()),
+    }
+    print("inputs (cached under bench/.work/):", flush=True)
+    district = work.district_store(fresh=args.fresh)
+    samples = {scale: work.sample_store(scale, fresh=args.fresh).path for scale in COLD_START_SCALES}
+    raster, polygons = work.zonal_inputs(fresh=args.fresh)
+    results["inputs_s"] = round(time.perf_counter() - started, 1)
+
+    if "map" in args.only:
+        from bench import map_build
+
+        print("1. map build of the district's parks", flush=True)
+        results.update(map_build.run(district))
+    if "query" in args.only:
+        from bench import indicator_query
+
+        print("2. indicator query", flush=True)
+        results.update(indicator_query.run(str(district.path)))
+    if "zonal" in args.only:
+        from bench import zonal
+
+        print("4. zonal statistics", flush=True)
+        results.update(zonal.run(raster, polygons))
+    if "browser" in args.only:
+        from bench import browser
+
+        print("3 + 5. reruns and cold start in Chromium", flush=True)
+        results.update(browser.run(samples, INTERACTION_SCALE))
+
+    results["load_average_at_end"] = list(os.getloadavg())
+    results["total_runtime_s"] = round(time.perf_counter() - started, 1)
+    args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+    print()
+    print(table(results))
+    print(
+        f"\ntotal {results['total_runtime_s']:.0f} s · load average {results['load_average_at_end'][0]:.1f} · {args.out}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -43,8 +43,11 @@ def portal_map(parks: gpd.GeoDataFrame) -> folium.Map:
 
 def st_folium_script(fmap: folium.Map) -> str:
     """The Python side of `st_folium` for this map, without Streamlit: what each rerun pays."""
-    logging.getLogger("streamlit").setLevel(logging.ERROR)  # "missing ScriptRunContext": no app here
-    from streamlit_folium import _get_header, _get_html, _get_map_string
+    logging.disable(logging.WARNING)  # no Streamlit app runs here: no "missing ScriptRunContext" noise
+    try:
+        from streamlit_folium import _get_header, _get_html, _get_map_string
+    finally:
+        logging.disable(logging.NOTSET)
 
     fmap.get_root().render()
     fmap.render()

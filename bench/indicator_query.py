@@ -1,8 +1,14 @@
 """2. Indicator query: one indicator-year aggregated to 开发区 and 街镇 from 10 million statistics rows.
 
-In-store: `geo.stats.unit_values` (bound parameters, the join and the aggregation inside DuckDB),
-zone level and town level. Naive: the whole statistics table into pandas, then filter, pivot, a
-geopandas spatial join of parks to units (the same point-on-surface rule) and a groupby.
+In-store: `geo.stats.unit_values` (bound parameters, the join and the aggregation inside DuckDB,
+membership read from `park_units`), zone level and town level. Naive: the whole statistics table
+into pandas, then filter, pivot, a geopandas spatial join of parks to units (the same
+point-on-surface rule) and a groupby.
+
+Two stores with the same rows: `yearly` (written a year's report at a time through the store's
+write path, as the portal stores them) and `parkwise` (inserted park by park around that path: the
+worst case for a one-year query). The naive pattern reads the whole table either way, so it runs
+on the first only.
 
 Each variant runs in its own process, so its peak resident memory (DuckDB's included) is its own:
 `python -m bench.indicator_query <variant> <db> <repeats>` prints one JSON line.
@@ -104,7 +110,7 @@ def worker(variant: str, db_path: str, repeats: int) -> dict[str, Any]:
     elif variant == "store":
         for _ in range(repeats):
             started = time.perf_counter()
-            result = in_store(store)
+            result = in_store(store, per_call)
             times.append(time.perf_counter() - started)
     elif variant == "connect":
         for _ in range(repeats):
@@ -145,45 +151,60 @@ def _same(a: dict, b: dict) -> tuple[int, int]:
     return compared, differ
 
 
-def run(db_path: str, repeats: int = 5, naive_repeats: int = 2, log=print) -> dict[str, Any]:
-    naive_r = _spawn("naive", db_path, naive_repeats)
+def _in_store_results(prefix: str, db_path: str, repeats: int, naive_s: float) -> tuple[dict[str, Any], dict]:
     session_r = _spawn("session", db_path, repeats)
     store_r = _spawn("store", db_path, repeats)
-    connect_r = _spawn("connect", db_path, repeats)
+    out = {
+        f"{prefix}instore_session_s": round(session_r["median_s"], 4),
+        f"{prefix}instore_per_call_s": round(session_r["per_call_median_s"], 4),
+        f"{prefix}instore_store_s": round(store_r["median_s"], 4),
+        f"{prefix}instore_store_per_call_s": round(store_r["per_call_median_s"], 4),
+        f"{prefix}ratio": round(naive_s / session_r["median_s"], 1),
+        f"{prefix}ratio_with_connections": round(naive_s / store_r["median_s"], 1),
+        f"{prefix}instore_peak_rss_mb": session_r["rss_peak_mb"],
+        f"{prefix}instore_rss_growth_mb": round(session_r["rss_peak_mb"] - session_r["rss_before_mb"], 1),
+        f"{prefix}raw_s": {"session": session_r["times_s"], "store": store_r["times_s"]},
+    }
+    return out, session_r["result"]
+
+
+def run(db_paths: dict[str, str], repeats: int = 5, naive_repeats: int = 2, log=print) -> dict[str, Any]:
+    """`db_paths`: {"yearly": path, "parkwise": path} (see the module docstring)."""
+    yearly = db_paths["yearly"]
+    naive_r = _spawn("naive", yearly, naive_repeats)
+    connect_r = _spawn("connect", yearly, repeats)
+    naive_s = naive_r["median_s"]
     from geo.db import Store
 
-    rows = Store(db_path).scalar("SELECT count(*) FROM statistics")
-    compared, differ = _same(naive_r["result"], session_r["result"])
-    log(
-        f"  naive {naive_r['median_s']:.2f} s · in-store (open session) {session_r['median_s'] * 1000:.0f} ms "
-        f"({session_r['per_call_median_s'] * 1000:.0f} ms a level) · "
-        f"in-store via Store (own connections) {store_r['median_s'] * 1000:.0f} ms · "
-        f"one connection {connect_r['median_s'] * 1000:.0f} ms · {differ}/{compared} units differ"
-    )
-    return {
+    rows = Store(yearly).scalar("SELECT count(*) FROM statistics")
+    out: dict[str, Any] = {
         "query_statistics_rows": int(rows),
         "query_indicator_year": f"{INDICATOR} {YEAR}, levels {'+'.join(LEVELS)}",
-        "query_naive_s": round(naive_r["median_s"], 4),
-        "query_instore_session_s": round(session_r["median_s"], 4),
-        "query_instore_per_call_s": round(session_r["per_call_median_s"], 4),
-        "query_instore_store_s": round(store_r["median_s"], 4),
+        "query_naive_s": round(naive_s, 4),
         "query_connection_open_s": round(connect_r["median_s"], 4),
-        "query_ratio": round(naive_r["median_s"] / session_r["median_s"], 1),
-        "query_ratio_with_connections": round(naive_r["median_s"] / store_r["median_s"], 1),
         "query_naive_peak_rss_mb": naive_r["rss_peak_mb"],
         "query_naive_rss_growth_mb": round(naive_r["rss_peak_mb"] - naive_r["rss_before_mb"], 1),
         "query_naive_tracemalloc_peak_mb": naive_r["tracemalloc_peak_mb"],
-        "query_instore_peak_rss_mb": session_r["rss_peak_mb"],
-        "query_instore_rss_growth_mb": round(session_r["rss_peak_mb"] - session_r["rss_before_mb"], 1),
-        "query_units_compared": compared,
-        "query_units_differing": differ,
-        "query_raw_s": {
-            "naive": naive_r["times_s"],
-            "session": session_r["times_s"],
-            "store": store_r["times_s"],
-            "connect": connect_r["times_s"],
-        },
+        "query_naive_raw_s": naive_r["times_s"],
+        "query_connection_raw_s": connect_r["times_s"],
     }
+    compared = differ = 0
+    for layout, path in db_paths.items():
+        prefix = "query_" if layout == "yearly" else f"query_{layout}_"
+        results, result = _in_store_results(prefix, path, repeats, naive_s)
+        out.update(results)
+        c, d = _same(naive_r["result"], result)
+        compared, differ = compared + c, differ + d
+        log(
+            f"  {layout}: naive {naive_s:.2f} s · open session {results[prefix + 'instore_session_s'] * 1000:.0f} ms "
+            f"({results[prefix + 'instore_per_call_s'] * 1000:.0f} ms a level) · through Store "
+            f"{results[prefix + 'instore_store_s'] * 1000:.0f} ms "
+            f"({results[prefix + 'instore_store_per_call_s'] * 1000:.0f} ms a level) · {d}/{c} units differ"
+        )
+    log(f"  opening a connection: {connect_r['median_s'] * 1000:.0f} ms")
+    out["query_units_compared"] = compared
+    out["query_units_differing"] = differ
+    return out
 
 
 if __name__ == "__main__":

@@ -1,7 +1,10 @@
 """Benchmark inputs, generated deterministically and cached under bench/.work/.
 
 * `district_store()` — the sample data at scale 250 (10,000 parks), every park redrawn with 60
-  vertices, and 10 million statistics rows (10,000 parks × 25 years × 40 indicator codes).
+  vertices, and 10 million statistics rows (10,000 parks × 25 years × 40 indicator codes) written
+  as they arrive, one year's report at a time, through `geo.statstore.write_statistics`.
+* `district_store(layout="parkwise")` — the same store with the rows inserted park by park,
+  bypassing the store's write path: the least favourable layout for a one-year query.
 * `sample_store(scale)` — `python -m layers seed --scale N` as a user would run it.
 * `zonal_inputs()` — a 5,000 × 5,000 float32 GeoTIFF over the district and 10,000 polygons on it.
 
@@ -25,6 +28,7 @@ from data.sample import FIXED_TIMESTAMP, _blobs, seed_store  # _blobs: the sampl
 from geo.crs import MEASURE_CRS, STORAGE_CRS
 from geo.db import Store
 from geo.layerstore import read_layer, write_layer
+from geo.statstore import write_statistics
 
 WORK = Path(__file__).resolve().parent / ".work"
 SEED = 2025
@@ -34,7 +38,8 @@ YEARS = [2000, 2024]  # 25 years
 OTHER_INDICATORS = 31  # synthetic codes next to the 9 park indicators: 40 codes in all
 RASTER_SIZE = 5000
 ZONAL_POLYGONS = 10_000
-RECIPE = {"version": 1, "seed": SEED, "scale": DISTRICT_SCALE, "vertices": PARK_VERTICES, "years": YEARS}
+RECIPE = {"version": 2, "seed": SEED, "scale": DISTRICT_SCALE, "vertices": PARK_VERTICES, "years": YEARS}
+LAYOUTS = ("yearly", "parkwise")
 
 # code, unit, SQL value expression (p: park factors, y: year). Magnitudes follow data/sample.py.
 _INDICATOR_SQL = [
@@ -74,14 +79,14 @@ def sixty_vertex_parks(parks: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return parks.set_geometry(redrawn)
 
 
-def _statistics_sql() -> str:
+def _statistics_sql(where: str) -> str:
+    """SELECT of the synthetic statistics rows matching `where` (a constant of this module)."""
     known = "\n".join(f"            WHEN '{code}' THEN {expr}" for code, _unit, expr in _INDICATOR_SQL)
     codes = [(code, unit) for code, unit, _ in _INDICATOR_SQL]
     codes += [(f"bench_{k:02d}", "—") for k in range(1, OTHER_INDICATORS + 1)]
     values = ", ".join(f"('{code}', '{unit}')" for code, unit in codes)
     # hash() gives each park (and each row of the synthetic codes) a fixed pseudo-random factor.
     return f"""
-        INSERT INTO statistics (entity_id, year, indicator, value, unit, source)
         WITH p AS (
             SELECT id,
                    2e4 + (hash(id, 'va') % 100000) * 5.0 AS va,
@@ -90,21 +95,42 @@ def _statistics_sql() -> str:
             FROM parks),
         y AS (SELECT range::INTEGER AS year FROM range({YEARS[0]}, {YEARS[1] + 1})),
         i AS (SELECT * FROM (VALUES {values}) AS t(code, unit))
-        SELECT p.id, y.year, i.code,
+        SELECT p.id AS entity_id, y.year, i.code AS indicator,
                round(CASE i.code
 {known}
                      ELSE 10.0 + (hash(p.id, i.code, y.year) % 100000) / 100.0
-               END, 3),
-               i.unit, 'bench: synthetic'
+               END, 3) AS value,
+               i.unit, 'bench: synthetic' AS source
         FROM p, y, i
-        ORDER BY p.id, y.year, i.code  -- park by park: the least favourable layout for a one-year query
+        WHERE {where}
     """  # noqa: S608 - every piece is a constant of this module
 
 
-def district_store(fresh: bool = False, log=print) -> Store:
-    """10,000 sixty-vertex parks and 10 million statistics rows (built once, then reused)."""
-    path = WORK / "district.duckdb"
-    if fresh or not _fresh(path, RECIPE):
+def _write_yearly(store: Store) -> None:
+    """One transaction per year's report, through the store's own write path (as imports will)."""
+    for year in range(YEARS[0], YEARS[1] + 1):
+        with store.transaction() as s:
+            rows = s.execute(_statistics_sql("y.year = $year"), {"year": year}).arrow().read_all()
+            write_statistics(s, rows, mode="append")
+
+
+def _write_parkwise(store: Store) -> None:
+    """All rows in one INSERT sorted park by park, bypassing `write_statistics` (the worst case)."""
+    with store.transaction() as s:
+        s.execute(
+            "INSERT INTO statistics (entity_id, year, indicator, value, unit, source) "
+            + _statistics_sql("true")
+            + " ORDER BY p.id, y.year, i.code"
+        )
+
+
+def district_store(fresh: bool = False, log=print, layout: str = "yearly") -> Store:
+    """10,000 sixty-vertex parks and 10 million statistics rows in `layout` (built once, then reused)."""
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {LAYOUTS}")
+    path = WORK / ("district.duckdb" if layout == "yearly" else f"district-{layout}.duckdb")
+    recipe = {**RECIPE, "layout": layout}
+    if fresh or not _fresh(path, recipe):
         WORK.mkdir(parents=True, exist_ok=True)
         _remove(path)
         store = Store(path)
@@ -113,13 +139,12 @@ def district_store(fresh: bool = False, log=print) -> Store:
         parks_spec = layers.get_spec("parks")
         parks = sixty_vertex_parks(read_layer(store, parks_spec))
         with store.transaction() as s:
-            s.execute("SET enable_progress_bar = false")
             write_layer(s, parks_spec, parks, "replace", now=FIXED_TIMESTAMP)
             s.execute("DELETE FROM statistics")
-            s.execute(_statistics_sql())
+        (_write_yearly if layout == "yearly" else _write_parkwise)(store)
         with store.session() as s:
             s.execute("CHECKPOINT")
-        _stamp(path, RECIPE)
+        _stamp(path, recipe)
         log(f"  built {path.name} in {time.perf_counter() - started:.0f} s")
     return Store(path)
 

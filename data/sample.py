@@ -26,7 +26,8 @@ import layers
 from geo.crs import MEASURE_CRS, STORAGE_CRS
 from geo.db import Store
 from geo.indicators import INDICATORS
-from geo.layerstore import write_layer
+from geo.layerstore import clear_layer, write_layer
+from geo.statstore import write_statistics
 from layers import (
     admin_units,
     key_energy_units,
@@ -1182,11 +1183,6 @@ def generate(seed: int = 2025, scale: int = 1) -> SampleData:
 
 
 _TABLE_WRITES = {
-    "statistics": (
-        "DELETE FROM statistics",
-        "INSERT INTO statistics (entity_id, year, indicator, value, unit, source) "
-        "SELECT entity_id, year, indicator, value, unit, source FROM incoming_rows",
-    ),
     "targets": (
         "DELETE FROM targets",
         "INSERT INTO targets (entity_id, level, indicator, baseline_year, baseline_value, target_year, "
@@ -1210,16 +1206,17 @@ def seed_store(store: Store, seed: int = 2025, scale: int = 1) -> dict[str, int]
     sample = generate(seed=seed, scale=scale)
     specs = layers.all_specs()
     store.migrate(specs)
-    tables = {"statistics": sample.statistics, "targets": sample.targets, "water_samples": sample.water_samples}
+    tables = {"targets": sample.targets, "water_samples": sample.water_samples}
     counts: dict[str, int] = {}
     with store.transaction() as session:
         for spec in specs:
             frame = sample.layers.get(spec.name)
             if frame is None:  # a layer added after this generator: leave it empty
-                session.execute(f"DELETE FROM {spec.name}")  # noqa: S608 - name from the registry
+                clear_layer(session, spec)
                 counts[spec.name] = 0
                 continue
             counts[spec.name] = write_layer(session, spec, frame, mode="replace", now=FIXED_TIMESTAMP)
+        counts["statistics"] = write_statistics(session, sample.statistics, mode="replace")
         for table, (delete_sql, insert_sql) in _TABLE_WRITES.items():
             session.execute(delete_sql)
             session.register("incoming_rows", tables[table])

@@ -2,11 +2,17 @@
 
 Connections are short-lived (one per unit of work) so the portal, the CLI and a backup can take
 turns on the same file; a later PostGIS backend implements the same `Store` surface.
+
+Opening the file costs ≈ 15 ms; loading the spatial extension into it ≈ 200 ms more. The GEOMETRY
+type, ST_GeomFromWKB, ST_AsWKB and ST_AsText are in DuckDB's core, so a session loads spatial only
+before the first statement that calls another ST_ function (or when asked to): the data-version
+check on every page rerun and the indicator queries never pay for it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -21,6 +27,15 @@ from geo import migrations
 from geo.errors import StoreBusyError
 
 Params = Sequence[Any] | dict[str, Any] | None
+
+# ST_ functions DuckDB 1.5 has without the extension; any other ST_ call loads spatial first.
+CORE_GEOMETRY_FUNCTIONS = frozenset({"st_geomfromwkb", "st_aswkb", "st_astext"})
+_ST_CALL = re.compile(r"\b(ST_\w+)\s*\(", re.IGNORECASE)
+
+
+def needs_spatial(sql: str) -> bool:
+    """Whether a statement calls an ST_ function that only the spatial extension provides."""
+    return any(name.lower() not in CORE_GEOMETRY_FUNCTIONS for name in _ST_CALL.findall(sql))
 
 
 @cache
@@ -49,8 +64,17 @@ class Session:
 
     def __init__(self, con: duckdb.DuckDBPyConnection):
         self.con = con
+        self.spatial_loaded = False
+
+    def load_spatial(self) -> None:
+        """Load the spatial extension into this connection (once; also inside a transaction)."""
+        if not self.spatial_loaded:
+            self.con.load_extension(spatial_extension_path())
+            self.spatial_loaded = True
 
     def execute(self, sql: str, params: Params = None) -> duckdb.DuckDBPyConnection:
+        if not self.spatial_loaded and needs_spatial(sql):
+            self.load_spatial()
         return self.con.execute(sql, params) if params is not None else self.con.execute(sql)
 
     def query(self, sql: str, params: Params = None) -> pd.DataFrame:
@@ -101,7 +125,7 @@ class Store:
                     raise
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
-        con.load_extension(spatial_extension_path())
+        con.execute("SET enable_progress_bar = false")  # long imports must not draw on the CLI's stderr
         return con
 
     @contextlib.contextmanager

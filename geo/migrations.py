@@ -1,4 +1,7 @@
-"""Forward-only schema migrations. Append a new (version, description, statements) entry; never edit one.
+"""Forward-only schema migrations. Append a new (version, description, steps) entry; never edit one.
+
+A step is an SQL statement or a function of the session (for data that must be computed, such as a
+derived table filled from the layers a store already holds).
 
 Layer tables are not here: each LayerSpec creates its own table (CREATE TABLE IF NOT EXISTS), so a new
 layer needs only its file in layers/. Changing an existing layer's columns needs a migration here.
@@ -6,10 +9,15 @@ layer needs only its file in layers/. Changing an existing layer's columns needs
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-MIGRATIONS: list[tuple[int, str, list[str]]] = [
+from geo import membership
+
+Step = str | Callable[[Any], Any]
+
+MIGRATIONS: list[tuple[int, str, list[Step]]] = [
     (
         1,
         "core tables: meta, statistics, targets, water samples, import log",
@@ -67,6 +75,11 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
                 created_at TIMESTAMP NOT NULL)""",
         ],
     ),
+    (
+        3,
+        "park_units: which park lies in which district / 开发区 / 街镇, kept in step with the layers",
+        [membership.refresh],
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]
@@ -91,8 +104,11 @@ def apply(session: Any, now: datetime) -> int:
             continue
         session.execute("BEGIN TRANSACTION")
         try:
-            for sql in statements:
-                session.execute(sql)
+            for step in statements:
+                if callable(step):
+                    step(session)
+                else:
+                    session.execute(step)
             session.execute("INSERT INTO schema_version VALUES (?, ?, ?)", [number, description, now])
             session.execute("COMMIT")
         except BaseException:

@@ -109,11 +109,14 @@ def park_values(
 
 # Sums per unit and year from the matching statistics rows; member counts and park areas per unit
 # from the members alone (a park has several statistics rows a year: its area counts once).
+# Membership comes from park_units (geo/membership.py), kept in step with the parks and units.
 _UNIT_VALUES = """
 WITH members AS MATERIALIZED (
-    SELECT p.id AS park_id, p.area_km2, a.id AS unit_id, a.name AS unit_name
-    FROM parks p JOIN admin_units a
-      ON list_contains($kinds, a.kind) AND ST_Contains(a.geom, ST_PointOnSurface(p.geom))
+    SELECT m.park_id, p.area_km2, m.unit_id, a.name AS unit_name
+    FROM park_units m
+    JOIN parks p ON p.id = m.park_id
+    JOIN admin_units a ON a.id = m.unit_id
+    WHERE list_contains($kinds, m.unit_kind)
 ),
 s AS MATERIALIZED (
     SELECT entity_id, year, indicator, value FROM statistics

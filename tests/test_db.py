@@ -8,7 +8,7 @@ import pytest
 
 import layers
 from geo import migrations
-from geo.db import Store, spatial_extension_path
+from geo.db import Store, needs_spatial, spatial_extension_path
 from geo.layerstore import count_features, read_layer, write_layer
 
 
@@ -73,3 +73,29 @@ def test_append_refuses_ids_already_in_the_store(empty_store, tiny_parks):
         with empty_store.transaction() as s:
             write_layer(s, spec, tiny_parks, "append", dt.datetime(2025, 1, 1))
     assert count_features(empty_store, spec) == 2
+
+
+@pytest.mark.parametrize(
+    ("sql", "needed"),
+    [
+        ("SELECT value FROM meta WHERE key = 'data_version'", False),
+        ("SELECT ST_AsWKB(geom) AS wkb FROM parks", False),
+        ("INSERT INTO parks SELECT st_geomfromwkb(wkb) FROM x", False),
+        ("SELECT ST_X(ST_Centroid(geom)) FROM parks", True),
+        ("SELECT st_contains (a.geom, b.geom)", True),
+        ("SELECT 'ST_Centroid' AS label", False),
+    ],
+)
+def test_needs_spatial_only_for_functions_outside_duckdbs_core(sql, needed):
+    assert needs_spatial(sql) is needed
+
+
+def test_a_session_loads_spatial_only_when_a_statement_needs_it(empty_store, tiny_parks):
+    with empty_store.transaction() as s:
+        write_layer(s, layers.get_spec("parks"), tiny_parks, "replace", dt.datetime(2025, 1, 1))
+    with empty_store.session() as s:
+        assert s.scalar("SELECT count(*) FROM parks") == 2
+        assert s.query("SELECT ST_AsWKB(geom) AS wkb FROM parks").shape == (2, 1)
+        assert not s.spatial_loaded
+        assert s.scalar("SELECT round(ST_X(ST_Centroid(geom)), 2) FROM parks WHERE id = 'PK-T1'") == 117.56
+        assert s.spatial_loaded

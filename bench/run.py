@@ -109,7 +109,9 @@ def table(r: dict[str, Any]) -> str:
         )
     if "query_ratio" in r:
         rows = f"{r['query_statistics_rows'] / 1e6:.0f} M rows"
-        for prefix, layout in (("query_", "as stored, a year at a time"), ("query_parkwise_", "park by park")):
+        # The aim applies to the rows as the portal stores them; park by park is shown for contrast.
+        layouts = (("query_", "as stored (a year at a time)", True), ("query_parkwise_", "park by park", False))
+        for prefix, layout, aimed in layouts:
             if f"{prefix}ratio" not in r:
                 continue
             per_level = r[f"{prefix}instore_per_call_s"] * 1000
@@ -120,8 +122,8 @@ def table(r: dict[str, Any]) -> str:
                     f"{r['query_naive_s']:.2f} s",
                     f"{r[f'{prefix}instore_session_s'] * 1000:.0f} ms ({per_level:.0f} ms a level)",
                     f"{r[f'{prefix}ratio']}×",
-                    "≥ 15×, < 100 ms",
-                    r[f"{prefix}ratio"] >= 15 and per_level < 100,
+                    "≥ 15×, < 100 ms" if aimed else "",
+                    r[f"{prefix}ratio"] >= 15 and per_level < 100 if aimed else None,
                 )
             )
             lines.append(
@@ -130,8 +132,8 @@ def table(r: dict[str, Any]) -> str:
                     f"{r['query_naive_s']:.2f} s",
                     f"{r[f'{prefix}instore_store_s'] * 1000:.0f} ms ({per_call:.0f} ms a level)",
                     f"{r[f'{prefix}ratio_with_connections']}×",
-                    "≥ 15×, < 100 ms",
-                    r[f"{prefix}ratio_with_connections"] >= 15 and per_call < 100,
+                    "≥ 15×, < 100 ms" if aimed else "",
+                    r[f"{prefix}ratio_with_connections"] >= 15 and per_call < 100 if aimed else None,
                 )
             )
         lines.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,6 +93,42 @@ def start_portal(db_path: Path, artifacts: Path, extra_env: dict[str, str] | Non
             time.sleep(0.3)
     proc.kill()
     raise RuntimeError(f"streamlit did not become healthy in 60 s:\n{log.read_text()}")
+
+
+@contextlib.contextmanager
+def served_portal(db_path: Path, artifacts: Path) -> Iterator[Portal]:
+    """The portal served over `db_path` for the duration of the block, then stopped."""
+    require_chromium()
+    served = start_portal(db_path, artifacts)
+    try:
+        yield served
+    finally:
+        served.process.terminate()
+        try:
+            served.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            served.process.kill()
+
+
+def open_check(page, portal: Portal, layer_title: str):
+    """Open 图层与数据, choose `layer_title` in the check box's layer list; returns the main area."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.goto(portal.url + "data", wait_until="domcontentloaded")
+    main = page.get_by_test_id("stMain")
+    main.get_by_text("校验待导入文件").first.wait_for(timeout=60_000)
+    combobox = page.locator(".st-key-check_layer").get_by_role("combobox")
+    combobox.wait_for(timeout=30_000)
+    option = page.get_by_role("option", name=layer_title)
+    for _ in range(3):  # the first click can land while the page is still settling
+        combobox.click()
+        try:
+            option.wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            continue
+    option.click()
+    return main
 
 
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import geopandas as gpd
@@ -34,12 +33,17 @@ def _empty_template(tmp_path_factory) -> Path:
     return path
 
 
+def copy_of(template: Path, folder: Path) -> Store:
+    """A store of its own for one test: a copy of a template file built once per session."""
+    path = folder / template.name
+    shutil.copy(template, path)
+    return Store(path)
+
+
 @pytest.fixture
 def empty_store(_empty_template, tmp_path) -> Store:
     """A migrated store with no data, fresh for each test (a copy of one migrated file)."""
-    path = tmp_path / "empty.duckdb"
-    shutil.copy(_empty_template, path)
-    return Store(path)
+    return copy_of(_empty_template, tmp_path)
 
 
 @pytest.fixture(scope="session")
@@ -54,9 +58,7 @@ def _seeded_template(tmp_path_factory) -> Path:
 @pytest.fixture
 def seeded_store(_seeded_template, tmp_path) -> Store:
     """A fresh copy of the seeded sample store for each test (tests may write to it)."""
-    path = tmp_path / "seeded.duckdb"
-    shutil.copy(_seeded_template, path)
-    return Store(path)
+    return copy_of(_seeded_template, tmp_path)
 
 
 @pytest.fixture
@@ -110,18 +112,12 @@ def artifacts_dir() -> Path:
 @pytest.fixture(scope="module")
 def portal(_seeded_template, tmp_path_factory, artifacts_dir):
     """The real app served on a free localhost port over a copy of the seeded store."""
-    from tests.browser import require_chromium, start_portal
+    from tests.browser import served_portal
 
-    require_chromium()
     path = tmp_path_factory.mktemp("portal") / "portal.duckdb"
     shutil.copy(_seeded_template, path)
-    served = start_portal(path, artifacts_dir)
-    yield served
-    served.process.terminate()
-    try:
-        served.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        served.process.kill()
+    with served_portal(path, artifacts_dir) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")

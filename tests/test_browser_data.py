@@ -6,12 +6,12 @@ import datetime as dt
 import json
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 import layers
 from geo import auth
 from geo.db import Store
 from geo.layerstore import count_features
+from tests.browser import open_check
 
 pytestmark = pytest.mark.browser
 
@@ -27,24 +27,6 @@ def _zone_file(tmp_path, name: str, ring: list[list[float]]):
     return path
 
 
-def _open_check(page, portal):
-    page.goto(portal.url + "data", wait_until="domcontentloaded")
-    main = page.get_by_test_id("stMain")
-    main.get_by_text("校验待导入文件").first.wait_for(timeout=60_000)
-    combobox = page.locator(".st-key-check_layer").get_by_role("combobox")
-    combobox.wait_for(timeout=30_000)
-    option = page.get_by_role("option", name="高污染燃料禁燃区")
-    for _ in range(3):  # the first click can land while the page is still settling
-        combobox.click()
-        try:
-            option.wait_for(timeout=5_000)
-            break
-        except PlaywrightTimeout:
-            continue
-    option.click()
-    return main
-
-
 def test_planner_checks_logs_in_and_imports_a_zone(portal, browser_page, tmp_path):
     page, _ = browser_page
     store = Store(portal.db_path)
@@ -52,7 +34,7 @@ def test_planner_checks_logs_in_and_imports_a_zone(portal, browser_page, tmp_pat
     spec = layers.get_spec("prohibited_zones")
     before = count_features(store, spec)
 
-    main = _open_check(page, portal)
+    main = open_check(page, portal, "高污染燃料禁燃区")
     ring = [[117.60, 39.00], [117.62, 39.00], [117.62, 39.02], [117.60, 39.02], [117.60, 39.00]]
     main.locator("input[type=file]").set_input_files(str(_zone_file(tmp_path, "新划定禁燃区（测试）", ring)))
     main.get_by_text("校验通过：1 个要素可导入").wait_for(timeout=60_000)
@@ -78,7 +60,7 @@ def test_bad_file_shows_a_message_and_nothing_is_rendered_as_html(portal, browse
     store = Store(portal.db_path)
     before = count_features(store, layers.get_spec("prohibited_zones"))
 
-    main = _open_check(page, portal)
+    main = open_check(page, portal, "高污染燃料禁燃区")
     bow_tie = [[117.60, 39.00], [117.62, 39.02], [117.62, 39.00], [117.60, 39.02], [117.60, 39.00]]
     evil = "<img src=x onerror=alert(1)>"
     main.locator("input[type=file]").set_input_files(str(_zone_file(tmp_path, evil, bow_tie)))

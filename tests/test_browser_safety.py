@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 import layers
 from geo.db import Store
 from geo.layerstore import read_layer, write_layer
-from tests.browser import map_frame, require_chromium, start_portal
+from tests.browser import map_frame, open_check, require_chromium, served_portal
 
 pytestmark = pytest.mark.browser
 
@@ -73,13 +71,8 @@ def hostile_portal(_seeded_template, tmp_path_factory, artifacts_dir):
     now = dt.datetime(2025, 1, 1)
     rename_largest(store, layers.get_spec("parks"), EVIL_PARKS, now)
     rename_largest(store, layers.get_spec("prohibited_zones"), EVIL_ZONES, now)
-    served = start_portal(path, artifacts_dir / "safety")
-    yield served
-    served.process.terminate()
-    try:
-        served.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        served.process.kill()
+    with served_portal(path, artifacts_dir / "safety") as served:
+        yield served
 
 
 @pytest.fixture
@@ -134,24 +127,6 @@ def test_park_cockpit_shows_a_hostile_park_name_as_text(hostile_portal, watched_
         seen = open_every_shape(page, click=False)
     page.screenshot(path=str(hostile_portal.artifacts / "safety-cockpit.png"), full_page=True)
     assert_nothing_injected(page, dialogs)
-
-
-def open_check(page, portal, layer_title: str):
-    page.goto(portal.url + "data", wait_until="domcontentloaded")
-    main = page.get_by_test_id("stMain")
-    main.get_by_text("校验待导入文件").first.wait_for(timeout=60_000)
-    combobox = page.locator(".st-key-check_layer").get_by_role("combobox")
-    combobox.wait_for(timeout=30_000)
-    option = page.get_by_role("option", name=layer_title)
-    for _ in range(3):  # the first click can land while the page is still settling
-        combobox.click()
-        try:
-            option.wait_for(timeout=5_000)
-            break
-        except PlaywrightTimeout:
-            continue
-    option.click()
-    return main
 
 
 @pytest.mark.parametrize(

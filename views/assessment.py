@@ -18,33 +18,26 @@ from views.shell import (
     cached,
     chosen_basemap,
     download_table,
+    indicator_choice,
     lang,
     layer_frame,
+    page_header,
     require_role,
     show_error,
-    store,
-    store_ready,
     tr,
+    year_choice,
 )
 
 STATUS_COLORS = {"on_track": "#1a9850", "at_risk": "#fdae61", "behind": "#d73027"}
 TARGET_INDICATORS = ("energy_intensity", "cod", "nh3n", "nox", "vocs")
 
-st.title(tr("nav_assessment"))
-st.caption(tr("illustrative_banner"))
-if not store_ready():
-    st.stop()
-db = store()
+db = page_header("nav_assessment")
 available_years = cached(stats.years, db)
 
 c1, c2, c3 = st.columns([2, 2, 3])
 level = c1.selectbox(tr("level"), list(stats.TARGET_LEVELS), index=1, format_func=lambda v: tr(f"level_{v}"))
-indicator = c2.selectbox(
-    tr("indicator"),
-    TARGET_INDICATORS,
-    format_func=lambda c: f"{INDICATORS[c].title(lang())}（{INDICATORS[c].unit}）",
-)
-year = c3.select_slider(tr("year"), options=available_years, value=available_years[-1])
+indicator = indicator_choice(c2, TARGET_INDICATORS)
+year = year_choice(c3, available_years)
 
 table = cached(stats.assessment, db, level, indicator, year)
 counts = table["status"].astype(str).value_counts()

@@ -16,20 +16,16 @@ from views.shell import (
     cached,
     chosen_basemap,
     download_table,
+    indicator_choice,
     lang,
     layer_frame,
     md_escape,
-    store,
-    store_ready,
+    page_header,
     tr,
+    year_choice,
 )
 
-st.title(tr("nav_cockpit"))
-st.caption(tr("illustrative_banner"))
-if not store_ready():
-    st.stop()
-
-db = store()
+db = page_header("nav_cockpit")
 available_years = cached(stats.years, db)
 if not available_years:
     st.warning(tr("store_missing"))
@@ -37,20 +33,14 @@ if not available_years:
 
 # -- controls -----------------------------------------------------------------------------------
 c1, c2, c3 = st.columns([2, 2, 3])
-indicator = c1.selectbox(
-    tr("indicator"),
-    [i.code for i in PARK_INDICATORS],
-    index=2,
-    format_func=lambda c: f"{INDICATORS[c].title(lang())}（{INDICATORS[c].unit}）",
-    key="cockpit_indicator",
-)
+indicator = indicator_choice(c1, [i.code for i in PARK_INDICATORS], key="cockpit_indicator", index=2)
 norms = stats.normalisations_for(indicator)
 if st.session_state.get("cockpit_norm") not in norms:
     st.session_state["cockpit_norm"] = norms[0]
 normalisation = c2.radio(
     tr("normalisation"), norms, format_func=lambda n: tr(f"norm_{n}"), horizontal=True, key="cockpit_norm"
 )
-year = c3.select_slider(tr("year"), options=available_years, value=available_years[-1], key="cockpit_year")
+year = year_choice(c3, available_years, key="cockpit_year")
 with st.expander(tr("classification")):
     k1, k2 = st.columns(2)
     method = k1.radio(tr("classification"), classify.METHODS, format_func=tr, horizontal=True, key="cockpit_method")

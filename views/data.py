@@ -18,19 +18,13 @@ from views.shell import (
     lang,
     layer_counts,
     md_escape,
+    page_header,
     settings,
     show_error,
-    store,
-    store_ready,
     tr,
 )
 
-st.title(tr("nav_data"))
-st.caption(tr("illustrative_banner"))
-
-db = store()
-if not store_ready():
-    st.stop()
+db = page_header("nav_data")
 counts = layer_counts()
 overview = pd.DataFrame(
     [

@@ -13,14 +13,9 @@ import layers
 from geo import ledgers, stats
 from geo.crs import BINHAI_BOUNDS
 from geo.mapping import build_map, format_number
-from views.shell import cached, chosen_basemap, download_table, lang, layer_frame, store, store_ready, tr
+from views.shell import cached, chosen_basemap, download_table, lang, layer_frame, page_header, tr
 
-st.title(tr("nav_ledgers"))
-st.caption(tr("ledger_note"))
-st.caption(tr("illustrative_banner"))
-if not store_ready():
-    st.stop()
-db = store()
+db = page_header("nav_ledgers", "ledger_note")
 admin = layer_frame("admin_units")
 bounds = tuple(admin.total_bounds) if len(admin) else BINHAI_BOUNDS
 

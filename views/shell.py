@@ -6,7 +6,7 @@ This is the Streamlit boundary: caching lives here, never in geo/.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from geo.config import ROOT, Settings, load_settings
 from geo.db import Store
 from geo.errors import PortalError
 from geo.i18n import LANGUAGES, t
+from geo.indicators import INDICATORS
 from geo.layerstore import count_features, read_layer
 from geo.mapping import Basemap
 
@@ -94,6 +95,33 @@ def store_ready() -> bool:
         st.warning(tr("store_missing"))
         return False
     return True
+
+
+def page_header(title_key: str, *note_keys: str) -> Store:
+    """Title, notes and the illustrative-data banner; stops the page (with a hint) when the store is not ready."""
+    st.title(tr(title_key))
+    for key in note_keys:
+        st.caption(tr(key))
+    st.caption(tr("illustrative_banner"))
+    if not store_ready():
+        st.stop()
+    return store()
+
+
+def indicator_choice(column: Any, codes: Sequence[str], key: str | None = None, index: int = 0) -> str:
+    """An indicator selectbox labelled with each indicator's title and unit, in the page's language."""
+    return column.selectbox(
+        tr("indicator"),
+        list(codes),
+        index=index,
+        format_func=lambda c: f"{INDICATORS[c].title(lang())}（{INDICATORS[c].unit}）",
+        key=key,
+    )
+
+
+def year_choice(column: Any, years: Sequence[int], key: str | None = None) -> int:
+    """A year slider over the years with statistics, the latest chosen first."""
+    return column.select_slider(tr("year"), options=list(years), value=years[-1], key=key)
 
 
 def layer_frame(name: str) -> gpd.GeoDataFrame:

@@ -49,6 +49,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "id": ("编号", "ID"),
     "layer_table": ("图层一览", "Layer overview"),
     "layer_name": ("图层", "Layer"),
+    "table_name": ("表名（命令行）", "Table (CLI name)"),
+    "layer_description": ("说明", "Description"),
     "geometry": ("几何类型", "Geometry"),
     "download": ("下载", "Download"),
     "export_format": ("导出格式", "Export format"),

@@ -19,8 +19,8 @@ def data_page(open_page):
 
 def test_data_page_lists_every_layer_with_its_count(data_page, seeded_store):
     overview = data_page.dataframe[0].value
-    assert list(overview["name"]) == list(layers.REGISTRY)
-    parks = overview.set_index("name").loc["parks", "要素数"]
+    assert list(overview["表名（命令行）"]) == list(layers.REGISTRY)
+    parks = overview.set_index("表名（命令行）").loc["parks", "要素数"]
     assert parks == count_features(seeded_store, layers.get_spec("parks"))
 
 

@@ -30,10 +30,10 @@ overview = pd.DataFrame(
     [
         {
             tr("layer_name"): spec.title(lang()),
-            "name": spec.name,
+            tr("table_name"): spec.name,
             tr("geometry"): " / ".join(spec.geometry),
             tr("features"): counts[spec.name],
-            "": spec.description_zh if lang() == "zh" else spec.description_en,
+            tr("layer_description"): spec.description_zh if lang() == "zh" else spec.description_en,
         }
         for spec in layers.all_specs()
     ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -65,6 +65,19 @@ class Session:
     def __init__(self, con: duckdb.DuckDBPyConnection):
         self.con = con
         self.spatial_loaded = False
+        self.in_transaction = False
+        self._before_commit: dict[str, Callable[[Session], Any]] = {}
+
+    def before_commit(self, key: str, step: Callable[[Session], Any]) -> None:
+        """Run `step(session)` once before this transaction commits, however often it is asked for.
+
+        Derived tables use it: a transaction that writes several of their sources recomputes them
+        once. Outside a transaction the step runs at once.
+        """
+        if self.in_transaction:
+            self._before_commit[key] = step
+        else:
+            step(self)
 
     def load_spatial(self) -> None:
         """Load the spatial extension into this connection (once; also inside a transaction)."""
@@ -146,8 +159,11 @@ class Store:
         """All-or-nothing writes: commit on success, roll back on any exception; bumps data_version."""
         with self.session() as s:
             s.execute("BEGIN TRANSACTION")
+            s.in_transaction = True
             try:
                 yield s
+                for step in s._before_commit.values():
+                    step(s)
                 s.execute(
                     "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'"
                 )

@@ -59,7 +59,7 @@ def write_layer(session: Session, spec: Any, gdf: gpd.GeoDataFrame, mode: str, n
     """Insert validated features (id, spec fields, geometry in EPSG:4326) inside the caller's transaction.
 
     `replace` empties the layer first; `append` refuses ids that already exist. Returns rows written.
-    Tables derived from the layer (park → unit membership) are recomputed in the same transaction.
+    Tables derived from the layer (park → unit membership) are recomputed before the transaction commits.
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
@@ -93,16 +93,14 @@ def write_layer(session: Session, spec: Any, gdf: gpd.GeoDataFrame, mode: str, n
         session.execute(f"INSERT INTO {spec.name} ({', '.join(cols)}) SELECT {', '.join(exprs)} FROM incoming_features")  # noqa: S608
     finally:
         session.unregister("incoming_features")
-    if spec.name in membership.SOURCES:
-        membership.refresh(session)
+    membership.follow_write(session, spec.name)
     return len(rows)
 
 
 def clear_layer(session: Session, spec: Any) -> None:
     """Remove every feature of a layer inside the caller's transaction (derived tables follow)."""
     session.execute(f"DELETE FROM {spec.name}")  # noqa: S608
-    if spec.name in membership.SOURCES:
-        membership.refresh(session)
+    membership.follow_write(session, spec.name)
 
 
 def log_import(session: Session, layer: str, mode: str, source_name: str, features: int, now: datetime) -> None:

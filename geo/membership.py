@@ -5,9 +5,9 @@ point-on-surface always lies inside the park, unlike a centroid of a crescent-sh
 
 Evaluating the rule is a spatial join that needs the spatial extension (≈ 200 ms to load into a
 connection) and ≈ 35 ms a level at district scale (10,000 parks). Parks and units change when a
-layer is written, indicators are read on every page view: so `refresh` runs inside the
-transaction that writes `parks` or `admin_units` (geo/layerstore.write_layer) and the indicator
-queries read `park_units` as a plain table. A PostGIS backend would keep it as a materialised view.
+layer is written, indicators are read on every page view: so `refresh` runs once before the
+commit of each transaction that writes `parks` or `admin_units` (`follow_write`, called by
+geo/layerstore) and the indicator queries read `park_units` as a plain table. A PostGIS backend would keep it as a materialised view.
 """
 
 from __future__ import annotations
@@ -41,9 +41,14 @@ def _sources_exist(session: Any) -> bool:
 
 def refresh(session: Any) -> int:
     """Recompute the membership table inside the caller's transaction; returns its row count."""
-    session.execute(DDL)
     session.execute(f"DELETE FROM {TABLE}")  # noqa: S608 - constant name
     if not _sources_exist(session):  # a store being created: the layer tables come after migrations
         return 0
     session.execute(f"INSERT INTO {TABLE} (park_id, unit_id, unit_kind) {RULE_SQL}")  # noqa: S608 - constant SQL
     return int(session.scalar(f"SELECT count(*) FROM {TABLE}"))  # noqa: S608 - constant name
+
+
+def follow_write(session: Any, layer: str) -> None:
+    """After a write to `layer`: recompute membership before the commit if it derives from that layer."""
+    if layer in SOURCES:
+        session.before_commit(TABLE, refresh)

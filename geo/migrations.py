@@ -78,7 +78,7 @@ MIGRATIONS: list[tuple[int, str, list[Step]]] = [
     (
         3,
         "park_units: which park lies in which district / 开发区 / 街镇, kept in step with the layers",
-        [membership.refresh],
+        [membership.DDL, membership.refresh],
     ),
 ]
 

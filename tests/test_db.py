@@ -99,3 +99,20 @@ def test_a_session_loads_spatial_only_when_a_statement_needs_it(empty_store, tin
         assert not s.spatial_loaded
         assert s.scalar("SELECT round(ST_X(ST_Centroid(geom)), 2) FROM parks WHERE id = 'PK-T1'") == 117.56
         assert s.spatial_loaded
+
+
+def test_before_commit_steps_run_once_at_commit_and_not_after_a_rollback(empty_store):
+    ran: list[str] = []
+    with empty_store.transaction() as s:
+        s.before_commit("derived", lambda _s: ran.append("first"))
+        s.before_commit("derived", lambda _s: ran.append("second"))  # the same key: one step, the latest
+        assert ran == []
+    assert ran == ["second"]
+    with pytest.raises(RuntimeError, match="boom"):
+        with empty_store.transaction() as s:
+            s.before_commit("derived", lambda _s: ran.append("rolled back"))
+            raise RuntimeError("boom")
+    assert ran == ["second"]
+    with empty_store.session() as s:  # no transaction: nothing to wait for
+        s.before_commit("derived", lambda _s: ran.append("now"))
+    assert ran == ["second", "now"]

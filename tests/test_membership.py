@@ -86,3 +86,16 @@ def test_unit_values_follow_the_stored_membership(seeded_store):
         f"SELECT unit_id, count(*) AS parks FROM ({membership.RULE_SQL}) WHERE unit_kind = 'zone' GROUP BY ALL"  # noqa: S608
     )
     assert dict(zip(df["unit_id"], df["parks"], strict=True)) == dict(zip(rule["unit_id"], rule["parks"], strict=True))
+
+
+def test_one_transaction_writing_parks_and_units_recomputes_membership_once(seeded_store, monkeypatch):
+    calls: list[int] = []
+    real_refresh = membership.refresh
+    monkeypatch.setattr(membership, "refresh", lambda s: calls.append(1) or real_refresh(s))
+    admin, parks = read_layer(seeded_store, ADMIN), read_layer(seeded_store, PARKS)
+    with seeded_store.transaction() as s:
+        write_layer(s, ADMIN, admin.drop(columns=["area_km2", "length_km"]), "replace", NOW)
+        write_layer(s, PARKS, parks.drop(columns=["area_km2", "length_km"]), "replace", NOW)
+        assert calls == []
+    assert calls == [1]
+    assert stored(seeded_store) == by_rule(seeded_store)

@@ -210,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         "load_average_at_start": list(os.getloadavg()),
     }
     print("inputs (cached under bench/.work/):", flush=True)
-    districts = {layout: work.district_store(fresh=args.fresh, layout=layout) for layout in work.LAYOUTS}
+    districts = work.district_stores(fresh=args.fresh)
     district = districts["yearly"]
     samples = {scale: work.sample_store(scale, fresh=args.fresh).path for scale in COLD_START_SCALES}
     raster, polygons = work.zonal_inputs(fresh=args.fresh)

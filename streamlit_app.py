@@ -6,11 +6,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from views.shell import sidebar, tr
+from views.shell import check_settings, sidebar, tr
 
 st.set_page_config(
     page_title="滨海新区节能减排一张图", page_icon=str(Path(__file__).parent / "static" / "favicon.png"), layout="wide"
 )
+check_settings()
 sidebar()
 
 pages = {

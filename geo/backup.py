@@ -25,10 +25,12 @@ from typing import Any
 import duckdb
 
 from geo import migrations
+from geo.config import SettingsError
 from geo.db import Session, Store
 from geo.errors import PortalError
+from geo.outfile import BACKUP_FORMAT, atomic_write, checked_target, fsync_dir, store_files
 
-FORMAT = "binhai-store-backup"
+FORMAT = BACKUP_FORMAT
 FORMAT_VERSION = 1
 DB_MEMBER = "store.duckdb"
 MANIFEST = "manifest.json"
@@ -106,7 +108,7 @@ def _inspect_copy(path: Path) -> tuple[int, dict[str, tuple[int, int]]]:
     try:
         with Store(path).session() as session:
             return _schema_version(session), fingerprint(session)
-    except duckdb.Error as exc:
+    except (duckdb.Error, SettingsError) as exc:
         raise BackupError(
             f"备份中的数据库无法打开或已损坏: {exc}",
             f"the database in the backup cannot be opened or is damaged: {exc}",
@@ -120,15 +122,11 @@ def create_backup(store: Store, out: Path, overwrite: bool = False, now: datetim
         raise BackupError(
             f"数据库 {store.path} 不存在，无可备份", f"the store {store.path} does not exist: nothing to back up"
         )
-    if out.resolve() == store.path.resolve():
-        raise BackupError("备份文件不能是数据库本身", "the backup file cannot be the store itself")
-    if out.exists() and not overwrite:
-        raise BackupError(f"{out} 已存在；覆盖请加 --force", f"{out} already exists; add --force to overwrite it")
-    out.parent.mkdir(parents=True, exist_ok=True)
+    out = checked_target(out, store_files(store.path), force=overwrite, replaces_backup=True)
     created = (now or datetime.now(UTC)).replace(microsecond=0).isoformat()
     with (
+        atomic_write(out) as packed,
         _temporary(out.with_name(f".{out.name}.{os.getpid()}.db")) as copy,
-        _temporary(out.with_name(f".{out.name}.{os.getpid()}.zip")) as packed,
     ):
         # One connection holds the file lock from the checkpoint to the end of the copy: no writer can interleave.
         with store.session() as session:
@@ -153,9 +151,6 @@ def create_backup(store: Store, out: Path, overwrite: bool = False, now: datetim
         with zipfile.ZipFile(packed, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
             archive.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
             archive.write(copy, DB_MEMBER)
-        _fsync(packed)
-        os.replace(packed, out)
-    _fsync_dir(out.parent)
     return info
 
 
@@ -295,7 +290,7 @@ def restore_backup(path: Path, store: Store, force: bool = False, now: datetime 
             version, tables = _check_copy(incoming, manifest, path)
             kept, unreadable = _set_aside(store, target.with_name(f"{target.name}.before-restore-{stamp}"))
             os.replace(incoming, target)
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
     info = BackupInfo(path, version, tables, manifest["size"], manifest["sha256"], manifest["created_at"])
     return Restored(info, kept, unreadable)
 
@@ -310,7 +305,7 @@ def _set_aside(store: Store, aside: Path) -> tuple[Path | None, bool]:
         # Waits for any writer (StoreBusyError when one holds on), and folds a crash's WAL into the file.
         with store.session() as session:
             session.execute("CHECKPOINT")
-    except duckdb.Error:
+    except (duckdb.Error, SettingsError):
         unreadable = True  # a damaged store is what a restore is for: it is kept as it is, WAL and all
     try:
         os.link(target, aside)  # the same bytes under a second name; free and instant
@@ -321,19 +316,3 @@ def _set_aside(store: Store, aside: Path) -> tuple[Path | None, bool]:
         # A WAL left beside the restored file would be replayed onto it: it goes with the old store.
         os.replace(wal, aside.with_name(aside.name + ".wal"))
     return aside, unreadable
-
-
-def _fsync(path: Path) -> None:
-    with path.open("rb") as f:
-        os.fsync(f.fileno())
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return  # not every file system lets a directory be opened; the rename is still atomic
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -1,13 +1,27 @@
-"""Settings read from the environment (and nothing else), with defaults that work offline."""
+"""Settings read from the environment (and nothing else), with defaults that work offline.
+
+A malformed setting is the operator's input: it raises `SettingsError` naming the variable and the
+value, in Chinese and English, before anything is opened or created.
+"""
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from geo.errors import PortalError
+
 ROOT = Path(__file__).resolve().parent.parent
 BASEMAPS = ("none", "local", "tianditu", "osm")
+LANGUAGE_CODES = ("zh", "en")
+DEFAULT_DB = ROOT / "data" / "binhai.duckdb"
+DEFAULT_LOCAL_TILES_URL = "/app/static/tiles/{z}/{x}/{y}.png"
+
+
+class SettingsError(PortalError):
+    """An environment variable (or --db) holds a value the portal cannot use."""
 
 
 @dataclass(frozen=True)
@@ -27,45 +41,98 @@ class Settings:
     db_path: Path
     basemap: str = "none"
     tianditu_key: str = ""
-    local_tiles_url: str = "/app/static/tiles/{z}/{x}/{y}.png"
+    local_tiles_url: str = DEFAULT_LOCAL_TILES_URL
     language: str = "zh"
     limits: Limits = field(default_factory=Limits)
 
 
-def _env_float(name: str, default: float) -> float:
+def _env_positive(name: str, default: float) -> float:
     raw = os.environ.get(name)
-    if raw in (None, ""):
+    if raw is None or raw.strip() == "":
         return default
     try:
-        return float(raw)
-    except ValueError as exc:
-        raise ValueError(f"环境变量 {name} 必须是数字 / env var {name} must be a number, got {raw!r}") from exc
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise SettingsError(
+            f"环境变量 {name} 必须是正数，当前为 {raw!r}", f"env var {name} must be a positive number, got {raw!r}"
+        )
+    return value
 
 
 def load_limits() -> Limits:
     d = Limits()
     return Limits(
-        max_upload_mb=_env_float("BINHAI_MAX_UPLOAD_MB", d.max_upload_mb),
-        max_features=int(_env_float("BINHAI_MAX_FEATURES", d.max_features)),
-        max_vertices=int(_env_float("BINHAI_MAX_VERTICES", d.max_vertices)),
-        max_vertices_per_feature=int(_env_float("BINHAI_MAX_VERTICES_PER_FEATURE", d.max_vertices_per_feature)),
-        max_zip_ratio=_env_float("BINHAI_MAX_ZIP_RATIO", d.max_zip_ratio),
-        max_zip_members=int(_env_float("BINHAI_MAX_ZIP_MEMBERS", d.max_zip_members)),
+        max_upload_mb=_env_positive("BINHAI_MAX_UPLOAD_MB", d.max_upload_mb),
+        max_features=int(_env_positive("BINHAI_MAX_FEATURES", d.max_features)),
+        max_vertices=int(_env_positive("BINHAI_MAX_VERTICES", d.max_vertices)),
+        max_vertices_per_feature=int(_env_positive("BINHAI_MAX_VERTICES_PER_FEATURE", d.max_vertices_per_feature)),
+        max_zip_ratio=_env_positive("BINHAI_MAX_ZIP_RATIO", d.max_zip_ratio),
+        max_zip_members=int(_env_positive("BINHAI_MAX_ZIP_MEMBERS", d.max_zip_members)),
     )
 
 
-def load_settings() -> Settings:
-    """Read settings from BINHAI_* / TIANDITU_KEY environment variables."""
-    db = Path(os.environ.get("BINHAI_DB") or ROOT / "data" / "binhai.duckdb")
-    basemap = os.environ.get("BINHAI_BASEMAP", "none").strip().lower() or "none"
-    if basemap not in BASEMAPS:
-        raise ValueError(f"BINHAI_BASEMAP 只能是 {BASEMAPS} / must be one of {BASEMAPS}, got {basemap!r}")
-    language = os.environ.get("BINHAI_LANG", "zh")
+def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = os.environ.get(name)
+    value = (raw or "").strip().lower() or default
+    if value not in choices:
+        raise SettingsError(
+            f"环境变量 {name} 只能是 {' / '.join(choices)}，当前为 {raw!r}",
+            f"env var {name} must be one of {', '.join(choices)}, got {raw!r}",
+        )
+    return value
+
+
+def check_store_path(path: Path, source: str = "BINHAI_DB") -> Path:
+    """`path` if it can be a store: not a folder, not a file of another kind, under a folder (or none yet).
+
+    Nothing is created here; `source` names where the path came from (an env var or `--db`).
+    """
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise SettingsError(
+            f"{source} 指向文件夹 {path}，应为数据库文件（如 data/binhai.duckdb）",
+            f"{source} names the folder {path}; it must name the store file (e.g. data/binhai.duckdb)",
+        )
+    if path.is_file() and path.stat().st_size > 0:
+        try:
+            with path.open("rb") as f:
+                header = f.read(12)
+        except OSError as exc:
+            raise SettingsError(
+                f"{source} 指向的文件 {path} 无法读取: {exc.strerror}", f"{source}: cannot read {path}: {exc.strerror}"
+            ) from exc
+        if header[8:12] != b"DUCK":
+            raise SettingsError(
+                f"{source} 指向的 {path} 不是 DuckDB 数据库文件，已拒绝使用（文件未改动）",
+                f"{source} names {path}, which is not a DuckDB database; refused (the file is unchanged)",
+            )
+    for parent in path.absolute().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise SettingsError(
+                    f"{source} 的上级路径 {parent} 不是文件夹", f"{source}: the parent {parent} is not a folder"
+                )
+            break
+    return path
+
+
+def load_settings(db_path: Path | None = None) -> Settings:
+    """Read settings from BINHAI_* / TIANDITU_KEY environment variables; `SettingsError` if one is malformed.
+
+    `db_path` (the CLI's --db) takes the place of $BINHAI_DB, which is then not looked at.
+    """
+    db = (
+        check_store_path(Path(db_path), "--db")
+        if db_path
+        else check_store_path(Path(os.environ.get("BINHAI_DB") or DEFAULT_DB))
+    )
     return Settings(
         db_path=db,
-        basemap=basemap,
+        basemap=_choice("BINHAI_BASEMAP", "none", BASEMAPS),
         tianditu_key=os.environ.get("TIANDITU_KEY", "").strip(),
-        local_tiles_url=os.environ.get("BINHAI_TILES_URL", Settings.local_tiles_url),
-        language=language if language in ("zh", "en") else "zh",
+        local_tiles_url=os.environ.get("BINHAI_TILES_URL") or DEFAULT_LOCAL_TILES_URL,
+        language=_choice("BINHAI_LANG", "zh", LANGUAGE_CODES),
         limits=load_limits(),
     )

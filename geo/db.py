@@ -24,7 +24,16 @@ import duckdb
 import pandas as pd
 
 from geo import migrations
+from geo.config import SettingsError, check_store_path
 from geo.errors import StoreBusyError
+
+STORE_PATH_SOURCE = "BINHAI_DB / --db"
+
+
+def _cannot_open(path: Path, exc: Exception) -> SettingsError:
+    reason = getattr(exc, "strerror", None) or str(exc)
+    return SettingsError(f"无法打开或创建数据库 {path}: {reason}", f"cannot open or create the store {path}: {reason}")
+
 
 Params = Sequence[Any] | dict[str, Any] | None
 
@@ -121,7 +130,11 @@ class Store:
         return self.path.exists()
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        check_store_path(self.path, STORE_PATH_SOURCE)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _cannot_open(self.path, exc) from exc
         deadline = time.monotonic() + self.lock_wait_s
         delay = 0.05
         while True:
@@ -129,13 +142,13 @@ class Store:
                 con = duckdb.connect(str(self.path))
                 break
             except duckdb.IOException as exc:
-                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                    if "lock" in str(exc).lower():
-                        raise StoreBusyError(
-                            f"数据库 {self.path} 正被另一个进程写入，请稍后再试",
-                            f"database {self.path} is being written by another process; try again shortly",
-                        ) from exc
-                    raise
+                if "lock" not in str(exc).lower():
+                    raise _cannot_open(self.path, exc) from exc
+                if time.monotonic() > deadline:
+                    raise StoreBusyError(
+                        f"数据库 {self.path} 正被另一个进程写入，请稍后再试",
+                        f"database {self.path} is being written by another process; try again shortly",
+                    ) from exc
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
         con.execute("SET enable_progress_bar = false")  # long imports must not draw on the CLI's stderr

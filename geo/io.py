@@ -52,6 +52,7 @@ from geo.crs import (
 from geo.db import Store
 from geo.errors import InputError, PortalError, Problem
 from geo.layerstore import log_import, read_layer, write_layer
+from geo.outfile import atomic_write, checked_target, store_files
 
 SUPPORTED = {".geojson", ".json", ".gpkg", ".zip", ".kml", ".csv"}
 EXPORT_FORMATS = ("geojson", "gpkg", "shp", "kml", "csv")
@@ -1229,14 +1230,20 @@ def _new_ids(prefix: str, taken: set[str], count: int) -> list[str]:
 # -- exporting -----------------------------------------------------------------------------------
 
 
-def export_layer(store: Store, spec: Any, fmt: str, out: Path) -> Path:
-    """Write every feature of a layer to `out` as geojson, gpkg, shp (a .zip), kml or csv; returns `out`."""
+def export_layer(store: Store, spec: Any, fmt: str, out: Path | str, force: bool = False) -> Path:
+    """Write every feature of a layer to `out` as geojson, gpkg, shp (a .zip), kml or csv; returns the path.
+
+    The target is checked first (`geo.outfile.checked_target`: never the store, its WAL or a backup;
+    an existing file only with `force`) and written atomically: an interrupted export leaves no half
+    file under the final name. Raises `PortalError` (or its `OutputError`) naming what is wrong.
+    """
     fmt = fmt.lower().strip()
     if fmt not in EXPORT_FORMATS:
         raise PortalError(
             f"不支持的导出格式 {fmt!r}，可选: {', '.join(EXPORT_FORMATS)}",
             f"unsupported export format {fmt!r}; choose one of: {', '.join(EXPORT_FORMATS)}",
         )
+    target = checked_target(out, store_files(store.path), force=force)
     if not store.exists:
         raise PortalError(
             f"数据库 {store.path} 不存在，请先运行 python -m layers seed 或导入数据",
@@ -1247,8 +1254,6 @@ def export_layer(store: Store, spec: Any, fmt: str, out: Path) -> Path:
     except duckdb.CatalogException:  # a store made before this layer existed: an empty layer
         layer = _empty_layer(spec)
     features = _export_frame(layer, spec)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     writers = {
         "geojson": _write_geojson,
         "gpkg": _write_gpkg,
@@ -1256,8 +1261,9 @@ def export_layer(store: Store, spec: Any, fmt: str, out: Path) -> Path:
         "kml": _write_kml,
         "csv": _write_csv,
     }
-    writers[fmt](features, spec, out)
-    return out
+    with atomic_write(target) as partial:
+        writers[fmt](features, spec, partial)
+    return target
 
 
 def _empty_layer(spec: Any) -> gpd.GeoDataFrame:

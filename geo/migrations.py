@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from geo import membership
+from geo.config import SettingsError
 
 Step = str | Callable[[Any], Any]
 
@@ -93,7 +94,20 @@ def current_version(session: Any) -> int:
 
 
 def apply(session: Any, now: datetime) -> int:
-    """Run every migration newer than the store's version, each in its own transaction."""
+    """Run every migration newer than the store's version, each in its own transaction.
+
+    Refuses (`SettingsError`) a DuckDB file that holds tables but was never a portal store: its
+    owner's data is not ours to add tables to.
+    """
+    if current_version(session) == 0:
+        foreign = session.scalar(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name <> 'schema_version'"
+        )
+        if foreign:
+            raise SettingsError(
+                "该 DuckDB 文件含有其他数据表，不是本门户的数据库，已拒绝改动",
+                "this DuckDB file holds other tables and is not a store of this portal; it was left unchanged",
+            )
     session.execute(
         "CREATE TABLE IF NOT EXISTS schema_version "
         "(version INTEGER PRIMARY KEY, description VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
 import layers
 from geo import io
-from geo.config import Limits, load_limits, load_settings
+from geo.config import Limits, Settings, load_limits, load_settings
 from geo.db import Store
 from geo.errors import InputError, PortalError
 from geo.layerstore import count_features
@@ -26,21 +25,18 @@ USAGE_ERROR = 2
 TABLES = ("statistics", "targets", "water_samples")
 
 
+def _settings(args: argparse.Namespace) -> Settings:
+    """Every setting checked before a command runs (a malformed one raises SettingsError: exit 2)."""
+    return load_settings(getattr(args, "db", None))
+
+
 def _store(args: argparse.Namespace) -> Store:
-    db = getattr(args, "db", None)
-    return Store(Path(db) if db else _settings(load_settings).db_path)
+    """The store named by --db, else by $BINHAI_DB."""
+    return Store(_settings(args).db_path)
 
 
 def _limits() -> Limits:
-    return _settings(load_limits)
-
-
-def _settings(load: Callable[[], Any]) -> Any:
-    """Settings come from environment variables; a malformed one is the user's input, not a crash."""
-    try:
-        return load()
-    except ValueError as exc:
-        raise PortalError(str(exc), str(exc)) from exc
+    return load_limits()
 
 
 def _err(*lines: str) -> None:
@@ -115,7 +111,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     spec = layers.get_spec(args.layer)
-    out = io.export_layer(_store(args), spec, args.format, Path(args.out))
+    out = io.export_layer(_store(args), spec, args.format, args.out, force=args.force)
     print(f"已导出 / exported {spec.name} → {out}")
     return 0
 
@@ -211,7 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", parents=[db], help="导出图层 / export a layer")
     p.add_argument("layer")
     p.add_argument("--format", required=True, choices=io.EXPORT_FORMATS)
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", required=True, help="输出文件 / the file to write")
+    p.add_argument("--force", action="store_true", help="覆盖已有文件 / overwrite an existing file")
     p.set_defaults(run=cmd_export)
 
     p = sub.add_parser("backup", parents=[db], help="备份整个数据库 / back up the whole store")
@@ -242,6 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse has printed usage (or --help)
         return exc.code if isinstance(exc.code, int) else USAGE_ERROR
     try:
+        _settings(args)
         return args.run(args)
     except InputError as err:
         _err(err.report("zh"), err.report("en"))

@@ -16,6 +16,7 @@ from geo import backup, migrations
 from geo.backup import BackupError, create_backup, restore_backup, verify_backup
 from geo.db import Store
 from geo.layerstore import write_layer
+from geo.outfile import OutputError
 from layers.__main__ import main
 
 PARKS = layers.get_spec("parks")
@@ -43,7 +44,7 @@ def modify(store: Store, tiny_parks) -> None:
 
 @pytest.fixture
 def backup_file(seeded_store, tmp_path) -> Path:
-    return create_backup(seeded_store, tmp_path / "backups" / "store.zip", now=NOW).path
+    return create_backup(seeded_store, tmp_path / "store.zip", now=NOW).path
 
 
 def test_backup_then_restore_round_trips_every_table(seeded_store, backup_file, tiny_parks):
@@ -171,13 +172,13 @@ def test_a_wal_left_beside_the_store_goes_with_the_replaced_copy(backup_file, se
 
 
 def test_backup_refuses_to_overwrite_without_force_and_a_missing_store(seeded_store, backup_file, tmp_path):
-    with pytest.raises(BackupError, match="--force"):
+    with pytest.raises(OutputError, match="--force"):
         create_backup(seeded_store, backup_file)
     assert create_backup(seeded_store, backup_file, overwrite=True).path == backup_file
     with pytest.raises(BackupError, match="does not exist"):
         create_backup(Store(tmp_path / "absent.duckdb"), tmp_path / "x.zip")
     assert not (tmp_path / "absent.duckdb").exists()
-    with pytest.raises(BackupError, match="cannot be the store"):
+    with pytest.raises(OutputError, match="it is the store"):
         create_backup(seeded_store, seeded_store.path, overwrite=True)
 
 

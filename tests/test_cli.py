@@ -194,7 +194,7 @@ def test_list_shows_every_layer_with_counts_and_table_rows(seeded_store, capsys)
     "fmt, suffix", [("geojson", "geojson"), ("gpkg", "gpkg"), ("shp", "zip"), ("kml", "kml"), ("csv", "csv")]
 )
 def test_export_writes_each_format(seeded_store, tmp_path, fmt, suffix, capsys):
-    out = tmp_path / "exports" / f"water_bodies.{suffix}"
+    out = tmp_path / f"water_bodies.{suffix}"
     assert main(["--db", str(seeded_store.path), "export", "water_bodies", "--format", fmt, "--out", str(out)]) == 0
     assert out.exists() and out.stat().st_size > 0
     assert str(out) in capsys.readouterr().out

@@ -16,7 +16,7 @@ import streamlit as st
 
 import layers
 from geo import auth
-from geo.config import ROOT, Settings, load_settings
+from geo.config import BASEMAPS, ROOT, Settings, SettingsError, load_settings
 from geo.db import Store
 from geo.errors import PortalError
 from geo.i18n import LANGUAGES, t
@@ -24,12 +24,21 @@ from geo.indicators import INDICATORS
 from geo.layerstore import count_features, read_layer
 from geo.mapping import Basemap
 
-BASEMAP_KEYS = ("none", "local", "tianditu", "osm")
-
 
 def settings() -> Settings:
     # Not cached: reading a few env vars is cheap, and tests point BINHAI_DB elsewhere per run.
     return load_settings()
+
+
+def check_settings() -> None:
+    """Stop with a page that names the malformed setting (never a stack trace, nothing opened)."""
+    try:
+        load_settings()
+    except SettingsError as err:
+        st.title("滨海新区节能减排一张图")
+        st.error(f"{md_escape(err.zh)}\n\n{md_escape(err.en)}")
+        st.info("请修正上述环境变量后重新启动门户 / fix the setting above and restart the portal")
+        st.stop()
 
 
 @st.cache_resource
@@ -172,7 +181,7 @@ def sidebar() -> None:
         )
         st.selectbox(
             tr("basemap"),
-            options=BASEMAP_KEYS,
+            options=BASEMAPS,
             format_func=lambda k: tr(f"basemap_{k}"),
             key="basemap",
         )

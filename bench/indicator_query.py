@@ -45,8 +45,8 @@ def naive(store) -> dict[str, dict[str, list]]:
     import geopandas as gpd
 
     import layers
-    from geo.layerstore import read_layer
     from geo.stats import LEVEL_KINDS
+    from geo.store.features import read_layer
 
     with store.session() as s:
         table = s.execute("SELECT * FROM statistics").arrow().read_all().to_pandas()  # fastest route into pandas
@@ -82,7 +82,7 @@ def in_store(db, per_call: list[float] | None = None) -> dict[str, dict[str, lis
 
 
 def worker(variant: str, db_path: str, repeats: int) -> dict[str, Any]:
-    from geo.db import Store
+    from geo.store.db import Store
 
     store = Store(db_path)
     with store.session():  # warm the OS file cache and the extension's shared library
@@ -174,7 +174,7 @@ def run(db_paths: dict[str, str], repeats: int = 5, naive_repeats: int = 2, log=
     naive_r = _spawn("naive", yearly, naive_repeats)
     connect_r = _spawn("connect", yearly, repeats)
     naive_s = naive_r["median_s"]
-    from geo.db import Store
+    from geo.store.db import Store
 
     rows = Store(yearly).scalar("SELECT count(*) FROM statistics")
     out: dict[str, Any] = {

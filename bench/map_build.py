@@ -22,10 +22,10 @@ import shapely
 import layers
 from geo import classify, stats
 from geo.crs import MEASURE_CRS
-from geo.db import Store
-from geo.layerstore import read_layer
 from geo.mapdata import DISPLAY_TOLERANCE_M, PRECISION, simplify_lonlat
 from geo.mapping import build_choropleth_map, build_map, class_legend_rows, palette, render_html
+from geo.store.db import Store
+from geo.store.features import read_layer
 
 TOOLTIP_FIELDS = ["name", "zone", "town", "industry"]
 

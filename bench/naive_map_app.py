@@ -12,9 +12,9 @@ from streamlit_folium import st_folium
 
 import layers
 from geo.config import load_settings
-from geo.db import Store
-from geo.layerstore import read_layer
 from geo.mapping import build_map
+from geo.store.db import Store
+from geo.store.features import read_layer
 
 if os.environ.get("BINHAI_RERUN_LOG"):
     with open(os.environ["BINHAI_RERUN_LOG"], "a", encoding="utf-8") as log:

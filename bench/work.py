@@ -3,7 +3,7 @@
 * `district_stores()` — two stores of the sample data at scale 250 (10,000 parks), every park
   redrawn with 60 vertices, and 10 million statistics rows (10,000 parks × 25 years × 40 indicator
   codes): "yearly", written as they arrive, one year's report at a time, through
-  `geo.statstore.write_statistics`; "parkwise", the same rows inserted park by park, bypassing the
+  `geo.store.statistics.write_statistics`; "parkwise", the same rows inserted park by park, bypassing the
   store's write path: the least favourable layout for a one-year query. Both start from one copy
   of the layers, built once.
 * `sample_store(scale)` — `python -m layers seed --scale N` as a user would run it.
@@ -28,9 +28,9 @@ from rasterio.transform import from_origin
 import layers
 from data.sample import FIXED_TIMESTAMP, _blobs, seed_store  # _blobs: the sample's polygon maker
 from geo.crs import MEASURE_CRS, STORAGE_CRS
-from geo.db import Store
-from geo.layerstore import read_layer, write_layer
-from geo.statstore import write_statistics
+from geo.store.db import Store
+from geo.store.features import read_layer, write_layer
+from geo.store.statistics import write_statistics
 
 WORK = Path(__file__).resolve().parent / ".work"
 SEED = 2025

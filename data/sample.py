@@ -24,10 +24,11 @@ from pyproj import Transformer
 
 import layers
 from geo.crs import MEASURE_CRS, STORAGE_CRS
-from geo.db import Store
 from geo.indicators import INDICATORS
-from geo.layerstore import clear_layer, write_layer
-from geo.statstore import write_statistics
+from geo.store.db import Store
+from geo.store.features import clear_layer, write_layer
+from geo.store.statistics import write_statistics
+from geo.store.tables import write_targets, write_water_samples
 from layers import (
     admin_units,
     key_energy_units,
@@ -1182,22 +1183,6 @@ def generate(seed: int = 2025, scale: int = 1) -> SampleData:
     return SampleData(layers=frames, statistics=statistics, targets=targets, water_samples=samples)
 
 
-_TABLE_WRITES = {
-    "targets": (
-        "DELETE FROM targets",
-        "INSERT INTO targets (entity_id, level, indicator, baseline_year, baseline_value, target_year, "
-        "target_value, unit, source) SELECT entity_id, level, indicator, baseline_year, baseline_value, "
-        "target_year, target_value, unit, source FROM incoming_rows",
-    ),
-    "water_samples": (
-        "DELETE FROM water_samples",
-        "INSERT INTO water_samples (water_body_id, sampled_on, point_no, transparency_cm, "
-        "dissolved_oxygen_mg_l, orp_mv, nh3n_mg_l, source) SELECT water_body_id, CAST(sampled_on AS DATE), "
-        "point_no, transparency_cm, dissolved_oxygen_mg_l, orp_mv, nh3n_mg_l, source FROM incoming_rows",
-    ),
-}
-
-
 def seed_store(store: Store, seed: int = 2025, scale: int = 1) -> dict[str, int]:
     """Replace every layer and the statistics, targets and samples with sample data, in one transaction.
 
@@ -1206,7 +1191,6 @@ def seed_store(store: Store, seed: int = 2025, scale: int = 1) -> dict[str, int]
     sample = generate(seed=seed, scale=scale)
     specs = layers.all_specs()
     store.migrate(specs)
-    tables = {"targets": sample.targets, "water_samples": sample.water_samples}
     counts: dict[str, int] = {}
     with store.transaction() as session:
         for spec in specs:
@@ -1217,14 +1201,8 @@ def seed_store(store: Store, seed: int = 2025, scale: int = 1) -> dict[str, int]
                 continue
             counts[spec.name] = write_layer(session, spec, frame, mode="replace", now=FIXED_TIMESTAMP)
         counts["statistics"] = write_statistics(session, sample.statistics, mode="replace")
-        for table, (delete_sql, insert_sql) in _TABLE_WRITES.items():
-            session.execute(delete_sql)
-            session.register("incoming_rows", tables[table])
-            try:
-                session.execute(insert_sql)
-            finally:
-                session.unregister("incoming_rows")
-            counts[table] = len(tables[table])
+        counts["targets"] = write_targets(session, sample.targets, mode="replace")
+        counts["water_samples"] = write_water_samples(session, sample.water_samples, mode="replace")
     return counts
 
 

@@ -13,8 +13,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from geo.db import Store
 from geo.errors import PortalError
+from geo.store.db import Store
 
 ROLES = {
     "admin": ("管理员", "Administrator"),

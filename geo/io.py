@@ -49,10 +49,10 @@ from geo.crs import (
     to_storage_crs,
     wgs84_to_gcj02_xy,
 )
-from geo.db import Store
 from geo.errors import InputError, PortalError, Problem
-from geo.layerstore import log_import, read_layer, write_layer
 from geo.outfile import atomic_write, checked_target, store_files
+from geo.store.db import Store
+from geo.store.features import log_import, read_layer, write_layer
 
 SUPPORTED = {".geojson", ".json", ".gpkg", ".zip", ".kml", ".csv"}
 EXPORT_FORMATS = ("geojson", "gpkg", "shp", "kml", "csv")

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 import layers
-from geo.db import Store
 from geo.stats import BASELINE_YEAR, TARGET_YEAR, assess
+from geo.store.db import Store
 
 RURAL_SEWAGE = "rural_sewage_treatment_rate"
 RURAL_SEWAGE_TARGET = 90.0  # % by 2025: 农村生活污水治理率达到90%以上

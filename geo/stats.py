@@ -21,8 +21,8 @@ import pandas as pd
 import shapely
 
 from geo.crs import STORAGE_CRS
-from geo.db import Store
 from geo.indicators import INDICATORS
+from geo.store.db import Store
 
 NORMALISATIONS = ("total", "per_km2", "per_va")
 LEVEL_KINDS = {"zone": ("zone",), "town": ("street", "town"), "district": ("district",)}

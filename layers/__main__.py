@@ -17,12 +17,12 @@ import duckdb
 import layers
 from geo import io
 from geo.config import Limits, Settings, load_limits, load_settings
-from geo.db import Store
 from geo.errors import InputError, PortalError
-from geo.layerstore import count_features
+from geo.store.db import Store
+from geo.store.features import count_features
+from geo.store.tables import RECORD_TABLES, table_counts
 
 USAGE_ERROR = 2
-TABLES = ("statistics", "targets", "water_samples")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -45,17 +45,10 @@ def _err(*lines: str) -> None:
 
 def cmd_list(args: argparse.Namespace) -> int:
     store = _store(args)
-    names = [spec.name for spec in layers.all_specs()] + list(TABLES)
-    counts = dict.fromkeys(names, 0)
-    if store.exists:  # never create the file just to list it
-        with store.session() as session:
-            present = set(session.query("SELECT table_name FROM information_schema.tables")["table_name"])
-            for name in names:
-                if name in present:  # names come from the registry and TABLES, never from the user
-                    counts[name] = int(session.scalar(f"SELECT count(*) FROM {name}"))  # noqa: S608
+    counts = table_counts(store, [spec.name for spec in layers.all_specs()] + list(RECORD_TABLES))
     rows = [("name", "中文标题", "features")]
     rows += [(spec.name, spec.title_zh, str(counts[spec.name])) for spec in layers.all_specs()]
-    rows += [(table, "", str(counts[table])) for table in TABLES]
+    rows += [(table, "", str(counts[table])) for table in RECORD_TABLES]
     print(_table(rows))
     if not store.exists:
         _err(
@@ -117,7 +110,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from geo.backup import create_backup
+    from geo.store.backup import create_backup
 
     info = create_backup(_store(args), Path(args.out), overwrite=args.force)
     print(
@@ -129,7 +122,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from geo.backup import restore_backup
+    from geo.store.backup import restore_backup
 
     store = _store(args)
     restored = restore_backup(Path(args.file), store, force=args.force)

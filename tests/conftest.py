@@ -11,7 +11,7 @@ import pytest
 import shapely
 
 import layers
-from geo.db import Store
+from geo.store.db import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 

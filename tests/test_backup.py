@@ -1,4 +1,4 @@
-"""geo.backup and `python -m layers backup|restore`: a whole-store round trip, and refusals that change nothing."""
+"""geo.store.backup and `python -m layers backup|restore`: a whole-store round trip, and refusals that change nothing."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ import pytest
 import shapely
 
 import layers
-from geo import backup, migrations
-from geo.backup import BackupError, create_backup, restore_backup, verify_backup
-from geo.db import Store
-from geo.layerstore import write_layer
 from geo.outfile import OutputError
+from geo.store import backup, migrations
+from geo.store.backup import BackupError, create_backup, restore_backup, verify_backup
+from geo.store.db import Store
+from geo.store.features import write_layer
 from layers.__main__ import main
 
 PARKS = layers.get_spec("parks")

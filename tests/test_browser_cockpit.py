@@ -7,8 +7,8 @@ import re
 import pytest
 
 from geo import stats
-from geo.db import Store
 from geo.mapping import format_number
+from geo.store.db import Store
 from tests.browser import map_frame
 
 pytestmark = pytest.mark.browser

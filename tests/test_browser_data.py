@@ -9,8 +9,8 @@ import pytest
 
 import layers
 from geo import auth
-from geo.db import Store
-from geo.layerstore import count_features
+from geo.store.db import Store
+from geo.store.features import count_features
 from tests.browser import open_check
 
 pytestmark = pytest.mark.browser

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 import layers
-from geo.db import Store
-from geo.layerstore import read_layer, write_layer
+from geo.store.db import Store
+from geo.store.features import read_layer, write_layer
 from tests.browser import map_frame, open_check, require_chromium, served_portal
 
 pytestmark = pytest.mark.browser

@@ -13,8 +13,8 @@ import pytest
 import shapely
 
 import layers
-from geo.db import Store
-from geo.layerstore import count_features, write_layer
+from geo.store.db import Store
+from geo.store.features import count_features, write_layer
 from layers.__main__ import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -210,7 +210,7 @@ def test_seed_fills_a_new_store(tmp_path, capsys):
 
 def test_user_add_takes_the_password_from_the_environment(tmp_path, monkeypatch):
     from geo import auth
-    from geo.db import Store
+    from geo.store.db import Store
     from layers.__main__ import main
 
     db = tmp_path / "users.duckdb"

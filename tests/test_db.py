@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 
 import layers
-from geo import migrations
-from geo.db import Store, needs_spatial, spatial_extension_path
-from geo.layerstore import count_features, read_layer, write_layer
+from geo.store import migrations
+from geo.store.db import Store, needs_spatial, spatial_extension_path
+from geo.store.features import count_features, read_layer, write_layer
 
 
 def test_spatial_extension_loads_from_the_wheel_without_network(empty_store):

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from geo.backup import fingerprint
-from geo.db import Store
+from geo.store.backup import fingerprint
+from geo.store.db import Store
 from layers.__main__ import main
 
 ROOT = Path(__file__).resolve().parent.parent

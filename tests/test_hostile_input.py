@@ -34,9 +34,9 @@ import layers
 from geo import io, stats
 from geo.config import Limits
 from geo.crs import convert_gcj02_to_wgs84, wgs84_to_gcj02_xy
-from geo.db import Store
 from geo.errors import InputError
-from geo.layerstore import count_features, read_layer, write_layer
+from geo.store.db import Store
+from geo.store.features import count_features, read_layer, write_layer
 from layers.__main__ import main
 
 ROOT = Path(__file__).resolve().parent.parent

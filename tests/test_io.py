@@ -17,9 +17,9 @@ import shapely
 import layers
 from geo import io
 from geo.config import Limits
-from geo.db import Store
 from geo.errors import InputError, PortalError
-from geo.layerstore import count_features, read_layer, write_layer
+from geo.store.db import Store
+from geo.store.features import count_features, read_layer, write_layer
 
 # Shapefiles written here from full field names get cut to 10 characters, as users' files do.
 pytestmark = pytest.mark.filterwarnings("ignore:Normalized/laundered field name:RuntimeWarning")

@@ -11,7 +11,7 @@ import shapely
 
 import layers
 from geo import ledgers
-from geo.layerstore import write_layer
+from geo.store.features import write_layer
 
 NOW = dt.datetime(2025, 1, 1)
 INJECTION = "existing' OR '1'='1"

@@ -8,10 +8,11 @@ import pytest
 import shapely
 
 import layers
-from geo import membership, migrations, stats
+from geo import stats
 from geo.config import Limits
 from geo.io import import_features, write_features
-from geo.layerstore import read_layer, write_layer
+from geo.store import membership, migrations
+from geo.store.features import read_layer, write_layer
 
 PARKS = layers.get_spec("parks")
 ADMIN = layers.get_spec("admin_units")

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from geo import io
-from geo.backup import create_backup
 from geo.config import SettingsError, load_limits, load_settings
-from geo.db import Store
 from geo.outfile import OutputError, atomic_write, checked_target, store_files
+from geo.store.backup import create_backup
+from geo.store.db import Store
 from layers.__main__ import main
 
 ROOT = Path(__file__).resolve().parent.parent

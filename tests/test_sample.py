@@ -26,9 +26,9 @@ from data.sample import (
     seed_store,
 )
 from geo.crs import BINHAI_BOUNDS, measures_km
-from geo.db import Store
 from geo.indicators import INDICATORS, PARK_INDICATORS, TOWN_INDICATORS
-from geo.layerstore import count_features, read_layer
+from geo.store.db import Store
+from geo.store.features import count_features, read_layer
 
 REAL_STREETS = {
     "塘沽街道", "杭州道街道", "新河街道", "大沽街道", "新北街道", "北塘街道", "胡家园街道", "新港街道",

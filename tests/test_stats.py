@@ -12,7 +12,7 @@ import shapely
 
 import layers
 from geo import stats
-from geo.layerstore import write_layer
+from geo.store.features import write_layer
 
 NOW = dt.datetime(2025, 1, 1)
 

@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from geo.statstore import COLUMNS, write_statistics
+from geo.store.statistics import COLUMNS, write_statistics
 
 
 def rows(entities: int, years: range, indicators: int) -> pd.DataFrame:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import layers
-from geo.layerstore import count_features
+from geo.store.features import count_features
 
 ROOT = Path(__file__).resolve().parent.parent
 

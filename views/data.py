@@ -10,7 +10,7 @@ import layers
 from geo import auth, io
 from geo.errors import InputError, PortalError
 from geo.i18n import t
-from geo.layerstore import record_counts
+from geo.store.tables import record_counts
 from views.shell import (
     after_write,
     cached,
@@ -44,8 +44,8 @@ st.dataframe(overview, hide_index=True, width="stretch")
 table_counts = cached(record_counts, db)
 st.subheader(tr("stats_rows"))
 cols = st.columns(len(table_counts))
-for col, row in zip(cols, table_counts.itertuples(), strict=True):
-    col.metric(tr(row.t), f"{row.n:,}")
+for col, (table, rows) in zip(cols, table_counts.items(), strict=True):
+    col.metric(tr(table), f"{rows:,}")
 
 st.subheader(tr("export_layer"))
 with st.form("export"):

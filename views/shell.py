@@ -17,12 +17,12 @@ import streamlit as st
 import layers
 from geo import auth
 from geo.config import BASEMAPS, ROOT, Settings, SettingsError, load_settings
-from geo.db import Store
 from geo.errors import PortalError
 from geo.i18n import LANGUAGES, t
 from geo.indicators import INDICATORS
-from geo.layerstore import count_features, read_layer
 from geo.mapping import Basemap
+from geo.store.db import Store
+from geo.store.features import count_features, read_layer
 
 
 def settings() -> Settings:

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from geo import membership
 from geo.config import SettingsError
+from geo.store import membership
 
 Step = str | Callable[[Any], Any]
 

@@ -7,7 +7,7 @@ Evaluating the rule is a spatial join that needs the spatial extension (≈ 200 
 connection) and ≈ 35 ms a level at district scale (10,000 parks). Parks and units change when a
 layer is written, indicators are read on every page view: so `refresh` runs once before the
 commit of each transaction that writes `parks` or `admin_units` (`follow_write`, called by
-geo/layerstore) and the indicator queries read `park_units` as a plain table. A PostGIS backend would keep it as a materialised view.
+geo/store/features) and the indicator queries read `park_units` as a plain table. A PostGIS backend would keep it as a materialised view.
 """
 
 from __future__ import annotations

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from geo.db import Session
+from geo.store.db import Session
+from geo.store.tables import check_mode
 
 COLUMNS = ("entity_id", "year", "indicator", "value", "unit", "source")
 STATISTICS_ORDER = "year, entity_id, indicator"
-MODES = ("replace", "append")
 
 
 def write_statistics(session: Session, rows: Any, mode: str = "append") -> int:
@@ -25,8 +25,7 @@ def write_statistics(session: Session, rows: Any, mode: str = "append") -> int:
     `replace` empties the table first; `append` adds rows, and a row that repeats an existing
     (entity_id, year, indicator) aborts the caller's transaction (the primary key). Returns rows written.
     """
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    check_mode(mode)
     names = list(rows.column_names) if hasattr(rows, "column_names") else list(rows.columns)  # Arrow or pandas
     missing = [c for c in COLUMNS if c not in names]
     if missing:

@@ -14,12 +14,11 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo import membership
 from geo.crs import STORAGE_CRS, measures_km
-from geo.db import Session, Store
 from geo.errors import InputError, Problem
-
-MODES = ("replace", "append")
+from geo.store import membership
+from geo.store.db import Session, Store
+from geo.store.tables import check_mode
 
 
 def read_layer(store: Store, spec: Any, columns: tuple[str, ...] | None = None) -> gpd.GeoDataFrame:
@@ -41,14 +40,6 @@ def count_features(store: Store, spec: Any) -> int:
         return int(s.scalar(f"SELECT count(*) FROM {spec.name}"))  # noqa: S608
 
 
-def record_counts(store: Store) -> pd.DataFrame:
-    """Row counts of the non-layer tables the pages summarise (t, n)."""
-    return store.query(
-        "SELECT 'statistics' AS t, count(*) AS n FROM statistics UNION ALL "
-        "SELECT 'targets', count(*) FROM targets UNION ALL SELECT 'water_samples', count(*) FROM water_samples"
-    )
-
-
 def existing_ids(session: Session, spec: Any, ids: list[str]) -> list[str]:
     sql = f"SELECT id FROM {spec.name} WHERE id IN (SELECT unnest(?::VARCHAR[])) ORDER BY id"  # noqa: S608
     rows = session.execute(sql, [ids]).fetchall()
@@ -61,8 +52,7 @@ def write_layer(session: Session, spec: Any, gdf: gpd.GeoDataFrame, mode: str, n
     `replace` empties the layer first; `append` refuses ids that already exist. Returns rows written.
     Tables derived from the layer (park → unit membership) are recomputed before the transaction commits.
     """
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    check_mode(mode)
     if gdf.crs is None or gdf.crs.to_epsg() != 4326:
         raise ValueError(f"features must be in {STORAGE_CRS}, got {gdf.crs}")
     if mode == "replace":

@@ -24,11 +24,11 @@ from typing import Any
 
 import duckdb
 
-from geo import migrations
 from geo.config import SettingsError
-from geo.db import Session, Store
 from geo.errors import PortalError
 from geo.outfile import BACKUP_FORMAT, atomic_write, checked_target, fsync_dir, store_files
+from geo.store import migrations
+from geo.store.db import Session, Store
 
 FORMAT = BACKUP_FORMAT
 FORMAT_VERSION = 1

@@ -23,9 +23,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from geo import migrations
 from geo.config import SettingsError, check_store_path
 from geo.errors import StoreBusyError
+from geo.store import migrations
 
 STORE_PATH_SOURCE = "BINHAI_DB / --db"
 

@@ -25,6 +25,7 @@ from pyproj import Transformer
 import layers
 from geo.crs import MEASURE_CRS, STORAGE_CRS
 from geo.indicators import INDICATORS
+from geo.plan import BASELINE_YEAR, ENERGY_INTENSITY_CUT, RURAL_SEWAGE, RURAL_SEWAGE_TARGET, TARGET_YEAR
 from geo.store.db import Store
 from geo.store.features import clear_layer, write_layer
 from geo.store.statistics import write_statistics
@@ -42,9 +43,6 @@ from layers import (
 SOURCE = "示意数据 (illustrative sample)"
 FIXED_TIMESTAMP = datetime(2025, 1, 1)  # updated_at of every seeded feature: never the wall clock
 YEARS = (2020, 2021, 2022, 2023, 2024)
-BASELINE_YEAR = 2020
-TARGET_YEAR = 2025
-ENERGY_INTENSITY_CUT = 0.145  # Tianjin 14th FYP: −14.5 % by 2025 vs 2020
 EMISSION_INDICATORS = ("cod", "nh3n", "nox", "vocs")
 EMISSION_CUT_RANGE = (0.08, 0.12)
 SAMPLE_YEARS = (2021, 2022, 2023, 2024)
@@ -354,8 +352,6 @@ DATA_GAP_DAYS = (5, 61)  # data_gap: the last data came this many days before MO
 RURAL_SEWAGE_UNITS = (
     "新城镇", "杨家泊镇", "太平镇", "小王庄镇", "中塘镇", "茶淀街道", "寨上街道", "古林街道", "胡家园街道",
 )  # fmt: skip
-RURAL_SEWAGE = "rural_sewage_treatment_rate"  # a street/town indicator (geo.indicators.TOWN_INDICATORS)
-RURAL_SEWAGE_TARGET = 90.0  # % by 2025 (the plan: 农村生活污水治理率达到90%以上)
 RURAL_SEWAGE_BASELINE = (60.0, 80.0)  # % in 2020
 RURAL_SEWAGE_2024 = (80.0, 96.0)  # spread of 2024 rates, so some units are below 90 % and some above
 

@@ -24,11 +24,10 @@ import numpy as np
 import pandas as pd
 
 import layers
-from geo.stats import BASELINE_YEAR, TARGET_YEAR, assess
+from geo.plan import BASELINE_YEAR, RURAL_SEWAGE, RURAL_SEWAGE_TARGET, TARGET_YEAR
+from geo.stats import assess
 from geo.store.db import Store
 
-RURAL_SEWAGE = "rural_sewage_treatment_rate"
-RURAL_SEWAGE_TARGET = 90.0  # % by 2025: 农村生活污水治理率达到90%以上
 RURAL_SEWAGE_KINDS = ("street", "town")
 QUALIFYING_PARK_LEVELS = ("national", "municipal")  # 市级以上
 CIRCULAR_NOT_REQUIRED = "not_required"  # 不适用: the park does not qualify (不符合条件)

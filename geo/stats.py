@@ -22,12 +22,11 @@ import shapely
 
 from geo.crs import STORAGE_CRS
 from geo.indicators import INDICATORS
+from geo.plan import BASELINE_YEAR, TARGET_YEAR
 from geo.store.db import Store
 
 NORMALISATIONS = ("total", "per_km2", "per_va")
 LEVEL_KINDS = {"zone": ("zone",), "town": ("street", "town"), "district": ("district",)}
-BASELINE_YEAR = 2020
-TARGET_YEAR = 2025
 # Share of the straight-line path achieved: ≥ ON_TRACK on track, ≥ AT_RISK at risk, else behind.
 ON_TRACK = 1.0
 AT_RISK = 0.5

@@ -13,6 +13,7 @@ from geo.crs import BINHAI_BOUNDS
 from geo.errors import InputError
 from geo.indicators import INDICATORS
 from geo.mapping import build_choropleth_map, format_number
+from geo.plan import TARGET_INDICATORS
 from views.shell import (
     after_write,
     cached,
@@ -29,7 +30,6 @@ from views.shell import (
 )
 
 STATUS_COLORS = {"on_track": "#1a9850", "at_risk": "#fdae61", "behind": "#d73027"}
-TARGET_INDICATORS = ("energy_intensity", "cod", "nh3n", "nox", "vocs")
 
 db = page_header("nav_assessment")
 available_years = cached(stats.years, db)

@@ -22,8 +22,8 @@ import shapely
 import layers
 from geo import classify, stats
 from geo.crs import MEASURE_CRS
-from geo.mapdata import DISPLAY_TOLERANCE_M, PRECISION, simplify_lonlat
-from geo.mapping import build_choropleth_map, build_map, class_legend_rows, palette, render_html
+from geo.maps import build_choropleth_map, build_map, class_legend_rows, palette, render_html
+from geo.maps.payload import DISPLAY_TOLERANCE_M, PRECISION, simplify_lonlat
 from geo.store.db import Store
 from geo.store.features import read_layer
 

@@ -12,7 +12,7 @@ from streamlit_folium import st_folium
 
 import layers
 from geo.config import load_settings
-from geo.mapping import build_map
+from geo.maps import build_map
 from geo.store.db import Store
 from geo.store.features import read_layer
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from geo import stats
-from geo.mapping import format_number
+from geo.maps import format_number
 from geo.store.db import Store
 from tests.browser import map_frame
 

@@ -9,8 +9,8 @@ import openpyxl
 import pandas as pd
 
 import layers
-from geo.export import standalone_html, table_csv, table_xlsx
-from geo.mapping import build_map
+from geo.io.tables import table_csv, table_xlsx
+from geo.maps import build_map, standalone_html
 
 
 def test_standalone_map_inlines_leaflet_and_loads_nothing_remote(tiny_parks):

@@ -12,8 +12,9 @@ import pytest
 import shapely
 
 import layers
-from geo import mapping
-from geo.mapdata import EXPAND_JS, PRECISION, encode_polylines, payload, simplify_lonlat
+from geo import maps as mapping
+from geo.maps import assets, vector
+from geo.maps.payload import EXPAND_JS, PRECISION, encode_polylines, payload, simplify_lonlat
 
 
 def decode_polyline(text: str, precision: int = PRECISION) -> list[list[float]]:
@@ -131,7 +132,7 @@ def test_browser_expansion_decodes_what_python_encoded():
 
 
 def _rows(fmap) -> list:
-    (element,) = [e for e in mapping._walk(fmap) if isinstance(e, mapping._LayerRows)]
+    (element,) = [e for e in assets._walk(fmap) if isinstance(e, vector._LayerRows)]
     return json.loads(element.rows)
 
 

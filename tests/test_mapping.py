@@ -9,7 +9,7 @@ import folium.plugins
 import pytest
 
 import layers
-from geo.mapping import Basemap, MissingAssetError, build_map, localize_assets, render_html
+from geo.maps import Basemap, MissingAssetError, build_map, localize_assets, render_html
 
 URL = re.compile(r"""https?://[^\s"'<>)]+""")
 

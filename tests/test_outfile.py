@@ -102,7 +102,7 @@ def test_an_interrupted_export_leaves_no_file_under_the_final_name_and_no_partia
         Path(out).write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8")
         raise KeyboardInterrupt  # the user pressed Ctrl-C mid-write
 
-    monkeypatch.setattr(io, "_write_geojson", broken_writer)
+    monkeypatch.setattr(io.export, "write_geojson", broken_writer)
     out = tmp_path / "parks.geojson"
     with pytest.raises(KeyboardInterrupt):
         io.export_layer(seeded_store, io_spec("parks"), "geojson", out)
@@ -157,7 +157,7 @@ def test_a_full_disk_or_a_read_only_place_exits_2_and_leaves_nothing(
         Path(path).write_text("<kml>", encoding="utf-8")
         raise OSError(code, os.strerror(code))
 
-    monkeypatch.setattr(io, "_write_kml", failing_write)
+    monkeypatch.setattr(io.export, "write_kml", failing_write)
     assert export(seeded_store, out, fmt="kml") == 2
     err = capsys.readouterr().err
     assert zh in err and en in err and str(out) in err and "Traceback" not in err

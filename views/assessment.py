@@ -12,7 +12,7 @@ from geo import stats
 from geo.crs import BINHAI_BOUNDS
 from geo.errors import InputError
 from geo.indicators import INDICATORS
-from geo.mapping import build_choropleth_map, format_number
+from geo.maps import STATUS_COLORS, build_choropleth_map, format_number, legend_row
 from geo.plan import TARGET_INDICATORS
 from views.shell import (
     after_write,
@@ -28,8 +28,6 @@ from views.shell import (
     tr,
     year_choice,
 )
-
-STATUS_COLORS = {"on_track": "#1a9850", "at_risk": "#fdae61", "behind": "#d73027"}
 
 db = page_header("nav_assessment")
 available_years = cached(stats.years, db)
@@ -57,17 +55,7 @@ shapes = shapes.merge(table[["entity_id", "status", "actual"]], left_on="id", ri
 codes = list(STATUS_COLORS)
 classes = np.array([codes.index(s) if s in codes else -1 for s in shapes["status"].astype(str)])
 shapes = shapes.assign(value=shapes["actual"])
-legend_rows = [
-    {
-        "h": 14,
-        "radius": "2px",
-        "fill": colour,
-        "border": "1px solid #888",
-        "indent": False,
-        "label": tr(f"status_{code}"),
-    }
-    for code, colour in STATUS_COLORS.items()
-]
+legend_rows = [legend_row(tr(f"status_{code}"), colour) for code, colour in STATUS_COLORS.items()]
 admin = layer_frame("admin_units")
 title = f"{INDICATORS[indicator].title(lang())} · {tr('status')} · {year}"
 fmap = build_choropleth_map(

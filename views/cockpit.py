@@ -8,10 +8,10 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import layers
-from geo import classify, export, stats
+from geo import classify, stats
 from geo.crs import BINHAI_BOUNDS
 from geo.indicators import INDICATORS, PARK_INDICATORS
-from geo.mapping import build_choropleth_map, class_legend_rows, format_number, palette
+from geo.maps import build_choropleth_map, class_legend_rows, format_number, palette, standalone_html
 from views.shell import (
     cached,
     chosen_basemap,
@@ -99,7 +99,7 @@ with map_col:
     st_folium(fmap, height=620, use_container_width=True, returned_objects=["last_active_drawing"], key="cockpit_map")
     st.download_button(
         tr("export_map"),
-        export.standalone_html(fmap),
+        standalone_html(fmap),
         file_name=f"binhai-{indicator}-{normalisation}-{year}.html",
         mime="text/html",
     )

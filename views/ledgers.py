@@ -12,7 +12,7 @@ from streamlit_folium import st_folium
 import layers
 from geo import ledgers, stats
 from geo.crs import BINHAI_BOUNDS
-from geo.mapping import build_map, format_number
+from geo.maps import build_map, format_number
 from views.shell import cached, chosen_basemap, download_table, lang, layer_frame, page_header, tr
 
 db = page_header("nav_ledgers", "ledger_note")

@@ -6,7 +6,7 @@ from streamlit_folium import st_folium
 import layers
 from geo.crs import BINHAI_BOUNDS
 from geo.errors import StoreBusyError
-from geo.mapping import build_map
+from geo.maps import build_map
 from views.shell import chosen_basemap, lang, layer_counts, layer_frame, show_error, store_ready, tr
 
 st.title(tr("app_title"))

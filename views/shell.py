@@ -20,7 +20,8 @@ from geo.config import BASEMAPS, ROOT, Settings, SettingsError, load_settings
 from geo.errors import PortalError
 from geo.i18n import LANGUAGES, t
 from geo.indicators import INDICATORS
-from geo.mapping import Basemap
+from geo.io.tables import table_csv, table_xlsx
+from geo.maps import Basemap
 from geo.store.db import Store
 from geo.store.features import count_features, read_layer
 
@@ -244,15 +245,14 @@ def md_escape(value: object) -> str:
 
 def download_table(df: pd.DataFrame, name: str, key: str | None = None) -> None:
     """CSV and Excel download buttons for a table shown on a page."""
-    from geo import export
 
     c1, c2 = st.columns(2)
     c1.download_button(
-        tr("export_csv"), export.table_csv(df), file_name=f"{name}.csv", mime="text/csv", key=f"csv_{key or name}"
+        tr("export_csv"), table_csv(df), file_name=f"{name}.csv", mime="text/csv", key=f"csv_{key or name}"
     )
     c2.download_button(
         tr("export_xlsx"),
-        export.table_xlsx({name[:31]: df}),
+        table_xlsx({name[:31]: df}),
         file_name=f"{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"xlsx_{key or name}",

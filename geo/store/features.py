@@ -46,6 +46,24 @@ def existing_ids(session: Session, spec: Any, ids: list[str]) -> list[str]:
     return [r[0] for r in rows]
 
 
+def stored_centroids(session: Session, spec: Any, ids: list[str]) -> dict[str, tuple[float, float]]:
+    """Centroid (lon, lat, EPSG:4326) of each of `ids` that the layer already holds."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        f"SELECT id, ST_X(ST_Centroid(geom)), ST_Y(ST_Centroid(geom)) FROM {spec.name} "  # noqa: S608
+        "WHERE id IN (SELECT unnest(?::VARCHAR[]))",
+        [ids],
+    ).fetchall()
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def ids_with_prefix(session: Session, spec: Any, prefix: str) -> list[str]:
+    """Stored ids of the layer that start with `prefix` (to number new features after them)."""
+    sql = f"SELECT id FROM {spec.name} WHERE starts_with(id, ?)"  # noqa: S608
+    return [r[0] for r in session.execute(sql, [prefix]).fetchall()]
+
+
 def write_layer(session: Session, spec: Any, gdf: gpd.GeoDataFrame, mode: str, now: datetime) -> int:
     """Insert validated features (id, spec fields, geometry in EPSG:4326) inside the caller's transaction.
 

@@ -28,10 +28,15 @@ import pandas as pd
 import shapely
 
 PRECISION = 5  # decimals of a degree kept in the browser: 1e-5° ≈ 1.1 m north–south, 0.86 m east–west
+
+
 DISPLAY_TOLERANCE_M = 5.0  # simplification tolerance (metres); ≈ 1/24 pixel at z10, < 1 pixel up to z14
+
 
 # Shapely type ids
 _POINT, _LINE, _RING, _POLYGON, _MULTIPOINT, _MULTILINE, _MULTIPOLYGON = 0, 1, 2, 3, 4, 5, 6
+
+
 _TYPE_NAMES = {
     _POINT: "Point",
     _LINE: "LineString",
@@ -41,6 +46,8 @@ _TYPE_NAMES = {
     _MULTILINE: "MultiLineString",
     _MULTIPOLYGON: "MultiPolygon",
 }
+
+
 _MAX_CHUNKS = 7  # 5 bits each: 35 bits, far beyond 180° · 10⁵ · 2
 
 

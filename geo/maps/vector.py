@@ -1,0 +1,173 @@
+"""Vector layers on a folium map: `CompactGeoJson` (encoded payload, styled in the browser) and `add_layer`."""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+import folium
+import geopandas as gpd
+import shapely
+from branca.element import Element, MacroElement
+from folium.template import Template as FoliumTemplate
+from jinja2 import Template
+
+from geo.maps.payload import DISPLAY_TOLERANCE_M, EXPAND_JS, PRECISION, html_safe, payload, simplify_lonlat
+from geo.maps.popups import display_properties, popup_columns
+
+
+class RawScript(Element):
+    """Ready JavaScript put on the page as it is: never parsed as a template (it can be megabytes)."""
+
+    def __init__(self, script: str):
+        super().__init__()
+        self.script = script
+
+    def render(self, **kwargs: Any) -> str:
+        return self.script
+
+
+class _LayerRows(MacroElement):
+    """Adds a CompactGeoJson's rows to it in the browser, expanding the encoded geometries first."""
+
+    _template = Template("{% macro script(this, kwargs) %}{{ this.js() }}{% endmacro %}")
+
+    def __init__(self, rows: str):
+        super().__init__()
+        self._name = "LayerRows"
+        self.rows = rows
+
+    def js(self) -> str:
+        return f"{self._parent.get_name()}.addData(({EXPAND_JS})({self.rows}, {PRECISION}));"
+
+    def render(self, **kwargs: Any) -> None:
+        # branca would compile the rendered script as a Jinja template: seconds for a large layer.
+        self.get_root().script.add_child(RawScript(self.js()), name=self.get_name())
+
+
+def _js_style(constant: dict[str, Any], from_properties: dict[str, str]) -> str:
+    entries = [f"{json.dumps(k)}: {json.dumps(v)}" for k, v in constant.items()]
+    entries += [f"{json.dumps(k)}: feature.properties[{json.dumps(p)}]" for k, p in from_properties.items()]
+    return html_safe("function (feature) { return {" + ", ".join(entries) + "}; }")
+
+
+class CompactGeoJson(folium.GeoJson):
+    """A folium GeoJson layer for thousands of features, with the same tooltip, popup and marker API.
+
+    The features travel as one JSON text from `geo.maps.payload.payload` (display properties, geometries
+    simplified to DISPLAY_TOLERANCE_M and polyline-encoded) and are styled in the browser from their
+    properties: `style` holds constant options, `style_from_properties` maps an option to a property
+    (e.g. {"fillColor": "_fill"}). Python never builds a per-feature style table or parses the data.
+    """
+
+    _template = FoliumTemplate(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.geoJson(null, {
+            style: {{ this.style_js }},
+            {%- if this.highlight_style %}
+            onEachFeature: function (feature, layer) {
+                layer.on({
+                    mouseout: function (e) {
+                        if (typeof e.target.setStyle === "function") { {{ this.get_name() }}.resetStyle(e.target); }
+                    },
+                    mouseover: function (e) {
+                        if (typeof e.target.setStyle === "function") { e.target.setStyle({{ this.highlight_style|tojson }}); }
+                    },
+                });
+            },
+            {%- endif %}
+            {%- if this.marker %}
+            pointToLayer: function (feature, latlng) {
+                var options = Object.assign({{ this.marker.options|tojavascript }}, ({{ this.style_js }})(feature));
+                return new L.{{ this.marker._name }}(latlng, options);
+            },
+            {%- endif %}
+            ...{{ this.options|tojavascript }}
+        });
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        gdf: gpd.GeoDataFrame,
+        properties: dict[str, list[str]],
+        *,
+        style: dict[str, Any],
+        style_from_properties: dict[str, str],
+        highlight: dict[str, Any] | None = None,
+        tolerance_m: float = DISPLAY_TOLERANCE_M,
+        **kwargs: Any,
+    ):
+        # folium reads the first feature's properties (tooltip/popup field checks) and the layer's
+        # bounds from `data`: give it one feature with the layer's bounding box, not all of them.
+        samples = []
+        if len(gdf):
+            x0, y0, x1, y1 = (float(v) for v in gdf.total_bounds)
+            samples.append(
+                {
+                    "type": "Feature",
+                    "properties": {k: v[0] for k, v in properties.items()},
+                    "geometry": json.loads(shapely.to_geojson(shapely.box(x0, y0, x1, y1))),
+                }
+            )
+        super().__init__({"type": "FeatureCollection", "features": samples}, **kwargs)
+        self.style_js = _js_style(style, style_from_properties)
+        self.highlight_style = highlight
+        geoms = simplify_lonlat(gdf.geometry.values, tolerance_m)
+        self.add_child(_LayerRows(payload(gdf["id"].tolist(), properties, geoms)))
+
+
+def layer_style(spec: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """A layer's style: constant options, and options read from each feature's properties."""
+    style = spec.style
+    constant: dict[str, Any] = {"weight": style.weight, "fillOpacity": style.fill_opacity}
+    from_properties = {"color": "_color"}
+    if style.category_field or not style.fill_color:
+        from_properties["fillColor"] = "_color"
+    else:
+        constant["fillColor"] = style.fill_color
+    if style.dash_array:
+        constant["dashArray"] = style.dash_array
+    return constant, from_properties
+
+
+def add_layer(
+    fmap: folium.Map, spec: Any, gdf: gpd.GeoDataFrame, lang: str, reference: bool = False
+) -> folium.FeatureGroup:
+    """One FeatureGroup per layer: GeoJSON with style, hover tooltip (name + key fields), click popup.
+
+    `reference=True` draws the layer as a non-interactive backdrop (no tooltip, popup or clicks).
+    """
+    group = folium.FeatureGroup(name=html.escape(spec.title(lang)), show=spec.shown_by_default)
+    style, from_properties = layer_style(spec)
+    if len(gdf) and reference:
+        CompactGeoJson(
+            gdf[["id", "geometry"]],
+            display_properties(gdf[["id", "geometry"]], spec, lang),
+            style=style,
+            style_from_properties=from_properties,
+            interactive=False,
+        ).add_to(group)
+    elif len(gdf):
+        tips = [f for f in spec.tooltip_fields if f.name in gdf]
+        tooltip_fields = [f.name for f in tips]
+        tooltip_aliases = [html.escape(f.title(lang)) for f in tips]
+        popup_fields, popup_aliases = popup_columns(spec, lang, gdf)
+        CompactGeoJson(
+            gdf,
+            display_properties(gdf, spec, lang),
+            name=spec.name,
+            style=style,
+            style_from_properties=from_properties,
+            highlight={"weight": 4, "fillOpacity": 0.6},
+            marker=folium.CircleMarker(radius=spec.style.radius, weight=spec.style.weight, fill=True, fill_opacity=0.9)
+            if "Point" in spec.geometry
+            else None,
+            tooltip=folium.GeoJsonTooltip(fields=tooltip_fields, aliases=tooltip_aliases, sticky=True),
+            popup=folium.GeoJsonPopup(fields=popup_fields, aliases=popup_aliases, max_width=360),
+        ).add_to(group)
+    group.add_to(fmap)
+    return group

@@ -17,7 +17,7 @@ sidebar()
 pages = {
     tr("nav_group_browse"): [
         st.Page("views/map.py", title=tr("nav_map"), icon=":material/map:", url_path="map", default=True),
-        st.Page("views/cockpit.py", title=tr("nav_cockpit"), icon=":material/factory:", url_path="parks"),
+        st.Page("views/parks.py", title=tr("nav_parks"), icon=":material/factory:", url_path="parks"),
         st.Page("views/assessment.py", title=tr("nav_assessment"), icon=":material/flag:", url_path="assessment"),
         st.Page("views/ledgers.py", title=tr("nav_ledgers"), icon=":material/list_alt:", url_path="ledgers"),
     ],

@@ -92,7 +92,7 @@ def drawn_vs_stored(parks: gpd.GeoDataFrame) -> dict[str, float]:
 
 
 def choropleth(store: Store, parks: gpd.GeoDataFrame) -> folium.Map:
-    """The cockpit's map (park choropleth over the admin units) as views/cockpit.py builds it."""
+    """The cockpit's map (park choropleth over the admin units) as views/parks.py builds it."""
     values = stats.park_values(store, "energy_intensity", 2024, with_geometry=True)
     bounds = classify.breaks(values["value"], 5, "quantiles")
     colors = palette(len(bounds))

@@ -87,7 +87,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sample_source": ("数据来源", "Source"),
     "no_data": ("无数据", "No data"),
     "park": ("园区", "Park"),
-    "nav_cockpit": ("园区指标", "Park indicators"),
+    "nav_parks": ("园区指标", "Park indicators"),
     "nav_assessment": ("目标考核", "Targets & assessment"),
     "nav_ledgers": ("专项台账", "Ledgers"),
     "status_col": ("状态", "Status"),

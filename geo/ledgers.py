@@ -9,7 +9,7 @@ names come from the registry's specs (plain identifiers, checked by LayerSpec: h
   * monitoring, per status:  share = units with the status / all units — the `connected` row's
     share is how much of the ledger reports to the online energy-monitoring platform
   * rural sewage, per street/town in `year`:  gap = rate − target;  meets_target = rate ≥ target;
-    status = geo.stats.assess(baseline, target, rate, year) on the straight line from the baseline
+    status = geo.assessment.assess(baseline, target, rate, year) on the straight line from the baseline
     year (2020) to the target year (2025); the target is the unit's targets row, else the plan's 90 %
   * circular transformation:  qualifying = parks of level national or municipal (市级以上重点产业园区)
     whose status is not 不适用 (the plan's 符合条件);  share_done = done / qualifying;
@@ -23,19 +23,22 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-import layers
+from geo.assessment import assess
 from geo.plan import BASELINE_YEAR, RURAL_SEWAGE, RURAL_SEWAGE_TARGET, TARGET_YEAR
-from geo.stats import assess
 from geo.store.db import Store
 
 RURAL_SEWAGE_KINDS = ("street", "town")
 QUALIFYING_PARK_LEVELS = ("national", "municipal")  # 市级以上
 CIRCULAR_NOT_REQUIRED = "not_required"  # 不适用: the park does not qualify (不符合条件)
 
-_PROJECTS = layers.get_spec("two_high_projects")
-_UNITS = layers.get_spec("key_energy_units")
-_PARKS = layers.get_spec("parks")
-_ADMIN = layers.get_spec("admin_units")
+PROJECTS, UNITS, PARKS, ADMIN = "two_high_projects", "key_energy_units", "parks", "admin_units"
+
+
+def _spec(name: str):
+    """A layer's spec, looked up when a ledger is read: geo/ does not import the registry at import time."""
+    from layers import get_spec
+
+    return get_spec(name)
 
 
 def _choice_filter(spec, field: str, value: str | None) -> str | None:
@@ -61,13 +64,13 @@ def two_high_summary(store: Store) -> pd.DataFrame:
     """
     df = store.query(
         f"SELECT stage, sector, count(*) AS projects, sum(energy_use_tce) AS energy_use_tce "  # noqa: S608
-        f"FROM {_PROJECTS.name} GROUP BY stage, sector"
+        f"FROM {PROJECTS} GROUP BY stage, sector"
     )
     df["projects"] = df["projects"].astype(int)
     df["energy_use_tce"] = df["energy_use_tce"].astype(float)
     return df.sort_values(
         ["stage", "sector"],
-        key=lambda col: _choice_order(_PROJECTS, col.name, col),
+        key=lambda col: _choice_order(_spec(PROJECTS), col.name, col),
         kind="stable",
     ).reset_index(drop=True)
 
@@ -78,14 +81,14 @@ def two_high_table(store: Store, stage: str | None = None, sector: str | None = 
     Columns: id, name, stage, sector, energy_use_tce, approval_status, park, town, company, lon, lat.
     """
     params = {
-        "stage": _choice_filter(_PROJECTS, "stage", stage),
-        "sector": _choice_filter(_PROJECTS, "sector", sector),
+        "stage": _choice_filter(_spec(PROJECTS), "stage", stage),
+        "sector": _choice_filter(_spec(PROJECTS), "sector", sector),
     }
     return store.query(
         f"""
         SELECT id, name, stage, sector, energy_use_tce, approval_status, park, town, company,
                ST_X(ST_Centroid(geom)) AS lon, ST_Y(ST_Centroid(geom)) AS lat
-        FROM {_PROJECTS.name}
+        FROM {PROJECTS}
         WHERE (CAST($stage AS VARCHAR) IS NULL OR stage = $stage)
           AND (CAST($sector AS VARCHAR) IS NULL OR sector = $sector)
         ORDER BY id
@@ -105,9 +108,9 @@ def monitoring_summary(store: Store) -> pd.DataFrame:
     """
     df = store.query(
         f"SELECT monitoring_status, count(*) AS units, sum(annual_energy_tce) AS annual_energy_tce "  # noqa: S608
-        f"FROM {_UNITS.name} GROUP BY monitoring_status"
+        f"FROM {UNITS} GROUP BY monitoring_status"
     ).set_index("monitoring_status")
-    statuses = list(_UNITS.get_field("monitoring_status").allowed)
+    statuses = list(_spec(UNITS).get_field("monitoring_status").allowed)
     statuses += sorted(set(df.index) - set(statuses))  # imported codes outside the choices stay visible
     df = df.reindex(statuses)
     df["units"] = df["units"].fillna(0).astype(int)
@@ -128,11 +131,11 @@ def monitoring_table(store: Store, status: str | None = None) -> pd.DataFrame:
         f"""
         SELECT id, name, industry, annual_energy_tce, monitoring_status, last_data_on, park, town,
                ST_X(ST_Centroid(geom)) AS lon, ST_Y(ST_Centroid(geom)) AS lat
-        FROM {_UNITS.name}
+        FROM {UNITS}
         WHERE CAST($status AS VARCHAR) IS NULL OR monitoring_status = $status
         ORDER BY id
         """,  # noqa: S608
-        {"status": _choice_filter(_UNITS, "monitoring_status", status)},
+        {"status": _choice_filter(_spec(UNITS), "monitoring_status", status)},
     )
 
 
@@ -163,7 +166,7 @@ def rural_sewage_by_town(store: Store, year: int) -> pd.DataFrame:
 
     Columns: unit_id, unit_name, kind, rate (NaN when the unit has no figure for `year`), target,
     gap, meets_target, baseline_year, baseline, expected (on the straight line in `year`),
-    progress, status (on_track / at_risk / behind / no_data, from geo.stats.assess).
+    progress, status (on_track / at_risk / behind / no_data, from geo.assessment.assess).
     """
     params = {
         "indicator": RURAL_SEWAGE,
@@ -173,7 +176,7 @@ def rural_sewage_by_town(store: Store, year: int) -> pd.DataFrame:
         "default_target": RURAL_SEWAGE_TARGET,
         "kinds": list(RURAL_SEWAGE_KINDS),
     }
-    df = store.query(_RURAL_SEWAGE_SQL.format(admin=_ADMIN.name), params)
+    df = store.query(_RURAL_SEWAGE_SQL.format(admin=ADMIN), params)
     for column in ("rate", "target", "baseline"):
         df[column] = df[column].astype(float)
     df["gap"] = df["rate"] - df["target"]
@@ -216,13 +219,13 @@ def circular_transformation(store: Store) -> CircularTransformation:
             GROUP BY entity_id)
         SELECT p.id, p.name, p.zone, p.town, p.level, p.industry, p.circular_status,
                l.progress, l.progress_year
-        FROM {_PARKS.name} p LEFT JOIN latest l ON l.entity_id = p.id
+        FROM {PARKS} p LEFT JOIN latest l ON l.entity_id = p.id
         WHERE list_contains($levels, p.level) AND p.circular_status IS DISTINCT FROM $not_required
         ORDER BY p.id
         """,  # noqa: S608
         {"levels": list(QUALIFYING_PARK_LEVELS), "not_required": CIRCULAR_NOT_REQUIRED},
     )
-    statuses = [s for s in _PARKS.get_field("circular_status").allowed if s != CIRCULAR_NOT_REQUIRED]
+    statuses = [s for s in _spec(PARKS).get_field("circular_status").allowed if s != CIRCULAR_NOT_REQUIRED]
     counts = parks["circular_status"].fillna("unknown").value_counts()
     statuses += sorted(set(counts.index) - set(statuses))
     by_status = counts.reindex(statuses, fill_value=0).astype(int).rename("parks")

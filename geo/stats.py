@@ -1,4 +1,4 @@
-"""Indicator queries, aggregation to development zones / streets-towns, and target assessment.
+"""Indicator queries and aggregation of parks to development zones / streets-towns / the district.
 
 All SQL is parameterised and runs inside DuckDB (joins of statistics to park geometry included).
 
@@ -13,8 +13,6 @@ contains the park's point-on-surface:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -22,15 +20,11 @@ import shapely
 
 from geo.crs import STORAGE_CRS
 from geo.indicators import INDICATORS
-from geo.plan import BASELINE_YEAR, TARGET_YEAR
+from geo.plan import BASELINE_YEAR
 from geo.store.db import Store
 
 NORMALISATIONS = ("total", "per_km2", "per_va")
 LEVEL_KINDS = {"zone": ("zone",), "town": ("street", "town"), "district": ("district",)}
-# Share of the straight-line path achieved: ≥ ON_TRACK on track, ≥ AT_RISK at risk, else behind.
-ON_TRACK = 1.0
-AT_RISK = 0.5
-STATUSES = ("on_track", "at_risk", "behind", "no_data")
 
 
 def normalisations_for(indicator: str) -> tuple[str, ...]:
@@ -88,17 +82,27 @@ SELECT p.id, p.name, p.zone, p.town, p.area_km2,
        {geometry}
 FROM parks p
 LEFT JOIN s ON s.entity_id = p.id
+WHERE $park IS NULL OR p.id = $park
 ORDER BY p.id
 """
 
 
 def park_values(
-    store: Store, indicator: str, year: int, normalisation: str = "total", with_geometry: bool = False
+    store: Store,
+    indicator: str,
+    year: int,
+    normalisation: str = "total",
+    with_geometry: bool = False,
+    park_id: str | None = None,
 ) -> pd.DataFrame | gpd.GeoDataFrame:
-    """One row per park (parks without data included, value NaN) for an indicator-year."""
+    """One row per park (parks without data included, value NaN) for an indicator-year; one park if `park_id`.
+
+    Columns: id, name, zone, town, area_km2, raw_value, value_added, value (in `normalisation`), and
+    geometry (EPSG:4326) when asked for.
+    """
     _check(indicator, normalisation)
     sql = _PARK_VALUES.format(geometry=", ST_AsWKB(p.geom) AS wkb" if with_geometry else "")
-    params = {"year": int(year), "indicator": indicator, "norm": normalisation}
+    params = {"year": int(year), "indicator": indicator, "norm": normalisation, "park": park_id}
     df = store.query(sql, params)
     if not with_geometry:
         return df
@@ -115,7 +119,7 @@ WITH members AS MATERIALIZED (
     FROM park_units m
     JOIN parks p ON p.id = m.park_id
     JOIN admin_units a ON a.id = m.unit_id
-    WHERE list_contains($kinds, m.unit_kind)
+    WHERE list_contains($kinds, m.unit_kind) AND ($units IS NULL OR list_contains($units, m.unit_id))
 ),
 s AS MATERIALIZED (
     SELECT entity_id, year, indicator, value FROM statistics
@@ -145,11 +149,17 @@ ORDER BY u.unit_id, y.year
 
 
 def unit_values(
-    store: Store, indicator: str, level: str, years_range: tuple[int, int], normalisation: str = "total"
+    store: Store,
+    indicator: str,
+    level: str,
+    years_range: tuple[int, int],
+    normalisation: str = "total",
+    unit_ids: list[str] | None = None,
 ) -> pd.DataFrame:
     """Park indicators aggregated to units of a level (zone/town/district) for each year in range.
 
     Columns: unit_id, unit_name, year, parks, value (see the module docstring for the formulas).
+    `unit_ids` limits the work to those units.
     """
     _check(indicator, normalisation)
     if level not in LEVEL_KINDS:
@@ -159,6 +169,7 @@ def unit_values(
         "indicator": indicator,
         "y0": int(years_range[0]),
         "y1": int(years_range[1]),
+        "units": None if unit_ids is None else [str(u) for u in unit_ids],
     }
     df = store.query(_UNIT_VALUES, params)
     df["value"] = aggregate_value(df, indicator, normalisation)
@@ -178,42 +189,6 @@ def aggregate_value(df: pd.DataFrame, indicator: str, normalisation: str) -> pd.
     else:
         value = df["total"]
     return value.astype(float)
-
-
-@dataclass(frozen=True)
-class Assessment:
-    expected: float
-    progress: float  # share of the straight-line path achieved by `year` (1.0 = exactly on it)
-    status: str
-
-
-def assess(baseline: float, target: float, actual: float, year: int, y0: int = BASELINE_YEAR, y1: int = TARGET_YEAR):
-    """Status of a unit against the straight line from its baseline (y0) to its target (y1).
-
-    expected(year) = baseline + (target − baseline)·(year − y0)/(y1 − y0)
-    progress = (actual − baseline) / (expected − baseline)
-    on_track: progress ≥ 1 or the final target is already met; at_risk: progress ≥ 0.5; else behind.
-    Works for lower-is-better and higher-is-better targets alike (the sign of target − baseline).
-    """
-    values = (baseline, target, actual)
-    if any(v is None or not np.isfinite(v) for v in values):
-        return Assessment(np.nan, np.nan, "no_data")
-    share = min(max((year - y0) / (y1 - y0), 0.0), 1.0)
-    expected = baseline + (target - baseline) * share
-    required = expected - baseline
-    direction = np.sign(target - baseline)
-    if direction == 0 or required == 0:
-        progress = 1.0 if (actual - baseline) * (direction or -1) >= 0 or actual == baseline else 0.0
-    else:
-        progress = (actual - baseline) / required
-    met_final = direction != 0 and (actual - target) * direction >= 0
-    if progress >= ON_TRACK or met_final:
-        status = "on_track"
-    elif progress >= AT_RISK:
-        status = "at_risk"
-    else:
-        status = "behind"
-    return Assessment(float(expected), float(progress), status)
 
 
 def park_profile(store: Store, park_id: str, year: int) -> pd.DataFrame:
@@ -252,84 +227,13 @@ def park_trend(store: Store, park_id: str, indicator: str, normalisation: str = 
     )
 
 
-def target_of(store: Store, entity_id: str, indicator: str) -> dict | None:
-    """The 2025 target row of an entity for an indicator, or None."""
+def park_unit(store: Store, park_id: str, level: str) -> dict[str, str] | None:
+    """The unit (id, name) of a level that holds the park, from the stored membership; None if none does."""
+    if level not in LEVEL_KINDS:
+        raise ValueError(f"level must be one of {list(LEVEL_KINDS)}, got {level!r}")
     df = store.query(
-        "SELECT * FROM targets WHERE entity_id = ? AND indicator = ? AND target_year = ?",
-        [entity_id, indicator, TARGET_YEAR],
+        "SELECT m.unit_id AS id, a.name FROM park_units m JOIN admin_units a ON a.id = m.unit_id "
+        "WHERE m.park_id = $park AND list_contains($kinds, m.unit_kind) ORDER BY m.unit_id LIMIT 1",
+        {"park": park_id, "kinds": list(LEVEL_KINDS[level])},
     )
-    return None if df.empty else df.iloc[0].to_dict()
-
-
-TARGET_LEVELS = {"district": ("district",), "zone": ("zone",), "town": ("street", "town"), "park": ("park",)}
-
-
-def targets_table(store: Store, level: str, indicator: str) -> pd.DataFrame:
-    """Targets of every unit at a level for one indicator, with the unit's name."""
-    if level not in TARGET_LEVELS:
-        raise ValueError(f"level must be one of {list(TARGET_LEVELS)}, got {level!r}")
-    return store.query(
-        """
-        SELECT t.entity_id, coalesce(a.name, p.name) AS name, t.level, t.indicator, t.baseline_year,
-               t.baseline_value, t.target_year, t.target_value, t.unit, t.source
-        FROM targets t
-        LEFT JOIN admin_units a ON a.id = t.entity_id
-        LEFT JOIN parks p ON p.id = t.entity_id
-        WHERE list_contains($levels, t.level) AND t.indicator = $indicator
-        ORDER BY t.entity_id
-        """,
-        {"levels": list(TARGET_LEVELS[level]), "indicator": indicator},
-    )
-
-
-def actual_values(store: Store, level: str, indicator: str, year: int) -> pd.DataFrame:
-    """entity_id, value of the indicator in `year` for every unit of a level (parks: as reported)."""
-    if level == "park":
-        df = park_values(store, indicator, year)
-        return df.rename(columns={"id": "entity_id"})[["entity_id", "value"]]
-    units = unit_values(store, indicator, level, (year, year))
-    return units.rename(columns={"unit_id": "entity_id"})[["entity_id", "value"]]
-
-
-def assessment(store: Store, level: str, indicator: str, year: int) -> pd.DataFrame:
-    """Targets joined with actual values and the straight-line status, ranked worst first."""
-    targets = targets_table(store, level, indicator)
-    actual = actual_values(store, level, indicator, year)
-    df = targets.merge(actual, on="entity_id", how="left").rename(columns={"value": "actual"})
-    results = [
-        assess(b, t, a, year, int(y0), int(y1))
-        for b, t, a, y0, y1 in zip(
-            df["baseline_value"], df["target_value"], df["actual"], df["baseline_year"], df["target_year"], strict=True
-        )
-    ]
-    df["expected"] = [r.expected for r in results]
-    df["progress"] = [r.progress for r in results]
-    df["status"] = pd.Categorical([r.status for r in results], categories=list(STATUSES), ordered=True)
-    df["change_pct"] = (df["actual"] - df["baseline_value"]) / df["baseline_value"].replace(0, np.nan) * 100
-    rank = df["status"].astype(str).map({"behind": 0, "at_risk": 1, "no_data": 2, "on_track": 3})
-    return df.assign(_rank=rank).sort_values(["_rank", "progress"]).drop(columns="_rank").reset_index(drop=True)
-
-
-def update_targets(store: Store, rows: pd.DataFrame) -> int:
-    """Write edited target values (entity_id, indicator, target_year, target_value) in one transaction.
-
-    Values must be finite and non-negative; otherwise nothing is written.
-    """
-    from geo.errors import InputError, Problem
-
-    problems = []
-    for i, row in enumerate(rows.itertuples(index=False), start=1):
-        value = row.target_value
-        if value is None or not np.isfinite(float(value)) or float(value) < 0:
-            problems.append(
-                Problem("目标值必须是非负数", "target must be a non-negative number", feature=i, field="target_value")
-            )
-    if problems:
-        raise InputError("targets", problems)
-    with store.transaction() as s:
-        for row in rows.itertuples(index=False):
-            s.execute(
-                "UPDATE targets SET target_value = ? WHERE entity_id = ? AND indicator = ? AND target_year = ?",
-                [float(row.target_value), row.entity_id, row.indicator, int(row.target_year)],
-            )
-    return len(rows)
+    return None if df.empty else {"id": str(df["id"].iloc[0]), "name": str(df["name"].iloc[0])}

@@ -31,7 +31,7 @@ import shapely
 import shapely.affinity
 
 import layers
-from geo import io, stats
+from geo import assessment, io, stats
 from geo.config import Limits
 from geo.crs import convert_gcj02_to_wgs84, wgs84_to_gcj02_xy
 from geo.errors import InputError
@@ -371,9 +371,9 @@ def test_sql_fragments_in_filter_values_match_nothing_and_change_nothing(seeded_
     rows_before = seeded_store.scalar("SELECT count(*) FROM statistics")
     assert stats.park_profile(seeded_store, fragment, 2024).empty
     assert stats.park_trend(seeded_store, fragment, "energy_consumption").empty
-    assert stats.target_of(seeded_store, fragment, "energy_intensity") is None
+    assert assessment.target_of(seeded_store, fragment, "energy_intensity") is None
     with pytest.raises(ValueError):
-        stats.targets_table(seeded_store, fragment, "energy_intensity")
+        assessment.targets_table(seeded_store, fragment, "energy_intensity")
     with pytest.raises(ValueError):
         stats.park_trend(seeded_store, "PK-0001", fragment)
     assert seeded_store.tables() == tables_before

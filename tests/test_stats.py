@@ -11,7 +11,7 @@ import pytest
 import shapely
 
 import layers
-from geo import stats
+from geo import assessment, stats
 from geo.store.features import write_layer
 
 NOW = dt.datetime(2025, 1, 1)
@@ -135,23 +135,23 @@ def test_unknown_indicator_or_normalisation_is_refused(tiny_stats_store):
     ],
 )
 def test_assess_reduction_target_against_the_straight_line(actual, year, progress, status):
-    result = stats.assess(1.0, 0.855, actual, year)
+    result = assessment.assess(1.0, 0.855, actual, year)
     assert result.progress == pytest.approx(progress, rel=1e-6)
     assert result.status == status
 
 
 def test_assess_expected_value_on_the_line():
-    assert stats.assess(1.0, 0.855, 0.95, 2023).expected == pytest.approx(0.913)
+    assert assessment.assess(1.0, 0.855, 0.95, 2023).expected == pytest.approx(0.913)
 
 
 @pytest.mark.parametrize(("actual", "status"), [(115.0, "on_track"), (106.0, "at_risk"), (103.0, "behind")])
 def test_assess_growth_target(actual, status):
     # 100 → 120 by 2025: the line expects 112 in 2023
-    assert stats.assess(100.0, 120.0, actual, 2023).status == status
+    assert assessment.assess(100.0, 120.0, actual, 2023).status == status
 
 
 def test_assess_without_actual_is_no_data():
-    assert stats.assess(1.0, 0.855, float("nan"), 2023).status == "no_data"
+    assert assessment.assess(1.0, 0.855, float("nan"), 2023).status == "no_data"
 
 
 def test_update_targets_writes_all_rows_or_none(tiny_stats_store):
@@ -163,12 +163,12 @@ def test_update_targets_writes_all_rows_or_none(tiny_stats_store):
             ["AU-W", "zone", "vocs", 2020, 15.0, 2025, 13.5, "t", "test"],
         )
     good = pd.DataFrame({"entity_id": ["AU-W"], "indicator": ["vocs"], "target_year": [2025], "target_value": [12.0]})
-    assert stats.update_targets(tiny_stats_store, good) == 1
-    assert stats.target_of(tiny_stats_store, "AU-W", "vocs")["target_value"] == 12.0
+    assert assessment.update_targets(tiny_stats_store, good) == 1
+    assert assessment.target_of(tiny_stats_store, "AU-W", "vocs")["target_value"] == 12.0
     bad = pd.concat([good.assign(target_value=11.0), good.assign(target_value=-1.0)])
     with pytest.raises(InputError, match="非负"):
-        stats.update_targets(tiny_stats_store, bad)
-    assert stats.target_of(tiny_stats_store, "AU-W", "vocs")["target_value"] == 12.0
+        assessment.update_targets(tiny_stats_store, bad)
+    assert assessment.target_of(tiny_stats_store, "AU-W", "vocs")["target_value"] == 12.0
 
 
 def test_assessment_joins_targets_with_aggregated_actuals(tiny_stats_store):
@@ -177,7 +177,7 @@ def test_assessment_joins_targets_with_aggregated_actuals(tiny_stats_store):
             "INSERT INTO targets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             ["AU-E", "zone", "vocs", 2020, 30.0, 2025, 27.0, "t", "test"],
         )
-    table = stats.assessment(tiny_stats_store, "zone", "vocs", 2023)
+    table = assessment.assessment(tiny_stats_store, "zone", "vocs", 2023)
     row = table.set_index("entity_id").loc["AU-E"]
     assert row["actual"] == 33.0 and row["status"] == "behind"
     assert row["expected"] == pytest.approx(30.0 - 3.0 * 0.6)

@@ -8,7 +8,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import layers
-from geo import stats
+from geo import assessment, stats
 from geo.crs import BINHAI_BOUNDS
 from geo.errors import InputError
 from geo.indicators import INDICATORS
@@ -33,11 +33,11 @@ db = page_header("nav_assessment")
 available_years = cached(stats.years, db)
 
 c1, c2, c3 = st.columns([2, 2, 3])
-level = c1.selectbox(tr("level"), list(stats.TARGET_LEVELS), index=1, format_func=lambda v: tr(f"level_{v}"))
+level = c1.selectbox(tr("level"), list(assessment.TARGET_LEVELS), index=1, format_func=lambda v: tr(f"level_{v}"))
 indicator = indicator_choice(c2, TARGET_INDICATORS)
 year = year_choice(c3, available_years)
 
-table = cached(stats.assessment, db, level, indicator, year)
+table = cached(assessment.assessment, db, level, indicator, year)
 counts = table["status"].astype(str).value_counts()
 m1, m2, m3, m4 = st.columns(4)
 for col, status in zip((m1, m2, m3, m4), ("behind", "at_risk", "on_track", "no_data"), strict=True):
@@ -95,7 +95,7 @@ download_table(shown, f"assessment-{level}-{indicator}-{year}")
 # -- admins edit the 2025 targets -------------------------------------------------------------------
 with st.expander(tr("edit_targets")):
     if require_role("admin") is not None:
-        targets = cached(stats.targets_table, db, level, indicator)
+        targets = cached(assessment.targets_table, db, level, indicator)
         editable = targets[["entity_id", "name", "indicator", "target_year", "baseline_value", "target_value", "unit"]]
         edited = st.data_editor(
             editable,
@@ -107,7 +107,7 @@ with st.expander(tr("edit_targets")):
         if st.button(tr("save"), key="save_targets"):
             changed = edited[edited["target_value"].ne(editable["target_value"])]
             try:
-                n = stats.update_targets(db, changed)
+                n = assessment.update_targets(db, changed)
             except InputError as err:
                 show_error(err)
             else:

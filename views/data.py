@@ -10,7 +10,7 @@ import layers
 from geo import auth, io
 from geo.errors import InputError, PortalError
 from geo.i18n import t
-from geo.store.tables import record_counts
+from geo.store.tables import WRITE_MODES, record_counts
 from views.shell import (
     after_write,
     cached,
@@ -87,6 +87,25 @@ target = st.selectbox(
 )
 from_gcj02 = st.checkbox(tr("from_gcj02"), help=tr("from_gcj02_help"), key="from_gcj02")
 upload = st.file_uploader(tr("validate_upload"), type=[s.lstrip(".") for s in sorted(io.SUPPORTED)])
+
+
+def checked_upload(upload, spec, from_gcj02: bool):
+    """The upload read and validated once per (file, layer, GCJ-02 choice): widget changes reuse the result."""
+    key = (upload.file_id, spec.name, from_gcj02, limits)
+    memo = st.session_state.get("checked_upload")
+    if memo is not None and memo[0] == key:
+        return memo[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / Path(upload.name).name
+        path.write_bytes(upload.getbuffer())
+        try:
+            result = io.read_features(path, spec, limits, source_name=upload.name, from_gcj02=from_gcj02)
+        except PortalError as err:
+            result = err
+    st.session_state["checked_upload"] = (key, result)
+    return result
+
+
 if upload is not None:
     spec = layers.get_spec(target)
     size_mb = upload.size / 1_048_576
@@ -94,18 +113,14 @@ if upload is not None:
         # Refuse before writing the upload anywhere.
         st.error(tr("upload_too_large", name=md_escape(upload.name), size=size_mb, limit=limits.max_upload_mb))
         st.stop()
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / Path(upload.name).name
-        path.write_bytes(upload.getbuffer())
-        try:
-            checked = io.read_features(path, spec, limits, source_name=upload.name, from_gcj02=from_gcj02)
-        except InputError as err:
-            st.error(tr("validate_failed"))
-            st.code(err.report(lang()) + "\n\n" + err.report("en" if lang() == "zh" else "zh"), language=None)
-            st.stop()
-        except PortalError as err:
-            show_error(err)
-            st.stop()
+    checked = checked_upload(upload, spec, from_gcj02)
+    if isinstance(checked, InputError):
+        st.error(tr("validate_failed"))
+        st.code(checked.report(lang()) + "\n\n" + checked.report("en" if lang() == "zh" else "zh"), language=None)
+        st.stop()
+    if isinstance(checked, PortalError):
+        show_error(checked)
+        st.stop()
     st.success(t("validate_ok", lang(), n=len(checked)))
     st.dataframe(checked.drop(columns="geometry").head(50), hide_index=True)
 
@@ -116,9 +131,7 @@ if upload is not None:
         st.info(tr("import_needs_role", role=role))
     else:
         # Append is the default; replacing a whole layer needs an explicit confirmation.
-        mode = st.radio(
-            tr("import_mode"), ("append", "replace"), format_func=lambda m: tr(f"mode_{m}"), horizontal=True
-        )
+        mode = st.radio(tr("import_mode"), WRITE_MODES, format_func=lambda m: tr(f"mode_{m}"), horizontal=True)
         confirmed = mode == "append" or st.checkbox(
             tr("confirm_replace", layer=spec.title(lang()), n=counts[spec.name])
         )

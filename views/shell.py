@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -244,15 +245,20 @@ def md_escape(value: object) -> str:
 
 
 def download_table(df: pd.DataFrame, name: str, key: str | None = None) -> None:
-    """CSV and Excel download buttons for a table shown on a page."""
-
+    """CSV and Excel download buttons for a table shown on a page; the files are built when clicked."""
     c1, c2 = st.columns(2)
     c1.download_button(
-        tr("export_csv"), table_csv(df), file_name=f"{name}.csv", mime="text/csv", key=f"csv_{key or name}"
+        tr("export_csv"),
+        partial(table_csv, df),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"csv_{key or name}",
+        on_click="ignore",
     )
     c2.download_button(
         tr("export_xlsx"),
-        table_xlsx({name[:31]: df}),
+        partial(table_xlsx, {name[:31]: df}),
+        on_click="ignore",
         file_name=f"{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"xlsx_{key or name}",

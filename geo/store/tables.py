@@ -11,7 +11,7 @@ from geo.store.db import Session, Store
 
 # Tables besides the layers that the CLI and the data page count.
 RECORD_TABLES = ("statistics", "targets", "water_samples")
-WRITE_MODES = ("replace", "append")
+WRITE_MODES = ("append", "replace")  # append first: the default everywhere
 
 TARGET_COLUMNS = (
     "entity_id",

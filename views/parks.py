@@ -1,6 +1,8 @@
-"""园区指标: park choropleth by indicator and year, a park's side panel, ranking, exports."""
+"""园区指标 (/parks): park choropleth by indicator and year, a park's side panel, ranking, exports."""
 
 from __future__ import annotations
+
+from functools import partial
 
 import altair as alt
 import pandas as pd
@@ -8,7 +10,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import layers
-from geo import classify, stats
+from geo import assessment, classify, stats
 from geo.crs import BINHAI_BOUNDS
 from geo.indicators import INDICATORS, PARK_INDICATORS
 from geo.maps import build_choropleth_map, class_legend_rows, format_number, palette, standalone_html
@@ -25,7 +27,7 @@ from views.shell import (
     year_choice,
 )
 
-db = page_header("nav_cockpit")
+db = page_header("nav_parks")
 available_years = cached(stats.years, db)
 if not available_years:
     st.warning(tr("store_missing"))
@@ -97,26 +99,31 @@ with map_col:
     )
     # Only a click on a feature reruns the page; panning and zooming do not.
     st_folium(fmap, height=620, use_container_width=True, returned_objects=["last_active_drawing"], key="cockpit_map")
+    # Built when the user clicks, not on every rerun (it inlines Leaflet: a few MB).
     st.download_button(
         tr("export_map"),
-        standalone_html(fmap),
+        partial(standalone_html, fmap),
+        on_click="ignore",
         file_name=f"binhai-{indicator}-{normalisation}-{year}.html",
         mime="text/html",
     )
 
 with panel_col:
     st.subheader(tr("park_panel"))
-    if selected is None or selected not in park_ids:
+    panel = (
+        cached(assessment.park_panel, db, selected, indicator, normalisation, year) if selected in park_ids else None
+    )
+    if panel is None:
         st.info(tr("pick_park"))
     else:
-        park = parks.set_index("id").loc[selected]
+        park = panel.park
         with st.container(key="park_panel_title"):
             st.markdown(f"**{md_escape(park['name'])}**")
         st.caption(
             f"{tr('zone')}: {md_escape(park['zone'])} · {tr('town')}: {md_escape(park['town'])} · "
             f"{tr('area_km2')}: {park['area_km2']:.2f}"
         )
-        profile = cached(stats.park_profile, db, selected, year)
+        profile = panel.profile
         shown = pd.DataFrame(
             {
                 tr("indicator"): [INDICATORS[c].title(lang()) for c in profile["indicator"]],
@@ -127,9 +134,8 @@ with panel_col:
         )
         st.dataframe(shown, hide_index=True, width="stretch")
 
-        trend = cached(stats.park_trend, db, selected, indicator, normalisation)
-        trend = trend.assign(year=trend["year"].astype(str))
-        target = stats.target_of(db, selected, indicator) if normalisation == "total" else None
+        trend = panel.trend.assign(year=panel.trend["year"].astype(str))
+        target = panel.target
         y_title = f"{meta.title(lang())} ({unit})"
         charts = [
             alt.Chart(trend)
@@ -156,40 +162,28 @@ with panel_col:
             )
         st.caption(tr("trend_caption"))
         st.altair_chart(alt.layer(*charts).properties(height=220), width="stretch")
-        if target:
-            result = stats.assess(target["baseline_value"], target["target_value"], park["value"], year)
+        if target and panel.result:
             st.markdown(
                 f"{tr('target_2025')}: **{format_number(target['target_value'])} {unit}** · "
-                f"{tr('expected')} ({year}): {format_number(result.expected)} · "
-                f"{tr('actual')}: {format_number(park['value'])} → **{tr('status_' + result.status)}**"
+                f"{tr('expected')} ({year}): {format_number(panel.result.expected)} · "
+                f"{tr('actual')}: {format_number(park['value'])} → **{tr('status_' + panel.result.status)}**"
             )
-        # The 2025 energy-intensity target is the plan's headline: show it for the park and its zone.
-        ei_rows = []
-        ei_target = stats.target_of(db, selected, "energy_intensity")
-        if ei_target:
-            ei = cached(stats.park_values, db, "energy_intensity", year).set_index("id").loc[selected, "value"]
-            r = stats.assess(ei_target["baseline_value"], ei_target["target_value"], ei, year)
-            ei_rows.append((tr("park"), park["name"], ei, ei_target["target_value"], r))
-        zones = cached(stats.assessment, db, "zone", "energy_intensity", year)
-        zone_row = zones[zones["name"] == park["zone"]]
-        if len(zone_row):
-            z = zone_row.iloc[0]
-            r = stats.assess(z["baseline_value"], z["target_value"], z["actual"], year)
-            ei_rows.append((tr("level_zone"), z["name"], z["actual"], z["target_value"], r))
-        if ei_rows:
-            st.markdown(f"**{INDICATORS['energy_intensity'].title(lang())} · {tr('target_2025')}**")
+        # The 2025 energy-intensity target is the plan's headline: shown for the park and its zone.
+        if panel.headline:
+            st.markdown(f"**{INDICATORS[assessment.HEADLINE_INDICATOR].title(lang())} · {tr('target_2025')}**")
             with st.container(key="park_panel_energy_intensity"):
                 st.dataframe(
                     pd.DataFrame(
                         {
-                            tr("level"): [row[0] for row in ei_rows],
-                            tr("layer_name"): [row[1] for row in ei_rows],
-                            f"{tr('actual')} {year}": [format_number(row[2]) for row in ei_rows],
-                            tr("target_2025"): [format_number(row[3]) for row in ei_rows],
+                            tr("level"): [tr("park" if r.level == "park" else "level_zone") for r in panel.headline],
+                            tr("layer_name"): [r.name for r in panel.headline],
+                            f"{tr('actual')} {year}": [format_number(r.actual) for r in panel.headline],
+                            tr("target_2025"): [format_number(r.target) for r in panel.headline],
                             tr("progress"): [
-                                "—" if pd.isna(row[4].progress) else f"{row[4].progress:.0%}" for row in ei_rows
+                                "—" if pd.isna(r.result.progress) else f"{r.result.progress:.0%}"
+                                for r in panel.headline
                             ],
-                            tr("status"): [tr("status_" + row[4].status) for row in ei_rows],
+                            tr("status"): [tr("status_" + r.result.status) for r in panel.headline],
                         }
                     ),
                     hide_index=True,

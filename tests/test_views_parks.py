@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo import stats
+from geo import assessment, stats
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
 def cockpit(open_page):
-    return open_page("views/cockpit.py")
+    return open_page("views/parks.py")
 
 
 def _ranking(at: AppTest):
@@ -50,7 +50,7 @@ def test_ratio_indicators_offer_only_the_total_basis(cockpit):
 def test_assessment_lists_every_zone_with_a_status(seeded_store, open_page):
     at = open_page("views/assessment.py")
     table = at.dataframe[0].value
-    expected = stats.assessment(seeded_store, "zone", "energy_intensity", stats.years(seeded_store)[-1])
+    expected = assessment.assessment(seeded_store, "zone", "energy_intensity", stats.years(seeded_store)[-1])
     assert len(table) == len(expected)
     assert set(table["进度"]) <= {"正常推进", "有风险", "滞后", "无数据"}
     assert sum(int(m.value) for m in at.metric) == len(expected)

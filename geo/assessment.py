@@ -1,0 +1,221 @@
+"""Targets and their assessment: the straight-line status rule, ranked tables, target edits, the park panel.
+
+A unit's status in a year compares its actual value with the straight line from its baseline to its
+target (`assess`); `assessment` ranks every unit of a level worst first; `park_panel` gathers what the
+cockpit shows for one park — its values, trend, target and status, and its 开发区's status, found
+through the stored park → unit membership. All SQL is parameterised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geo.errors import InputError, Problem
+from geo.plan import BASELINE_YEAR, TARGET_YEAR
+from geo.stats import park_profile, park_trend, park_unit, park_values, unit_values
+from geo.store.db import Store
+
+# Share of the straight-line path achieved: ≥ ON_TRACK on track, ≥ AT_RISK at risk, else behind.
+ON_TRACK = 1.0
+AT_RISK = 0.5
+STATUSES = ("on_track", "at_risk", "behind", "no_data")
+TARGET_LEVELS = {"district": ("district",), "zone": ("zone",), "town": ("street", "town"), "park": ("park",)}
+HEADLINE_INDICATOR = "energy_intensity"  # the plan's headline target, shown for a park and its 开发区
+
+
+@dataclass(frozen=True)
+class Assessment:
+    expected: float
+    progress: float  # share of the straight-line path achieved by `year` (1.0 = exactly on it)
+    status: str
+
+
+def assess(baseline: float, target: float, actual: float, year: int, y0: int = BASELINE_YEAR, y1: int = TARGET_YEAR):
+    """Status of a unit against the straight line from its baseline (y0) to its target (y1).
+
+    expected(year) = baseline + (target − baseline)·(year − y0)/(y1 − y0)
+    progress = (actual − baseline) / (expected − baseline)
+    on_track: progress ≥ 1 or the final target is already met; at_risk: progress ≥ 0.5; else behind.
+    Works for lower-is-better and higher-is-better targets alike (the sign of target − baseline).
+    """
+    values = (baseline, target, actual)
+    if any(v is None or not np.isfinite(v) for v in values):
+        return Assessment(np.nan, np.nan, "no_data")
+    share = min(max((year - y0) / (y1 - y0), 0.0), 1.0)
+    expected = baseline + (target - baseline) * share
+    required = expected - baseline
+    direction = np.sign(target - baseline)
+    if direction == 0 or required == 0:
+        progress = 1.0 if (actual - baseline) * (direction or -1) >= 0 or actual == baseline else 0.0
+    else:
+        progress = (actual - baseline) / required
+    met_final = direction != 0 and (actual - target) * direction >= 0
+    if progress >= ON_TRACK or met_final:
+        status = "on_track"
+    elif progress >= AT_RISK:
+        status = "at_risk"
+    else:
+        status = "behind"
+    return Assessment(float(expected), float(progress), status)
+
+
+def target_of(store: Store, entity_id: str, indicator: str) -> dict | None:
+    """The 2025 target row of an entity for an indicator, or None."""
+    df = store.query(
+        "SELECT * FROM targets WHERE entity_id = ? AND indicator = ? AND target_year = ?",
+        [entity_id, indicator, TARGET_YEAR],
+    )
+    return None if df.empty else df.iloc[0].to_dict()
+
+
+def targets_table(store: Store, level: str, indicator: str) -> pd.DataFrame:
+    """Targets of every unit at a level for one indicator, with the unit's name."""
+    if level not in TARGET_LEVELS:
+        raise ValueError(f"level must be one of {list(TARGET_LEVELS)}, got {level!r}")
+    return store.query(
+        """
+        SELECT t.entity_id, coalesce(a.name, p.name) AS name, t.level, t.indicator, t.baseline_year,
+               t.baseline_value, t.target_year, t.target_value, t.unit, t.source
+        FROM targets t
+        LEFT JOIN admin_units a ON a.id = t.entity_id
+        LEFT JOIN parks p ON p.id = t.entity_id
+        WHERE list_contains($levels, t.level) AND t.indicator = $indicator
+        ORDER BY t.entity_id
+        """,
+        {"levels": list(TARGET_LEVELS[level]), "indicator": indicator},
+    )
+
+
+def actual_values(
+    store: Store, level: str, indicator: str, year: int, entity_ids: list[str] | None = None
+) -> pd.DataFrame:
+    """entity_id, value of the indicator in `year` for every unit of a level (parks: as reported).
+
+    `entity_ids` limits a unit level to those units (one 开发区 for a park's panel).
+    """
+    if level == "park":
+        df = park_values(store, indicator, year)
+        return df.rename(columns={"id": "entity_id"})[["entity_id", "value"]]
+    units = unit_values(store, indicator, level, (year, year), unit_ids=entity_ids)
+    return units.rename(columns={"unit_id": "entity_id"})[["entity_id", "value"]]
+
+
+def assessment(store: Store, level: str, indicator: str, year: int) -> pd.DataFrame:
+    """Targets joined with actual values and the straight-line status, ranked worst first."""
+    targets = targets_table(store, level, indicator)
+    actual = actual_values(store, level, indicator, year)
+    df = targets.merge(actual, on="entity_id", how="left").rename(columns={"value": "actual"})
+    results = [
+        assess(b, t, a, year, int(y0), int(y1))
+        for b, t, a, y0, y1 in zip(
+            df["baseline_value"], df["target_value"], df["actual"], df["baseline_year"], df["target_year"], strict=True
+        )
+    ]
+    df["expected"] = [r.expected for r in results]
+    df["progress"] = [r.progress for r in results]
+    df["status"] = pd.Categorical([r.status for r in results], categories=list(STATUSES), ordered=True)
+    df["change_pct"] = (df["actual"] - df["baseline_value"]) / df["baseline_value"].replace(0, np.nan) * 100
+    rank = df["status"].astype(str).map({"behind": 0, "at_risk": 1, "no_data": 2, "on_track": 3})
+    return df.assign(_rank=rank).sort_values(["_rank", "progress"]).drop(columns="_rank").reset_index(drop=True)
+
+
+def update_targets(store: Store, rows: pd.DataFrame) -> int:
+    """Write edited target values (entity_id, indicator, target_year, target_value) in one transaction.
+
+    Values must be finite and non-negative; otherwise nothing is written.
+    """
+    problems = []
+    for i, row in enumerate(rows.itertuples(index=False), start=1):
+        value = row.target_value
+        if value is None or not np.isfinite(float(value)) or float(value) < 0:
+            problems.append(
+                Problem("目标值必须是非负数", "target must be a non-negative number", feature=i, field="target_value")
+            )
+    if problems:
+        raise InputError("targets", problems)
+    with store.transaction() as s:
+        for row in rows.itertuples(index=False):
+            s.execute(
+                "UPDATE targets SET target_value = ? WHERE entity_id = ? AND indicator = ? AND target_year = ?",
+                [float(row.target_value), row.entity_id, row.indicator, int(row.target_year)],
+            )
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class HeadlineRow:
+    """The headline indicator's status for one entity (the park, or the 开发区 holding it)."""
+
+    level: str  # "park" | "zone"
+    entity_id: str
+    name: str
+    actual: float
+    target: float
+    result: Assessment
+
+
+@dataclass(frozen=True)
+class ParkPanel:
+    """What the cockpit shows for a selected park in one indicator, basis and year."""
+
+    park: dict[str, Any]  # id, name, zone, town, area_km2, value (in the chosen basis)
+    profile: pd.DataFrame  # every indicator in `year`: indicator, unit, value, baseline, change_pct
+    trend: pd.DataFrame  # year, value in the chosen basis
+    target: dict[str, Any] | None  # the chosen indicator's target row (total basis only)
+    result: Assessment | None  # the park against that target in `year`
+    headline: list[HeadlineRow]  # energy intensity: the park, then its 开发区
+
+
+def park_panel(store: Store, park_id: str, indicator: str, normalisation: str, year: int) -> ParkPanel | None:
+    """Everything the park panel shows, in one call; None when the store has no such park.
+
+    The 开发区 is the one whose polygon holds the park (the stored membership), not a name match,
+    and only that unit's aggregate is computed.
+    """
+    row = park_values(store, indicator, year, normalisation, park_id=park_id)
+    if row.empty:
+        return None
+    park = row.iloc[0].to_dict()
+    target = target_of(store, park_id, indicator) if normalisation == "total" else None
+    result = _assess_against(target, park["value"], year) if target else None
+    headline: list[HeadlineRow] = []
+    park_target = target_of(store, park_id, HEADLINE_INDICATOR)
+    if park_target:
+        actual = park_values(store, HEADLINE_INDICATOR, year, park_id=park_id)["value"].iloc[0]
+        headline.append(_headline("park", park_id, park["name"], actual, park_target, year))
+    zone = park_unit(store, park_id, "zone")
+    zone_target = target_of(store, zone["id"], HEADLINE_INDICATOR) if zone else None
+    if zone and zone_target:
+        actual = actual_values(store, "zone", HEADLINE_INDICATOR, year, entity_ids=[zone["id"]])["value"]
+        headline.append(
+            _headline("zone", zone["id"], zone["name"], actual.iloc[0] if len(actual) else np.nan, zone_target, year)
+        )
+    return ParkPanel(
+        park=park,
+        profile=park_profile(store, park_id, year),
+        trend=park_trend(store, park_id, indicator, normalisation),
+        target=target,
+        result=result,
+        headline=headline,
+    )
+
+
+def _assess_against(target: dict[str, Any], actual: float, year: int) -> Assessment:
+    """`assess` with a target row's own baseline and target years."""
+    return assess(
+        target["baseline_value"],
+        target["target_value"],
+        actual,
+        year,
+        int(target["baseline_year"]),
+        int(target["target_year"]),
+    )
+
+
+def _headline(level: str, entity_id: str, name: str, actual: float, target: dict[str, Any], year: int) -> HeadlineRow:
+    result = _assess_against(target, actual, year)
+    return HeadlineRow(level, entity_id, name, float(actual), float(target["target_value"]), result)

@@ -14,7 +14,6 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import shapely
-from pyproj import CRS
 
 STORAGE_CRS = "EPSG:4326"
 MEASURE_CRS = "EPSG:4548"  # CGCS2000 / 3-degree Gauss-Kruger CM 117E
@@ -22,14 +21,6 @@ CGCS2000 = "EPSG:4490"
 # Binhai New Area's extent (lon/lat) and a margin for imports: features outside are rejected.
 BINHAI_BOUNDS = (117.33, 38.55, 117.95, 39.35)
 IMPORT_MARGIN_DEG = 0.15
-
-
-def is_geographic_like_wgs84(crs: CRS | str | None) -> bool:
-    """True for WGS84/CGCS2000 lon/lat CRSs, which differ by under a metre here (treated as equal)."""
-    if crs is None:
-        return False
-    c = CRS.from_user_input(crs)
-    return c.is_geographic and c.to_epsg() in (4326, 4490, 4610, 4214, None) and c.ellipsoid is not None
 
 
 def to_storage_crs(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -140,3 +131,10 @@ def ground_distance_m(lon0: Any, lat0: Any, lon1: Any, lat1: Any) -> Any:
     k = 111_320.0
     mid = np.radians((np.asarray(lat0) + np.asarray(lat1)) / 2.0)
     return np.hypot((np.asarray(lon1) - np.asarray(lon0)) * k * np.cos(mid), (np.asarray(lat1) - np.asarray(lat0)) * k)
+
+
+def map_bounds(frame: gpd.GeoDataFrame | None) -> tuple[float, float, float, float]:
+    """(west, south, east, north) in EPSG:4326 to frame a map: the frame's extent, else the district's."""
+    if frame is None or not len(frame) or frame.geometry.is_empty.all():
+        return BINHAI_BOUNDS
+    return tuple(float(v) for v in frame.total_bounds)

@@ -8,9 +8,10 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+from geo.errors import PortalError
 from layers.base import Field, LayerSpec, Style
 
-__all__ = ["Field", "LayerSpec", "Style", "REGISTRY", "get_spec", "all_specs"]
+__all__ = ["Field", "LayerSpec", "Style", "REGISTRY", "UnknownLayerError", "get_spec", "all_specs"]
 
 _NOT_LAYERS = {"base", "__main__", "cli", "service"}
 
@@ -36,9 +37,18 @@ def all_specs() -> list[LayerSpec]:
     return list(REGISTRY.values())
 
 
+class UnknownLayerError(PortalError, KeyError):
+    """A layer name that is not in the registry (a user's word: the CLI exits 2 with this message)."""
+
+    def __str__(self) -> str:
+        return PortalError.__str__(self)
+
+
 def get_spec(name: str) -> LayerSpec:
     try:
         return REGISTRY[name]
     except KeyError:
         known = ", ".join(REGISTRY)
-        raise KeyError(f"未知图层 {name!r}，可选: {known} / unknown layer {name!r}; choose one of: {known}") from None
+        raise UnknownLayerError(
+            f"未知图层 {name!r}，可选: {known}", f"unknown layer {name!r}; choose one of: {known}"
+        ) from None

@@ -12,8 +12,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import duckdb
-
 import layers
 from geo import io
 from geo.config import Limits, Settings, load_limits, load_settings
@@ -236,17 +234,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.run(args)
     except InputError as err:
         _err(err.report("zh"), err.report("en"))
-    except PortalError as err:
+    except PortalError as err:  # a user's input or setting: a message and exit 2; anything else is a bug
         _err(err.zh, err.en)
-    except KeyError as err:  # unknown layer: get_spec's message is already bilingual
-        _err(str(err.args[0]) if err.args else str(err))
-    except FileNotFoundError as err:
-        _err(f"找不到文件 {err.filename} / file not found: {err.filename}")
-    except duckdb.Error as err:  # --db names something that is not (or no longer) a usable store
-        _err(
-            f"无法使用数据库（--db 是否指向数据库文件？）: {err}",
-            f"cannot use the database (does --db name a store?): {err}",
-        )
     return USAGE_ERROR
 
 

@@ -225,3 +225,27 @@ def test_user_add_refuses_a_short_password_with_exit_2(tmp_path, monkeypatch, ca
     monkeypatch.setenv("BINHAI_PASSWORD", "short")
     assert main(["--db", str(tmp_path / "u.duckdb"), "user", "add", "wb1", "--role", "admin"]) == 2
     assert "密码至少" in capsys.readouterr().err
+
+
+def test_a_programming_error_is_not_dressed_up_as_bad_input(parks_store, new_parks, monkeypatch):
+    """User errors exit 2 with a message; a bug (here a KeyError inside the import) propagates as a traceback."""
+    from geo import io
+
+    def broken(*args, **kwargs):
+        raise KeyError("a bug, not the user's file")
+
+    monkeypatch.setattr(io, "read_features", broken)
+    with pytest.raises(KeyError, match="a bug"):
+        main(["--db", str(parks_store.path), "import", "parks", str(new_parks)])
+
+
+def test_a_bug_in_a_real_process_exits_1_with_a_traceback(tmp_path):
+    hook = tmp_path / "sitecustomize.py"
+    hook.write_text(
+        "import geo.io\ndef broken(*a, **k):\n    raise KeyError('a bug')\ngeo.io.read_features = broken\n",
+        encoding="utf-8",
+    )
+    env = {"PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"}
+    result = run_cli("--db", str(tmp_path / "s.duckdb"), "validate", "parks", "x.geojson", env=env)
+    assert result.returncode == 1
+    assert "Traceback" in result.stderr and "KeyError" in result.stderr

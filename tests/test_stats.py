@@ -187,3 +187,30 @@ def test_percentages_and_ratios_are_shown_only_as_they_are():
     assert stats.normalisations_for("rural_sewage_treatment_rate") == ("total",)
     assert stats.normalisations_for("circular_progress") == ("total",)
     assert stats.normalisations_for("vocs") == ("total", "per_km2", "per_va")
+
+
+def test_park_panel_finds_the_zone_by_membership_not_by_the_parks_zone_attribute(tiny_stats_store):
+    """PK-T1 lies in the west box (AU-W) although its `zone` attribute names another zone."""
+    with tiny_stats_store.transaction() as s:
+        s.execute(
+            "INSERT INTO targets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ["AU-W", "zone", "energy_intensity", 2020, 2.0, 2025, 1.6, "tce/万元", "test"]
+            + ["PK-T1", "park", "energy_intensity", 2020, 2.0, 2025, 1.5, "tce/万元", "test"],
+        )
+    panel = assessment.park_panel(tiny_stats_store, "PK-T1", "vocs", "per_km2", 2023)
+    assert panel.park["name"] == "南港测试园区" and panel.park["zone"] == "天津港保税区"
+    assert panel.target is None and panel.result is None  # per-km² values have no target
+    assert list(panel.trend["year"]) == [2020, 2023]
+    assert set(panel.profile["indicator"]) == {"energy_consumption", "value_added", "energy_intensity", "vocs"}
+    park_row, zone_row = panel.headline
+    assert (park_row.level, park_row.entity_id, park_row.actual) == ("park", "PK-T1", pytest.approx(1.5))
+    assert park_row.result.status == "on_track"  # 1.5 already meets the 2025 target
+    # AU-W in 2023: PK-T1 (90 tce / 60 万元) alone reports that year → 1.5; expected 2.0 − 0.4·0.6 = 1.76
+    assert (zone_row.level, zone_row.entity_id, zone_row.name) == ("zone", "AU-W", "西区")
+    assert zone_row.actual == pytest.approx(1.5) and zone_row.result.expected == pytest.approx(1.76)
+    table = assessment.assessment(tiny_stats_store, "zone", "energy_intensity", 2023).set_index("entity_id")
+    assert zone_row.result.status == table.loc["AU-W", "status"]
+
+
+def test_park_panel_of_an_unknown_park_is_none(tiny_stats_store):
+    assert assessment.park_panel(tiny_stats_store, "PK-NOPE", "vocs", "total", 2023) is None

@@ -9,7 +9,7 @@ from streamlit_folium import st_folium
 
 import layers
 from geo import assessment, stats
-from geo.crs import BINHAI_BOUNDS
+from geo.crs import map_bounds
 from geo.errors import InputError
 from geo.indicators import INDICATORS
 from geo.maps import STATUS_COLORS, build_choropleth_map, format_number, legend_row
@@ -69,7 +69,7 @@ fmap = build_choropleth_map(
     unit=INDICATORS[indicator].unit,
     lang=lang(),
     basemap=chosen_basemap(),
-    bounds=tuple(admin.total_bounds) if len(admin) else BINHAI_BOUNDS,
+    bounds=map_bounds(admin),
 )
 st_folium(fmap, height=480, use_container_width=True, returned_objects=[], key=f"assessment_map_{level}")
 

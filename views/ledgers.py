@@ -11,13 +11,13 @@ from streamlit_folium import st_folium
 
 import layers
 from geo import ledgers, stats
-from geo.crs import BINHAI_BOUNDS
+from geo.crs import map_bounds
 from geo.maps import build_map, format_number
 from views.shell import cached, chosen_basemap, download_table, lang, layer_frame, page_header, tr
 
 db = page_header("nav_ledgers", "ledger_note")
 admin = layer_frame("admin_units")
-bounds = tuple(admin.total_bounds) if len(admin) else BINHAI_BOUNDS
+bounds = map_bounds(admin)
 
 
 def label(layer: str, field: str):

@@ -4,7 +4,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import layers
-from geo.crs import BINHAI_BOUNDS
+from geo.crs import map_bounds
 from geo.errors import StoreBusyError
 from geo.maps import build_map
 from views.shell import chosen_basemap, lang, layer_counts, layer_frame, show_error, store_ready, tr
@@ -23,7 +23,7 @@ if store_ready():
     for col, (spec, _) in zip(cols, frames, strict=True):
         col.metric(spec.title(lang()), f"{counts[spec.name]:,}")
     admin = dict(frames)[layers.get_spec("admin_units")]
-    bounds = tuple(admin.total_bounds) if len(admin) else BINHAI_BOUNDS
+    bounds = map_bounds(admin)
     fmap = build_map(frames, lang=lang(), basemap=chosen_basemap(), bounds=bounds)
     # returned_objects=[]: panning and zooming never rerun this script.
     st_folium(fmap, height=700, use_container_width=True, returned_objects=[], key=f"overview-{lang()}")

@@ -11,7 +11,7 @@ from streamlit_folium import st_folium
 
 import layers
 from geo import assessment, classify, stats
-from geo.crs import BINHAI_BOUNDS
+from geo.crs import map_bounds
 from geo.indicators import INDICATORS, PARK_INDICATORS
 from geo.maps import build_choropleth_map, class_legend_rows, format_number, palette, standalone_html
 from views.shell import (
@@ -94,7 +94,7 @@ with map_col:
         unit=unit,
         lang=lang(),
         basemap=chosen_basemap(),
-        bounds=tuple(admin.total_bounds) if len(admin) else BINHAI_BOUNDS,
+        bounds=map_bounds(admin),
         selected_id=selected,
     )
     # Only a click on a feature reruns the page; panning and zooming do not.

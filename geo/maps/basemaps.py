@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 import folium
 
+from geo.config import DEFAULT_LOCAL_TILES_URL
 from geo.i18n import t
 
 TIANDITU_URL = "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}"  # noqa: E501
@@ -17,9 +18,9 @@ OSM_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
 @dataclass(frozen=True)
 class Basemap:
-    kind: str = "none"  # none | local | tianditu | osm
+    kind: str = "none"  # one of geo.config.BASEMAPS
     tianditu_key: str = ""
-    local_tiles_url: str = "/app/static/tiles/{z}/{x}/{y}.png"
+    local_tiles_url: str = DEFAULT_LOCAL_TILES_URL
 
 
 def add_basemap(fmap: folium.Map, basemap: Basemap, lang: str) -> None:

@@ -151,6 +151,8 @@ class Store:
                     ) from exc
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
+            except duckdb.Error as exc:  # a damaged file or one from an incompatible DuckDB version
+                raise _cannot_open(self.path, exc) from exc
         con.execute("SET enable_progress_bar = false")  # long imports must not draw on the CLI's stderr
         return con
 

@@ -12,7 +12,7 @@ from layers.base import Field, LayerSpec, Style
 
 __all__ = ["Field", "LayerSpec", "Style", "REGISTRY", "get_spec", "all_specs"]
 
-_NOT_LAYERS = {"base", "__main__", "cli", "service"}
+_NOT_LAYERS = {"base", "__main__"}
 
 
 def _discover() -> dict[str, LayerSpec]:

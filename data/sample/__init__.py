@@ -1,15 +1,16 @@
 """Deterministic illustrative (示意) sample data for Binhai New Area.
 
-Real place names and approximate positions; every geometry and every number is invented. One module
-per theme (geography, parks, water, zones, facilities, ledgers) holds its profiles and generators;
-`generate` runs the generators in `GENERATORS` order on one `SampleContext`.
+Real place names and approximate positions; every geometry and every number is invented. The
+layers' specs name their generators (`LayerSpec.sample`, e.g. "data.sample.parks:park_layer") and
+the order they run in (`LayerSpec.sample_order`); `generate` runs them in that order on one
+`SampleContext`. A layer whose spec names no generator is left empty.
 
 The same `seed` and `scale` always give byte-identical frames: nothing here reads the clock, and
-the original layers draw from one `numpy.random.default_rng(seed)` in `GENERATORS` order (admin
+the original layers draw from one `numpy.random.default_rng(seed)` in their sample order (admin
 units draw nothing; then parks, their statistics and targets; water bodies and their samples;
 prohibited zones; wastewater). The ledgers added later (两高 projects, key energy-using units,
 rural sewage) each draw from their own `default_rng([seed, k])` so that adding them changed nothing
-generated before.
+generated before. A new layer gets a `sample_order` above every existing one, for the same reason.
 
     python -m data.sample --scale 1 --seed 2025 --db data/binhai.duckdb
 """
@@ -19,7 +20,9 @@ from __future__ import annotations
 import argparse
 import importlib
 from collections.abc import Callable
+from typing import NamedTuple
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -31,6 +34,7 @@ from geo.store.features import clear_layer, write_layer
 from geo.store.statistics import COLUMNS as STATISTICS_COLUMNS
 from geo.store.statistics import write_statistics
 from geo.store.tables import TARGET_COLUMNS, WATER_SAMPLE_COLUMNS, write_targets, write_water_samples
+from layers.base import LayerSpec
 
 __all__ = [
     "FIXED_TIMESTAMP",
@@ -38,23 +42,31 @@ __all__ = [
     "SampleContext",
     "SampleData",
     "generate",
+    "generation_steps",
     "load_generator",
     "main",
     "seed_store",
 ]
 
-# (layer name, or None for rows of the tables only; generator), in the order they run: the original
-# layers draw from the shared stream in this order, the ledgers from their own streams.
-GENERATORS = (
-    ("admin_units", "data.sample.geography:admin_layer"),
-    ("parks", "data.sample.parks:park_layer"),
-    ("water_bodies", "data.sample.water:water_layer"),
-    ("prohibited_zones", "data.sample.zones:prohibited_zone_layer"),
-    ("wastewater", "data.sample.facilities:wastewater_layer"),
-    ("two_high_projects", "data.sample.ledgers:two_high_project_layer"),
-    ("key_energy_units", "data.sample.ledgers:key_energy_unit_layer"),
-    (None, "data.sample.ledgers:rural_sewage"),
-)
+# Generators of rows that belong to no layer: name → (sample order, generator). They run among the
+# layers' generators by that order, so their rows keep their place in the tables.
+TABLE_GENERATORS = {"rural_sewage": (80, "data.sample.ledgers:rural_sewage")}
+
+
+class GenerationStep(NamedTuple):
+    order: int
+    name: str  # the layer's name, or the table generator's
+    generator: str  # "package.module:function"
+    spec: LayerSpec | None  # None: the generator only adds rows to the tables and returns nothing
+
+
+def generation_steps() -> list[GenerationStep]:
+    """Every generator to run, in sample order: the registry's layers that name one, and `TABLE_GENERATORS`."""
+    steps = [
+        GenerationStep(spec.sample_order, spec.name, spec.sample, spec) for spec in layers.all_specs() if spec.sample
+    ]
+    steps += [GenerationStep(order, name, path, None) for name, (order, path) in TABLE_GENERATORS.items()]
+    return sorted(steps, key=lambda step: (step.order, step.name))
 
 
 def load_generator(path: str) -> Callable[[SampleContext], object]:
@@ -80,11 +92,15 @@ def generate(seed: int = 2025, scale: int = 1) -> SampleData:
     """
     if scale < 1:
         raise ValueError(f"scale must be a positive integer, got {scale!r}")
+    steps = [(step, load_generator(step.generator)) for step in generation_steps()]  # fail before drawing
     ctx = SampleContext(seed=seed, scale=scale, rng=np.random.default_rng(seed), geography=build_geography())
-    for name, path in GENERATORS:
-        frame = load_generator(path)(ctx)
-        if name is not None:
-            ctx.layers[name] = frame
+    for step, generator in steps:
+        frame = generator(ctx)
+        if step.spec is None:
+            continue
+        if not isinstance(frame, gpd.GeoDataFrame):
+            raise TypeError(f"sample generator {step.generator} of layer {step.name} returned {type(frame).__name__}")
+        ctx.layers[step.name] = frame
     return SampleData(
         layers=dict(ctx.layers),
         statistics=_rows(ctx.statistics, STATISTICS_COLUMNS),

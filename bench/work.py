@@ -26,7 +26,8 @@ import shapely
 from rasterio.transform import from_origin
 
 import layers
-from data.sample import FIXED_TIMESTAMP, _blobs, seed_store  # _blobs: the sample's polygon maker
+from data.sample import FIXED_TIMESTAMP, seed_store
+from data.sample.shapes import blobs
 from geo.crs import MEASURE_CRS, STORAGE_CRS
 from geo.store.db import Store
 from geo.store.features import read_layer, write_layer
@@ -43,7 +44,7 @@ ZONAL_POLYGONS = 10_000
 RECIPE = {"version": 2, "seed": SEED, "scale": DISTRICT_SCALE, "vertices": PARK_VERTICES, "years": YEARS}
 LAYOUTS = ("yearly", "parkwise")
 
-# code, unit, SQL value expression (p: park factors, y: year). Magnitudes follow data/sample.py.
+# code, unit, SQL value expression (p: park factors, y: year). Magnitudes follow data/sample/parks.py.
 _INDICATOR_SQL = [
     ("value_added", "万元", "p.va * pow(1.06, y.year - 2000)"),
     ("energy_consumption", "tce", "p.va * pow(1.06, y.year - 2000) * p.ei * pow(0.97, y.year - 2000)"),
@@ -76,7 +77,7 @@ def sixty_vertex_parks(parks: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     metres = parks.geometry.to_crs(MEASURE_CRS).values
     centres = shapely.get_coordinates(shapely.centroid(metres))
     rng = np.random.default_rng(SEED)
-    polygons = _blobs(rng, centres, shapely.area(metres), np.full(len(parks), PARK_VERTICES))
+    polygons = blobs(rng, centres, shapely.area(metres), np.full(len(parks), PARK_VERTICES))
     redrawn = gpd.GeoSeries(polygons, crs=MEASURE_CRS).to_crs(STORAGE_CRS).values
     return parks.set_geometry(redrawn)
 
@@ -225,5 +226,5 @@ def zonal_inputs(fresh: bool = False, log=print) -> tuple[Path, np.ndarray]:
     centres = np.column_stack([x0 + (k % per_side + 0.5) * grid, y0 - side + (k // per_side + 0.5) * grid])
     centres += rng.uniform(-0.1, 0.1, centres.shape) * grid
     radius = np.where(k % 40 == 0, 0.75, rng.uniform(0.2, 0.38, len(k))) * grid
-    polygons = _blobs(rng, centres, np.pi * radius**2, np.full(len(k), PARK_VERTICES))
+    polygons = blobs(rng, centres, np.pi * radius**2, np.full(len(k), PARK_VERTICES))
     return path, polygons

@@ -16,6 +16,8 @@ SPEC = LayerSpec(
     geometry=("Polygon",),
     id_prefix="AU",
     draw_order=10,
+    sample="data.sample.geography:admin_layer",
+    sample_order=10,
     fields=(
         Field("name", "名称", "Name", required=True, aliases=("名称", "NAME", "mc"), in_tooltip=True),
         Field("kind", "类型", "Kind", required=True, choices=UNIT_KINDS, aliases=("类型", "type"), in_tooltip=True),

@@ -18,6 +18,8 @@ GEOMETRY_FAMILIES = {
 }
 # Layer and field names become SQL identifiers, so they must be plain lowercase identifiers.
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+# A sample generator named as "package.module:function"; a string, so layers/ never imports data/.
+GENERATOR_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$")
 # Columns every layer table has besides its own fields.
 SYSTEM_COLUMNS = ("id", "area_km2", "length_km", "geom", "updated_at")
 
@@ -100,10 +102,18 @@ class LayerSpec:
     description_zh: str = ""
     description_en: str = ""
     editor_role: str = "admin"  # who may import/edit this layer in the portal (admins always may)
+    # The illustrative sample: the function that generates this layer ("data.sample.parks:park_layer";
+    # empty: the sample leaves the layer empty) and when it runs. Generators share one random stream in
+    # `sample_order`, so a new layer takes a number above every existing one: the layers drawn before
+    # it stay byte-identical.
+    sample: str = ""
+    sample_order: int = 100
 
     def __post_init__(self) -> None:
         if not IDENTIFIER.match(self.name):
             raise ValueError(f"layer name {self.name!r} is not a plain lowercase identifier")
+        if self.sample and not GENERATOR_PATH.match(self.sample):
+            raise ValueError(f"layer {self.name}: sample generator {self.sample!r} is not 'package.module:function'")
         unknown = [g for g in self.geometry if g not in GEOMETRY_FAMILIES]
         if unknown:
             raise ValueError(f"layer {self.name}: unknown geometry family {unknown}")

@@ -15,6 +15,8 @@ SPEC = LayerSpec(
     geometry=("Point",),
     id_prefix="KU",
     draw_order=70,
+    sample="data.sample.ledgers:key_energy_unit_layer",
+    sample_order=70,
     shown_by_default=False,  # dozens of points would crowd the overview map
     fields=(
         Field("name", "单位名称", "Unit", required=True, aliases=("单位名称", "企业名称", "名称"), in_tooltip=True),

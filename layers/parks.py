@@ -33,6 +33,8 @@ SPEC = LayerSpec(
     geometry=("Polygon",),
     id_prefix="PK",
     draw_order=30,
+    sample="data.sample.parks:park_layer",
+    sample_order=20,
     fields=(
         Field("name", "园区名称", "Park name", required=True, aliases=("名称", "园区名称", "NAME"), in_tooltip=True),
         Field("zone", "所属开发区", "Development zone", aliases=("开发区", "所属开发区"), in_tooltip=True),

@@ -22,6 +22,8 @@ SPEC = LayerSpec(
     editor_role="planner",
     id_prefix="PZ",
     draw_order=20,
+    sample="data.sample.zones:prohibited_zone_layer",
+    sample_order=40,
     fields=(
         Field("name", "禁燃区名称", "Zone name", required=True, aliases=("名称", "禁燃区名称"), in_tooltip=True),
         Field(

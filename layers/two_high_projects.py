@@ -30,6 +30,8 @@ SPEC = LayerSpec(
     geometry=("Point",),
     id_prefix="TH",
     draw_order=60,
+    sample="data.sample.ledgers:two_high_project_layer",
+    sample_order=60,
     shown_by_default=False,  # dozens of points would crowd the overview map
     fields=(
         Field("name", "项目名称", "Project", required=True, aliases=("项目名称", "名称"), in_tooltip=True),

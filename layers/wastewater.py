@@ -27,6 +27,8 @@ SPEC = LayerSpec(
     geometry=("Point",),
     id_prefix="WW",
     draw_order=50,
+    sample="data.sample.facilities:wastewater_layer",
+    sample_order=50,
     fields=(
         Field("name", "设施名称", "Facility", required=True, aliases=("名称", "设施名称"), in_tooltip=True),
         Field(

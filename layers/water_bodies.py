@@ -30,6 +30,8 @@ SPEC = LayerSpec(
     editor_role="water_bureau",
     id_prefix="WB",
     draw_order=40,
+    sample="data.sample.water:water_layer",
+    sample_order=30,
     fields=(
         Field("name", "水体名称", "Water body", required=True, aliases=("名称", "水体名称", "NAME"), in_tooltip=True),
         Field("water_type", "水体类型", "Type", choices=WATER_TYPES, aliases=("类型", "水体类型")),

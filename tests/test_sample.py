@@ -11,22 +11,14 @@ import pytest
 import shapely
 
 import layers
-from data.sample import (
-    ENERGY_INTENSITY_CUT,
-    KEY_UNITS_PER_SCALE,
-    MONITORING_AS_OF,
-    PARKS_PER_SCALE,
-    SOURCE,
-    STREETS,
-    TOWNS,
-    TWO_HIGH_PROJECTS,
-    WASTEWATER_PLANTS,
-    SampleData,
-    generate,
-    seed_store,
-)
+from data.sample import SOURCE, SampleData, generate, seed_store
+from data.sample.facilities import WASTEWATER_PLANTS
+from data.sample.geography import STREETS, TOWNS
+from data.sample.ledgers import KEY_UNITS_PER_SCALE, MONITORING_AS_OF, TWO_HIGH_PROJECTS
+from data.sample.parks import PARKS_PER_SCALE
 from geo.crs import BINHAI_BOUNDS, measures_km
 from geo.indicators import INDICATORS, PARK_INDICATORS, TOWN_INDICATORS
+from geo.plan import ENERGY_INTENSITY_CUT
 from geo.store.db import Store
 from geo.store.features import count_features, read_layer
 

@@ -1,0 +1,149 @@
+"""Deterministic illustrative (示意) sample data for Binhai New Area.
+
+Real place names and approximate positions; every geometry and every number is invented. The
+layers' specs name their generators (`LayerSpec.sample`, e.g. "data.sample.parks:park_layer") and
+the order they run in (`LayerSpec.sample_order`); `generate` runs them in that order on one
+`SampleContext`. A layer whose spec names no generator is left empty.
+
+The same `seed` and `scale` always give byte-identical frames: nothing here reads the clock, and
+the original layers draw from one `numpy.random.default_rng(seed)` in their sample order (admin
+units draw nothing; then parks, their statistics and targets; water bodies and their samples;
+prohibited zones; wastewater). The ledgers added later (两高 projects, key energy-using units,
+rural sewage) each draw from their own `default_rng([seed, k])` so that adding them changed nothing
+generated before. A new layer gets a `sample_order` above every existing one, for the same reason.
+
+    python -m data.sample --scale 1 --seed 2025 --db data/binhai.duckdb
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Callable
+from typing import NamedTuple
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+import layers
+from data.sample.context import FIXED_TIMESTAMP, SOURCE, SampleContext, SampleData
+from data.sample.geography import build_geography
+from geo.store.db import Store
+from geo.store.features import clear_layer, write_layer
+from geo.store.statistics import COLUMNS as STATISTICS_COLUMNS
+from geo.store.statistics import write_statistics
+from geo.store.tables import TARGET_COLUMNS, WATER_SAMPLE_COLUMNS, write_targets, write_water_samples
+from layers.base import LayerSpec
+
+__all__ = [
+    "FIXED_TIMESTAMP",
+    "SOURCE",
+    "SampleContext",
+    "SampleData",
+    "generate",
+    "generation_steps",
+    "load_generator",
+    "main",
+    "seed_store",
+]
+
+# Generators of rows that belong to no layer: name → (sample order, generator). They run among the
+# layers' generators by that order, so their rows keep their place in the tables.
+TABLE_GENERATORS = {"rural_sewage": (80, "data.sample.ledgers:rural_sewage")}
+
+
+class GenerationStep(NamedTuple):
+    order: int
+    name: str  # the layer's name, or the table generator's
+    generator: str  # "package.module:function"
+    spec: LayerSpec | None  # None: the generator only adds rows to the tables and returns nothing
+
+
+def generation_steps() -> list[GenerationStep]:
+    """Every generator to run, in sample order: the registry's layers that name one, and `TABLE_GENERATORS`."""
+    steps = [
+        GenerationStep(spec.sample_order, spec.name, spec.sample, spec) for spec in layers.all_specs() if spec.sample
+    ]
+    steps += [GenerationStep(order, name, path, None) for name, (order, path) in TABLE_GENERATORS.items()]
+    return sorted(steps, key=lambda step: (step.order, step.name))
+
+
+def load_generator(path: str) -> Callable[[SampleContext], object]:
+    """The function a generator path ("package.module:function") names."""
+    module_name, _, attribute = path.partition(":")
+    generator = getattr(importlib.import_module(module_name), attribute, None)
+    if not callable(generator):
+        raise ValueError(f"sample generator {path!r}: module {module_name} has no function {attribute!r}")
+    return generator
+
+
+def _rows(blocks: list[pd.DataFrame], columns: tuple[str, ...]) -> pd.DataFrame:
+    """The generators' blocks of rows as one table, in the order they were added."""
+    return pd.concat(blocks, ignore_index=True) if blocks else pd.DataFrame(columns=list(columns))
+
+
+def generate(seed: int = 2025, scale: int = 1) -> SampleData:
+    """All sample layers and tables; the same `seed` and `scale` give identical frames.
+
+    `scale` multiplies parks (40 per unit), water bodies (30), 两高 projects (29) and key energy-using
+    units (45), and with them the statistics, targets and samples; admin units, prohibited zones,
+    facilities and the rural-sewage rows stay as they are.
+    """
+    if scale < 1:
+        raise ValueError(f"scale must be a positive integer, got {scale!r}")
+    steps = [(step, load_generator(step.generator)) for step in generation_steps()]  # fail before drawing
+    ctx = SampleContext(seed=seed, scale=scale, rng=np.random.default_rng(seed), geography=build_geography())
+    for step, generator in steps:
+        frame = generator(ctx)
+        if step.spec is None:
+            continue
+        if not isinstance(frame, gpd.GeoDataFrame):
+            raise TypeError(f"sample generator {step.generator} of layer {step.name} returned {type(frame).__name__}")
+        ctx.layers[step.name] = frame
+    return SampleData(
+        layers=dict(ctx.layers),
+        statistics=_rows(ctx.statistics, STATISTICS_COLUMNS),
+        targets=_rows(ctx.targets, TARGET_COLUMNS),
+        water_samples=_rows(ctx.water_samples, WATER_SAMPLE_COLUMNS),
+    )
+
+
+def seed_store(store: Store, seed: int = 2025, scale: int = 1) -> dict[str, int]:
+    """Replace every layer and the statistics, targets and samples with sample data, in one transaction.
+
+    Returns the number of rows written per table.
+    """
+    sample = generate(seed=seed, scale=scale)
+    specs = layers.all_specs()
+    store.migrate(specs)
+    counts: dict[str, int] = {}
+    with store.transaction() as session:
+        for spec in specs:
+            frame = sample.layers.get(spec.name)
+            if frame is None:  # the spec names no sample generator: leave the layer empty
+                clear_layer(session, spec)
+                counts[spec.name] = 0
+                continue
+            counts[spec.name] = write_layer(session, spec, frame, mode="replace", now=FIXED_TIMESTAMP)
+        counts["statistics"] = write_statistics(session, sample.statistics, mode="replace")
+        counts["targets"] = write_targets(session, sample.targets, mode="replace")
+        counts["water_samples"] = write_water_samples(session, sample.water_samples, mode="replace")
+    return counts
+
+
+def main(argv: list[str] | None = None) -> int:
+    from geo.config import load_settings
+
+    parser = argparse.ArgumentParser(
+        prog="python -m data.sample", description="Seed the store with illustrative (示意) sample data."
+    )
+    parser.add_argument("--db", help="DuckDB file (default: BINHAI_DB or data/binhai.duckdb)")
+    parser.add_argument("--seed", type=int, default=2025)
+    parser.add_argument("--scale", type=int, default=1, help="multiply parks and water bodies (250 → 10,000 parks)")
+    args = parser.parse_args(argv)
+    store = Store(args.db) if args.db else Store(load_settings().db_path)
+    counts = seed_store(store, seed=args.seed, scale=args.scale)
+    for table, count in counts.items():
+        print(f"{table}: {count}")
+    return 0

@@ -29,6 +29,8 @@ HEADLINE_INDICATOR = "energy_intensity"  # the plan's headline target, shown for
 
 @dataclass(frozen=True)
 class Assessment:
+    """A unit's status in a year: the expected value on the line, the share of the path achieved, the status code."""
+
     expected: float
     progress: float  # share of the straight-line path achieved by `year` (1.0 = exactly on it)
     status: str

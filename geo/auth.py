@@ -29,6 +29,8 @@ MIN_PASSWORD = 8
 
 @dataclass(frozen=True)
 class User:
+    """A portal login as the pages see it: name, display name, role."""
+
     username: str
     role: str
     display_name: str
@@ -38,12 +40,14 @@ class User:
 
 
 def hash_password(password: str, salt: bytes | None = None, iterations: int = ITERATIONS) -> str:
+    """A salted PBKDF2-SHA256 hash of `password` as one text (algorithm$iterations$salt$hash)."""
     salt = salt or secrets.token_bytes(16)
     digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
     return f"pbkdf2_sha256${iterations}${salt.hex()}${digest.hex()}"
 
 
 def verify_password(password: str, stored: str) -> bool:
+    """Whether `password` matches a stored hash (constant-time compare; a malformed hash is no match)."""
     try:
         scheme, iterations, salt_hex, digest_hex = stored.split("$")
     except ValueError:

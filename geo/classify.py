@@ -62,6 +62,7 @@ def jenks_breaks(values, k: int) -> list[float]:
 
 
 def breaks(values, k: int = 5, method: str = "quantiles") -> list[float]:
+    """Upper class bounds of `values` for `k` classes by `method` (quantiles or natural_breaks); NaN ignored."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     return quantile_breaks(values, k) if method == "quantiles" else jenks_breaks(values, k)

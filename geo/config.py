@@ -38,6 +38,8 @@ class Limits:
 
 @dataclass(frozen=True)
 class Settings:
+    """Everything the portal reads from the environment, checked (see `load_settings`)."""
+
     db_path: Path
     basemap: str = "none"
     tianditu_key: str = ""
@@ -62,6 +64,7 @@ def _env_positive(name: str, default: float) -> float:
 
 
 def load_limits() -> Limits:
+    """The import limits from BINHAI_MAX_*; `SettingsError` for a value that is not a positive number."""
     d = Limits()
     return Limits(
         max_upload_mb=_env_positive("BINHAI_MAX_UPLOAD_MB", d.max_upload_mb),

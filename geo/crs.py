@@ -2,7 +2,7 @@
 
 GCJ-02 ("Mars coordinates", used by Amap/Tencent-style web maps) is not a CRS PROJ knows: the
 conversion below implements the published formulas. Whether a file *is* GCJ-02 cannot be told from
-its coordinates alone (the shift is a smooth ≈ 550 m in Binhai); geo/io.py flags files that say so
+its coordinates alone (the shift is a smooth ≈ 550 m in Binhai); geo/io/datum.py flags files that say so
 (CRS text, a coordinate-system column, the file name) or whose features sit exactly one shift away
 from the same ids already stored.
 """
@@ -51,6 +51,7 @@ def measures_km(geoms: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
 
 
 def binhai_import_box() -> shapely.Polygon:
+    """The district's bounds widened by `IMPORT_MARGIN_DEG`: where imported features must lie (EPSG:4326)."""
     x0, y0, x1, y1 = BINHAI_BOUNDS
     m = IMPORT_MARGIN_DEG
     return shapely.box(x0 - m, y0 - m, x1 + m, y1 + m)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Indicator:
+    """An indicator code with its titles, unit and direction (lower is better or not)."""
+
     code: str
     title_zh: str
     title_en: str

@@ -26,7 +26,7 @@ from geo.errors import PortalError
 
 # Bytes 8–11 of every DuckDB database file.
 DUCKDB_MAGIC = b"DUCK"
-# What `python -m layers backup` writes (geo/backup.py): a zip whose manifest names this format.
+# What `python -m layers backup` writes (geo/store/backup.py): a zip whose manifest names this format.
 BACKUP_FORMAT = "binhai-store-backup"
 BACKUP_MANIFEST = "manifest.json"
 _MANIFEST_READ_LIMIT = 1 << 20

@@ -37,6 +37,7 @@ def normalisations_for(indicator: str) -> tuple[str, ...]:
 
 
 def unit_of(indicator: str, normalisation: str) -> str:
+    """The unit of an indicator in a basis (e.g. t, t/km², t/万元)."""
     base = INDICATORS[indicator].unit
     if normalisation == "per_km2":
         return f"{base}/km²"
@@ -112,7 +113,7 @@ def park_values(
 
 # Sums per unit and year from the matching statistics rows; member counts and park areas per unit
 # from the members alone (a park has several statistics rows a year: its area counts once).
-# Membership comes from park_units (geo/membership.py), kept in step with the parks and units.
+# Membership comes from park_units (geo/store/membership.py), kept in step with the parks and units.
 _UNIT_VALUES = """
 WITH members AS MATERIALIZED (
     SELECT m.park_id, p.area_km2, m.unit_id, a.name AS unit_name

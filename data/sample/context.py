@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from data.sample.geography import Geography
     from layers.base import LayerSpec
 
 SOURCE = "示意数据 (illustrative sample)"
@@ -74,3 +73,16 @@ def feature_ids(spec: LayerSpec, n: int) -> list[str]:
     """`n` ids with the layer's prefix, zero-padded to at least four digits: PK-0001, PK-0002 …"""
     width = max(4, len(str(n)))
     return [f"{spec.id_prefix}-{i:0{width}d}" for i in range(1, n + 1)]
+
+
+@dataclass
+class Geography:
+    """The district in metres (EPSG:4548): outline, 街镇 tiling it, and development zones."""
+
+    outline: object
+    streets: list[tuple[str, str, object]]  # (name, kind "street"/"town", polygon) for the 21 街镇
+    zones: list[tuple[str, object]]  # (name, polygon)
+
+    def town_units(self) -> list[tuple[str, object]]:
+        """(name, polygon) of the 21 streets and towns, for `shapes.unit_at`."""
+        return [(name, polygon) for name, _, polygon in self.streets]

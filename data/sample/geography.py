@@ -6,14 +6,13 @@ bodies and numbers vary. Real names at approximate positions; the boundaries are
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import geopandas as gpd
 import numpy as np
 import shapely
 
-from data.sample.context import SampleContext, feature_ids
+from data.sample.context import Geography, SampleContext, feature_ids
 from data.sample.shapes import blobs, polygonal, to_metres, to_storage
 from layers import admin_units
 
@@ -79,19 +78,6 @@ ZONES = (
     Zone("东疆综合保税区", (ZonePart(117.815, 39.025, area_km2=30.0),)),
     Zone("中新天津生态城", (ZonePart(117.784, 39.153, area_km2=31.0),)),
 )
-
-
-@dataclass
-class Geography:
-    """The district in metres (EPSG:4548): outline, 街镇 tiling it, and development zones."""
-
-    outline: object
-    streets: list[tuple[str, str, object]]  # (name, kind "street"/"town", polygon) for the 21 街镇
-    zones: list[tuple[str, object]]  # (name, polygon)
-
-    def town_units(self) -> list[tuple[str, object]]:
-        """(name, polygon) of the 21 streets and towns, for `shapes.unit_at`."""
-        return [(name, polygon) for name, _, polygon in self.streets]
 
 
 def town_centres() -> dict[str, tuple[float, float]]:

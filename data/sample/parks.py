@@ -12,8 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from data.sample.context import SOURCE, YEARS, SampleContext, feature_ids
-from data.sample.geography import Geography
+from data.sample.context import SOURCE, YEARS, Geography, SampleContext, feature_ids
 from data.sample.shapes import anchor_points, blobs, clip_polygons, scatter, to_metres, to_storage, unit_at
 from geo.indicators import INDICATORS
 from geo.plan import BASELINE_YEAR, ENERGY_INTENSITY_CUT, TARGET_YEAR

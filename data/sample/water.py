@@ -14,8 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from data.sample.context import SOURCE, SampleContext, feature_ids
-from data.sample.geography import Geography
+from data.sample.context import SOURCE, Geography, SampleContext, feature_ids
 from data.sample.shapes import (
     anchor_points,
     blobs,

@@ -42,6 +42,7 @@ class RawFeatures:
 
 
 def fail(source: str, zh: str, en: str, **where: Any) -> InputError:
+    """An `InputError` of one problem about `source` (feature/field given as keywords)."""
     return InputError(source, [Problem(zh, en, **where)])
 
 
@@ -51,11 +52,13 @@ def printable(name: str) -> str:
 
 
 def shown(value: Any, limit: int = 40) -> str:
+    """A user's value quoted for a message, cut to `limit` characters."""
     text = str(value)
     return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
 def check_feature_count(count: int, limits: Limits, source: str) -> None:
+    """Refuse more features than `limits.max_features` before reading them all."""
     if count > limits.max_features:
         raise fail(
             source,
@@ -65,6 +68,7 @@ def check_feature_count(count: int, limits: Limits, source: str) -> None:
 
 
 def is_missing(value: Any) -> bool:
+    """Whether a cell is empty: None, NaN/NA or blank text."""
     if value is None:
         return True
     if isinstance(value, str):
@@ -76,6 +80,7 @@ def is_missing(value: Any) -> bool:
 
 
 def as_text(value: Any) -> str:
+    """A cell as stored text: whole floats without `.0` (codes read as numbers), dates as ISO, trimmed."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # a code read as a number: 120116.0 → "120116"
     if isinstance(value, datetime | date):
@@ -84,6 +89,7 @@ def as_text(value: Any) -> str:
 
 
 def as_number(value: Any) -> float | int | None:
+    """A cell as a finite int/float, or None (booleans, text and NaN/inf are not numbers)."""
     if isinstance(value, bool | np.bool_):
         return None
     if isinstance(value, int | np.integer):
@@ -96,6 +102,7 @@ def as_number(value: Any) -> float | int | None:
 
 
 def as_date(value: Any) -> date | None:
+    """A cell as a date (date, datetime, numpy datetime or ISO text), or None."""
     if isinstance(value, datetime):
         return value.date()  # pandas Timestamp is a datetime
     if isinstance(value, date):

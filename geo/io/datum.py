@@ -84,6 +84,7 @@ def declared_offset_datum(raw: RawFeatures, source: str) -> tuple[str, str, str]
 
 
 def offset_problem(datum: str, where_zh: str, where_en: str) -> Problem:
+    """The bilingual problem for a GCJ-02 (convertible) or BD-09 (refused) offset found at `where`."""
     if datum == "BD-09":
         return Problem(
             f"疑似 BD-09（百度坐标）偏移（{where_zh}）：本门户不转换百度坐标，请在原软件中导出 WGS84 或 CGCS2000 坐标",

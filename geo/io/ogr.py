@@ -143,11 +143,13 @@ def _pick_gpkg_layer(path: Path, spec: Any, source: str) -> str:
 
 
 def write_geojson(frame: gpd.GeoDataFrame, spec: Any, out: Path) -> None:
+    """The layer as RFC 7946 GeoJSON (EPSG:4326)."""
     out.unlink(missing_ok=True)
     pyogrio.write_dataframe(frame, out, driver="GeoJSON", layer=spec.name, RFC7946=True)
 
 
 def write_gpkg(frame: gpd.GeoDataFrame, spec: Any, out: Path) -> None:
+    """The layer as one GeoPackage table named after the layer (multi-parts promoted where mixed)."""
     out.unlink(missing_ok=True)
     geometry_type, promote = ogr_type(frame, spec.geometry)
     pyogrio.write_dataframe(

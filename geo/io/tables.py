@@ -13,6 +13,7 @@ def table_csv(df: pd.DataFrame) -> bytes:
 
 
 def table_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """An XLSX workbook with one sheet per (name, table); names cut to Excel's 31 characters."""
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, df in sheets.items():

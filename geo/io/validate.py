@@ -183,6 +183,11 @@ def _check_duplicate_ids(ids: list[Any], problems: list[Problem]) -> None:
 
 
 def validate(raw: RawFeatures, spec: Any, limits: Limits, source: str, from_gcj02: bool = False) -> gpd.GeoDataFrame:
+    """Shape a reader's features like the layer's table, or raise `InputError` listing every problem.
+
+    Checks counts and vertices against `limits`, maps and coerces columns, ids, geometry type, validity
+    and finiteness, then datum and location (`geo.io.datum`); `from_gcj02` converts GCJ-02 first.
+    """
     frame = raw.frame
     problems = list(raw.problems)
     n = len(frame)

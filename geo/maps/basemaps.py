@@ -18,6 +18,8 @@ OSM_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
 @dataclass(frozen=True)
 class Basemap:
+    """Which basemap a map gets, with what it needs (the Tianditu key, the local tiles' URL template)."""
+
     kind: str = "none"  # one of geo.config.BASEMAPS
     tianditu_key: str = ""
     local_tiles_url: str = DEFAULT_LOCAL_TILES_URL

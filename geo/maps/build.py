@@ -18,6 +18,7 @@ from geo.maps.vector import add_layer
 
 
 def new_map(lang: str, basemap: Basemap, bounds: tuple[float, float, float, float] = BINHAI_BOUNDS) -> folium.Map:
+    """An empty map framed on `bounds` (west, south, east, north in EPSG:4326) with the chosen basemap."""
     x0, y0, x1, y1 = bounds
     fmap = folium.Map(
         location=[(y0 + y1) / 2, (x0 + x1) / 2],

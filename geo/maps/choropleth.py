@@ -62,6 +62,7 @@ _HATCH_SVG = (
 
 
 def palette(k: int, lower_is_better: bool = True) -> list[str]:
+    """`k` ColorBrewer colours: yellow-red when lower is better, yellow-green when higher is."""
     table = PALETTES["YlOrRd" if lower_is_better else "YlGn"]
     return table[min(max(k, 3), 7)][: max(k, 1)] if k >= 3 else table[3][:k]
 

@@ -69,6 +69,7 @@ def legend_row(
 
 
 def legend_rows(specs: Sequence[Any], lang: str) -> list[dict[str, Any]]:
+    """Legend rows for layers: each layer's symbol, then its categories indented."""
     rows = []
     for spec in specs:
         s = spec.style
@@ -94,6 +95,7 @@ def legend_rows(specs: Sequence[Any], lang: str) -> list[dict[str, Any]]:
 
 
 def format_number(value: float) -> str:
+    """A number for display: thousands grouped, fewer decimals the larger it is; '—' for none."""
     if value is None or not np.isfinite(value):
         return "—"
     magnitude = abs(value)

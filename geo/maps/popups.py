@@ -19,6 +19,7 @@ COORD_DECIMALS = 6  # ≈ 0.1 m; more digits only add payload
 
 
 def round_coords(geoms: np.ndarray, decimals: int = COORD_DECIMALS) -> np.ndarray:
+    """Geometries with coordinates rounded to `decimals` (≈ 0.1 m at 6)."""
     return shapely.transform(geoms, lambda xy: np.round(xy, decimals))
 
 
@@ -32,6 +33,7 @@ def display_text(value: Any) -> str:
 
 
 def present(value: Any) -> bool:
+    """Whether an attribute value is there (not None, NaN or NA)."""
     return value is not None and not (isinstance(value, float) and math.isnan(value)) and value is not pd.NA
 
 
@@ -88,6 +90,7 @@ def feature_collection(gdf: gpd.GeoDataFrame, spec: Any, lang: str) -> dict[str,
 
 
 def popup_columns(spec: Any, lang: str, gdf: gpd.GeoDataFrame) -> tuple[list[str], list[str]]:
+    """The popup's fields (id, the layer's fields present, measures) and their escaped titles."""
     held = [f for f in spec.fields if f.name in gdf]
     fields = ["id", *[f.name for f in held], *measure_columns(gdf)]
     aliases = [t("id", lang), *[f.title(lang) for f in held], *[t(m, lang) for m in measure_columns(gdf)]]

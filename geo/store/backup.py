@@ -262,6 +262,8 @@ def verify_backup(path: Path) -> BackupInfo:
 
 @dataclass(frozen=True)
 class Restored:
+    """What a restore did: the backup's info and where the replaced store was kept."""
+
     info: BackupInfo
     kept: Path | None  # the replaced store, kept beside it
     kept_unreadable: bool = False  # the replaced store could not be opened (why one restores)

@@ -36,11 +36,13 @@ def read_layer(store: Store, spec: Any, columns: tuple[str, ...] | None = None) 
 
 
 def count_features(store: Store, spec: Any) -> int:
+    """Number of features stored in a layer."""
     with store.session() as s:
         return int(s.scalar(f"SELECT count(*) FROM {spec.name}"))  # noqa: S608
 
 
 def existing_ids(session: Session, spec: Any, ids: list[str]) -> list[str]:
+    """Those of `ids` the layer already holds (sorted)."""
     sql = f"SELECT id FROM {spec.name} WHERE id IN (SELECT unnest(?::VARCHAR[])) ORDER BY id"  # noqa: S608
     rows = session.execute(sql, [ids]).fetchall()
     return [r[0] for r in rows]
@@ -112,6 +114,7 @@ def clear_layer(session: Session, spec: Any) -> None:
 
 
 def log_import(session: Session, layer: str, mode: str, source_name: str, features: int, now: datetime) -> None:
+    """Record an import (layer, mode, source file, feature count, time) inside the caller's transaction."""
     session.execute(
         "INSERT INTO import_log (layer, mode, source_name, features, imported_at) VALUES (?, ?, ?, ?, ?)",
         [layer, mode, source_name, features, now],

@@ -87,6 +87,7 @@ LATEST = MIGRATIONS[-1][0]
 
 
 def current_version(session: Any) -> int:
+    """The store's schema version (0 for a file no migration has touched)."""
     exists = session.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'")
     if not exists:
         return 0

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from views.shell import check_settings, sidebar, tr
+from views.shell import check_settings, current_actor, sidebar, tr
 
 st.set_page_config(
     page_title="滨海新区节能减排一张图", page_icon=str(Path(__file__).parent / "static" / "favicon.png"), layout="wide"
@@ -25,6 +25,11 @@ pages = {
         st.Page("views/data.py", title=tr("nav_data"), icon=":material/database:", url_path="data"),
     ],
 }
+actor = current_actor()
+if actor is not None and actor.has("admin"):  # the page checks the role again; others do not see it listed
+    pages[tr("nav_group_manage")].append(
+        st.Page("views/admin.py", title=tr("nav_admin"), icon=":material/admin_panel_settings:", url_path="admin")
+    )
 page = st.navigation(pages)
 if os.environ.get("BINHAI_RERUN_LOG"):  # `make bench` counts script runs per page (bench/browser.py)
     with open(os.environ["BINHAI_RERUN_LOG"], "a", encoding="utf-8") as log:

@@ -9,14 +9,17 @@ through the stored park → unit membership. All SQL is parameterised.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from geo.errors import InputError, Problem
+from geo.permissions import Actor, writes
 from geo.plan import BASELINE_YEAR, TARGET_YEAR
 from geo.stats import park_profile, park_trend, park_unit, park_values, unit_values
+from geo.store import audit, history
 from geo.store.db import Store
 
 # Share of the straight-line path achieved: ≥ ON_TRACK on track, ≥ AT_RISK at risk, else behind.
@@ -65,51 +68,72 @@ def assess(baseline: float, target: float, actual: float, year: int, y0: int = B
     return Assessment(float(expected), float(progress), status)
 
 
-def target_of(store: Store, entity_id: str, indicator: str) -> dict | None:
-    """The 2025 target row of an entity for an indicator, or None."""
+_TARGET_COLUMNS = "entity_id, level, indicator, baseline_year, baseline_value, target_year, target_value, unit, source"
+
+
+def _targets_source(as_of: date | datetime | None) -> tuple[str, dict[str, Any]]:
+    moment = history.as_of_moment(as_of)
+    return history.source("targets", moment, _TARGET_COLUMNS), ({} if moment is None else {"as_of": moment})
+
+
+def target_of(store: Store, entity_id: str, indicator: str, as_of: date | datetime | None = None) -> dict | None:
+    """The target row (for the plan's target year) of an entity for an indicator, or None."""
+    source, extra = _targets_source(as_of)
     df = store.query(
-        "SELECT * FROM targets WHERE entity_id = ? AND indicator = ? AND target_year = ?",
-        [entity_id, indicator, TARGET_YEAR],
+        f"SELECT {_TARGET_COLUMNS} FROM {source} AS t "  # noqa: S608 - this module's SQL
+        "WHERE entity_id = $entity AND indicator = $indicator AND target_year = $year",
+        {"entity": entity_id, "indicator": indicator, "year": TARGET_YEAR, **extra},
     )
     return None if df.empty else df.iloc[0].to_dict()
 
 
-def targets_table(store: Store, level: str, indicator: str) -> pd.DataFrame:
-    """Targets of every unit at a level for one indicator, with the unit's name."""
+def targets_table(store: Store, level: str, indicator: str, as_of: date | datetime | None = None) -> pd.DataFrame:
+    """Targets of every unit at a level for one indicator, with the unit's name (as of a date if given)."""
     if level not in TARGET_LEVELS:
         raise ValueError(f"level must be one of {list(TARGET_LEVELS)}, got {level!r}")
+    source, extra = _targets_source(as_of)
+    moment = history.as_of_moment(as_of)
+    admin = history.source("admin_units", moment, "id, name")
+    parks = history.source("parks", moment, "id, name")
     return store.query(
-        """
+        f"""
         SELECT t.entity_id, coalesce(a.name, p.name) AS name, t.level, t.indicator, t.baseline_year,
                t.baseline_value, t.target_year, t.target_value, t.unit, t.source
-        FROM targets t
-        LEFT JOIN admin_units a ON a.id = t.entity_id
-        LEFT JOIN parks p ON p.id = t.entity_id
+        FROM {source} AS t
+        LEFT JOIN {admin} AS a ON a.id = t.entity_id
+        LEFT JOIN {parks} AS p ON p.id = t.entity_id
         WHERE list_contains($levels, t.level) AND t.indicator = $indicator
         ORDER BY t.entity_id
-        """,
-        {"levels": list(TARGET_LEVELS[level]), "indicator": indicator},
+        """,  # noqa: S608 - this module's SQL
+        {"levels": list(TARGET_LEVELS[level]), "indicator": indicator, **extra},
     )
 
 
 def actual_values(
-    store: Store, level: str, indicator: str, year: int, entity_ids: list[str] | None = None
+    store: Store,
+    level: str,
+    indicator: str,
+    year: int,
+    entity_ids: list[str] | None = None,
+    as_of: date | datetime | None = None,
 ) -> pd.DataFrame:
     """entity_id, value of the indicator in `year` for every unit of a level (parks: as reported).
 
     `entity_ids` limits a unit level to those units (one 开发区 for a park's panel).
     """
     if level == "park":
-        df = park_values(store, indicator, year)
+        df = park_values(store, indicator, year, as_of=as_of)
         return df.rename(columns={"id": "entity_id"})[["entity_id", "value"]]
-    units = unit_values(store, indicator, level, (year, year), unit_ids=entity_ids)
+    units = unit_values(store, indicator, level, (year, year), unit_ids=entity_ids, as_of=as_of)
     return units.rename(columns={"unit_id": "entity_id"})[["entity_id", "value"]]
 
 
-def assessment(store: Store, level: str, indicator: str, year: int) -> pd.DataFrame:
-    """Targets joined with actual values and the straight-line status, ranked worst first."""
-    targets = targets_table(store, level, indicator)
-    actual = actual_values(store, level, indicator, year)
+def assessment(
+    store: Store, level: str, indicator: str, year: int, as_of: date | datetime | None = None
+) -> pd.DataFrame:
+    """Targets joined with actual values and the straight-line status, ranked worst first (as of a date)."""
+    targets = targets_table(store, level, indicator, as_of=as_of)
+    actual = actual_values(store, level, indicator, year, as_of=as_of)
     df = targets.merge(actual, on="entity_id", how="left").rename(columns={"value": "actual"})
     results = [
         assess(b, t, a, year, int(y0), int(y1))
@@ -125,10 +149,14 @@ def assessment(store: Store, level: str, indicator: str, year: int) -> pd.DataFr
     return df.assign(_rank=rank).sort_values(["_rank", "progress"]).drop(columns="_rank").reset_index(drop=True)
 
 
-def update_targets(store: Store, rows: pd.DataFrame) -> int:
-    """Write edited target values (entity_id, indicator, target_year, target_value) in one transaction.
+@writes("targets.update", "admin")
+def update_targets(
+    store: Store, actor: Actor, rows: pd.DataFrame, now: datetime | None = None, reason: str | None = None
+) -> int:
+    """Write edited target values (entity_id, indicator, target_year, target_value) in one audited transaction.
 
-    Values must be finite and non-negative; otherwise nothing is written.
+    Values must be finite and non-negative; otherwise nothing is written. Each changed target keeps
+    its previous value in `targets_history` and gets one audit row (before/after value).
     """
     problems = []
     for i, row in enumerate(rows.itertuples(index=False), start=1):
@@ -139,13 +167,43 @@ def update_targets(store: Store, rows: pd.DataFrame) -> int:
             )
     if problems:
         raise InputError("targets", problems)
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    key = "entity_id = $entity AND indicator = $indicator AND target_year = $year"
+    # The closed row, with the new value, becomes the current one.
+    reinsert = (
+        "INSERT INTO targets (entity_id, level, indicator, baseline_year, baseline_value, target_year, "  # noqa: S608
+        "target_value, unit, source, valid_from, changed_by) "
+        "SELECT entity_id, level, indicator, baseline_year, baseline_value, target_year, $value, unit, "
+        f"source, $now, $by FROM targets_history WHERE {key} AND valid_to = $now"
+    )
+    written = 0
     with store.transaction() as s:
         for row in rows.itertuples(index=False):
-            s.execute(
-                "UPDATE targets SET target_value = ? WHERE entity_id = ? AND indicator = ? AND target_year = ?",
-                [float(row.target_value), row.entity_id, row.indicator, int(row.target_year)],
+            params = {"entity": str(row.entity_id), "indicator": str(row.indicator), "year": int(row.target_year)}
+            before = s.execute(f"SELECT target_value FROM targets WHERE {key}", params).fetchone()  # noqa: S608
+            if before is None:
+                raise InputError(
+                    "targets",
+                    [Problem(f"没有目标 {params}", f"no such target {params}", feature=written + 1, field="entity_id")],
+                )
+            if float(before[0]) == float(row.target_value):
+                continue
+            history.archive(s, "targets", key, params, now)
+            s.execute(reinsert, {**params, "value": float(row.target_value), "now": now, "by": actor.username})
+            entity = f"{params['entity']}/{params['indicator']}/{params['year']}"
+            audit.record(
+                s,
+                actor,
+                "targets.update",
+                "target",
+                entity,
+                {"target_value": float(before[0])},
+                {"target_value": float(row.target_value)},
+                now=now,
+                reason=reason,
             )
-    return len(rows)
+            written += 1
+    return written
 
 
 @dataclass(frozen=True)
@@ -172,34 +230,41 @@ class ParkPanel:
     headline: list[HeadlineRow]  # energy intensity: the park, then its 开发区
 
 
-def park_panel(store: Store, park_id: str, indicator: str, normalisation: str, year: int) -> ParkPanel | None:
-    """Everything the park panel shows, in one call; None when the store has no such park.
+def park_panel(
+    store: Store,
+    park_id: str,
+    indicator: str,
+    normalisation: str,
+    year: int,
+    as_of: date | datetime | None = None,
+) -> ParkPanel | None:
+    """Everything the park panel shows, in one call; None when the store has no such park (on `as_of`).
 
     The 开发区 is the one whose polygon holds the park (the stored membership), not a name match,
     and only that unit's aggregate is computed.
     """
-    row = park_values(store, indicator, year, normalisation, park_id=park_id)
+    row = park_values(store, indicator, year, normalisation, park_id=park_id, as_of=as_of)
     if row.empty:
         return None
     park = row.iloc[0].to_dict()
-    target = target_of(store, park_id, indicator) if normalisation == "total" else None
+    target = target_of(store, park_id, indicator, as_of) if normalisation == "total" else None
     result = _assess_against(target, park["value"], year) if target else None
     headline: list[HeadlineRow] = []
-    park_target = target_of(store, park_id, HEADLINE_INDICATOR)
+    park_target = target_of(store, park_id, HEADLINE_INDICATOR, as_of)
     if park_target:
-        actual = park_values(store, HEADLINE_INDICATOR, year, park_id=park_id)["value"].iloc[0]
+        actual = park_values(store, HEADLINE_INDICATOR, year, park_id=park_id, as_of=as_of)["value"].iloc[0]
         headline.append(_headline("park", park_id, park["name"], actual, park_target, year))
-    zone = park_unit(store, park_id, "zone")
-    zone_target = target_of(store, zone["id"], HEADLINE_INDICATOR) if zone else None
+    zone = park_unit(store, park_id, "zone", as_of)
+    zone_target = target_of(store, zone["id"], HEADLINE_INDICATOR, as_of) if zone else None
     if zone and zone_target:
-        actual = actual_values(store, "zone", HEADLINE_INDICATOR, year, entity_ids=[zone["id"]])["value"]
+        actual = actual_values(store, "zone", HEADLINE_INDICATOR, year, entity_ids=[zone["id"]], as_of=as_of)["value"]
         headline.append(
             _headline("zone", zone["id"], zone["name"], actual.iloc[0] if len(actual) else np.nan, zone_target, year)
         )
     return ParkPanel(
         park=park,
-        profile=park_profile(store, park_id, year),
-        trend=park_trend(store, park_id, indicator, normalisation),
+        profile=park_profile(store, park_id, year, as_of),
+        trend=park_trend(store, park_id, indicator, normalisation, as_of),
         target=target,
         result=result,
         headline=headline,

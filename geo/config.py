@@ -46,6 +46,7 @@ class Settings:
     local_tiles_url: str = DEFAULT_LOCAL_TILES_URL
     language: str = "zh"
     limits: Limits = field(default_factory=Limits)
+    session_minutes: float = 30.0  # an idle portal login expires after this long
 
 
 def _env_positive(name: str, default: float) -> float:
@@ -138,4 +139,5 @@ def load_settings(db_path: Path | None = None) -> Settings:
         local_tiles_url=os.environ.get("BINHAI_TILES_URL") or DEFAULT_LOCAL_TILES_URL,
         language=_choice("BINHAI_LANG", "zh", LANGUAGE_CODES),
         limits=load_limits(),
+        session_minutes=_env_positive("BINHAI_SESSION_MINUTES", Settings.session_minutes),
     )

@@ -37,9 +37,9 @@ class OutputError(PortalError):
 
 
 def store_files(store_path: Path) -> list[Path]:
-    """The store, its write-ahead log and the stores a restore kept beside it: never overwritten."""
+    """The store, its write-ahead log and the stores a restore or a re-seed kept beside it: never overwritten."""
     store_path = Path(store_path)
-    kept = sorted(store_path.parent.glob(f"{store_path.name}.before-restore-*")) if store_path.parent.is_dir() else []
+    kept = sorted(store_path.parent.glob(f"{store_path.name}.before-*")) if store_path.parent.is_dir() else []
     return [store_path, store_path.with_name(store_path.name + ".wal"), *kept]
 
 

@@ -13,7 +13,7 @@ from layers.base import Field, LayerSpec, Style
 
 __all__ = ["Field", "LayerSpec", "Style", "REGISTRY", "UnknownLayerError", "get_spec", "all_specs"]
 
-_NOT_LAYERS = {"base", "__main__"}
+_NOT_LAYERS = {"base", "__main__", "commands"}
 
 
 def _discover() -> dict[str, LayerSpec]:

@@ -21,7 +21,23 @@ IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 # A sample generator named as "package.module:function"; a string, so layers/ never imports data/.
 GENERATOR_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$")
 # Columns every layer table has besides its own fields.
-SYSTEM_COLUMNS = ("id", "area_km2", "length_km", "geom", "updated_at")
+SYSTEM_COLUMNS = (
+    "id",
+    "area_km2",
+    "length_km",
+    "geom",
+    "updated_at",
+    "version",
+    "valid_from",
+    "changed_by",
+    "valid_to",
+)
+# Every layer keeps every version of every feature (geo/store/history.py): these follow the fields.
+VERSION_COLUMNS = (
+    "version INTEGER NOT NULL DEFAULT 1",
+    "valid_from TIMESTAMP NOT NULL DEFAULT TIMESTAMP '1970-01-01'",
+    "changed_by VARCHAR NOT NULL DEFAULT 'system'",
+)
 
 
 @dataclass(frozen=True)
@@ -143,10 +159,16 @@ class LayerSpec:
     def tooltip_fields(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.in_tooltip)
 
-    def ddl(self) -> str:
-        """CREATE TABLE for this layer; column names come from the spec, never from user input."""
-        cols = ["id VARCHAR PRIMARY KEY"]
-        for f in self.fields:
-            cols.append(f"{f.name} {FIELD_TYPES[f.type]}{' NOT NULL' if f.required else ''}")
+    def _columns(self) -> list[str]:
+        cols = [f"{f.name} {FIELD_TYPES[f.type]}{' NOT NULL' if f.required else ''}" for f in self.fields]
         cols += ["area_km2 DOUBLE", "length_km DOUBLE", "geom GEOMETRY NOT NULL", "updated_at TIMESTAMP NOT NULL"]
-        return f"CREATE TABLE IF NOT EXISTS {self.name} ({', '.join(cols)})"
+        return [*cols, *VERSION_COLUMNS]
+
+    def ddl(self) -> str:
+        """CREATE TABLE for this layer's current features; column names come from the spec, never from user input."""
+        return f"CREATE TABLE IF NOT EXISTS {self.name} (id VARCHAR PRIMARY KEY, {', '.join(self._columns())})"
+
+    def history_ddl(self) -> str:
+        """CREATE TABLE for the layer's closed versions (`<name>_history`): the same columns plus `valid_to`."""
+        cols = ", ".join(["id VARCHAR NOT NULL", *self._columns(), "valid_to TIMESTAMP NOT NULL"])
+        return f"CREATE TABLE IF NOT EXISTS {self.name}_history ({cols}, PRIMARY KEY (id, version))"

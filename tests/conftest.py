@@ -11,9 +11,12 @@ import pytest
 import shapely
 
 import layers
+from geo.permissions import Actor
 from geo.store.db import Store
 
 ROOT = Path(__file__).resolve().parent.parent
+# The acting administrator of tests that write through geo/'s write functions.
+ADMIN = Actor("tester", "测试管理员", frozenset({"admin"}), "cli")
 
 
 def pytest_collection_modifyitems(config, items):

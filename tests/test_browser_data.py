@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pytest
@@ -12,6 +11,7 @@ from geo import auth
 from geo.store.db import Store
 from geo.store.features import count_features
 from tests.browser import open_check
+from tests.conftest import ADMIN
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +30,7 @@ def _zone_file(tmp_path, name: str, ring: list[list[float]]):
 def test_planner_checks_logs_in_and_imports_a_zone(portal, browser_page, tmp_path):
     page, _ = browser_page
     store = Store(portal.db_path)
-    auth.add_user(store, "planner1", "planner-pass", "planner", "规划甲", dt.datetime(2025, 1, 1))
+    auth.add_user(store, ADMIN, "planner1", "planner-pass", ["planner"], "规划甲")
     spec = layers.get_spec("prohibited_zones")
     before = count_features(store, spec)
 
@@ -38,7 +38,7 @@ def test_planner_checks_logs_in_and_imports_a_zone(portal, browser_page, tmp_pat
     ring = [[117.60, 39.00], [117.62, 39.00], [117.62, 39.02], [117.60, 39.02], [117.60, 39.00]]
     main.locator("input[type=file]").set_input_files(str(_zone_file(tmp_path, "新划定禁燃区（测试）", ring)))
     main.get_by_text("校验通过：1 个要素可导入").wait_for(timeout=60_000)
-    main.get_by_text("导入此图层需要登录").wait_for(timeout=30_000)
+    main.get_by_text("此操作需要登录（角色：规划人员）").wait_for(timeout=30_000)
 
     sidebar = page.get_by_test_id("stSidebar")
     sidebar.get_by_text("登录").first.click()
@@ -48,7 +48,7 @@ def test_planner_checks_logs_in_and_imports_a_zone(portal, browser_page, tmp_pat
     sidebar.get_by_text("已登录：规划甲").wait_for(timeout=30_000)
 
     main.get_by_role("button", name="导入 1 个要素").click()
-    main.get_by_text("已导入 1 个要素").wait_for(timeout=60_000)
+    main.get_by_text("新增 1").wait_for(timeout=60_000)
     assert count_features(store, spec) == before + 1
     page.screenshot(path=str(portal.artifacts / "data-import.png"), full_page=True)
 

@@ -216,7 +216,10 @@ def test_user_add_takes_the_password_from_the_environment(tmp_path, monkeypatch)
     db = tmp_path / "users.duckdb"
     monkeypatch.setenv("BINHAI_PASSWORD", "water-pass-1")
     assert main(["--db", str(db), "user", "add", "wb1", "--role", "water_bureau", "--name", "水务甲"]) == 0
-    assert auth.authenticate(Store(db), "wb1", "water-pass-1") == auth.User("wb1", "water_bureau", "水务甲")
+    # The role of earlier versions is accepted and stored under its new name.
+    assert auth.authenticate(Store(db), "wb1", "water-pass-1") == auth.User(
+        "wb1", "水务甲", frozenset({"water_editor"})
+    )
 
 
 def test_user_add_refuses_a_short_password_with_exit_2(tmp_path, monkeypatch, capsys):

@@ -278,7 +278,7 @@ def test_from_gcj02_converts_a_declared_gcj02_file_back_onto_wgs84(store_file, c
     assert shapely.hausdorff_distance(features.geometry.iloc[0], SQUARE) < 1e-5  # ≈ 1 m
     assert main(["--db", str(store_file), "validate", "parks", str(path), "--from-gcj02"]) == 0
     assert main(["--db", str(store_file), "import", "parks", str(path), "--from-gcj02"]) == 0
-    assert "已导入 1 个要素" in capsys.readouterr().out
+    assert "新增 1" in capsys.readouterr().out
 
 
 def test_file_named_after_amap_is_flagged(tmp_path):

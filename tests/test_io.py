@@ -20,6 +20,7 @@ from geo.config import Limits
 from geo.errors import InputError, PortalError
 from geo.store.db import Store
 from geo.store.features import count_features, read_layer, write_layer
+from tests.conftest import ADMIN
 
 # Shapefiles written here from full field names get cut to 10 characters, as users' files do.
 pytestmark = pytest.mark.filterwarnings("ignore:Normalized/laundered field name:RuntimeWarning")
@@ -171,7 +172,7 @@ def test_export_then_import_into_empty_store_keeps_ids_fields_and_geometry(sampl
     # Points, lines and polygons with holes, multipolygons, ints, floats, dates and nulls between them.
     for spec in (WASTEWATER, WATER_BODIES, ZONES):
         out = io.export_layer(sample_layers["store"], spec, fmt, tmp_path / f"{spec.name}.{io.EXPORT_SUFFIX[fmt]}")
-        assert io.import_features(target, spec, out, "append", LIMITS) == 2
+        assert io.import_features(target, ADMIN, spec, out, "append", LIMITS).written == 2
         before, after = sample_layers[spec.name], read_layer(target, spec)
         assert after["id"].tolist() == before["id"].tolist()
         for f in spec.fields:
@@ -266,10 +267,13 @@ def test_read_maps_aliases_and_labels_to_codes(tmp_path, tiny_parks):
 
 def test_import_assigns_next_free_ids_with_the_layer_prefix(empty_store, tmp_path, tiny_parks):
     path = save(tiny_parks.drop(columns=["id"]), tmp_path / "parks.geojson")
-    assert io.import_features(empty_store, PARKS, path, "append", LIMITS) == 2
-    assert io.import_features(empty_store, PARKS, path, "append", LIMITS) == 2
+    assert io.import_features(empty_store, ADMIN, PARKS, path, "append", LIMITS).written == 2
+    assert io.import_features(empty_store, ADMIN, PARKS, path, "append", LIMITS).written == 2
     assert read_layer(empty_store, PARKS)["id"].tolist() == ["PK-0001", "PK-0002", "PK-0003", "PK-0004"]
-    assert io.import_features(empty_store, PARKS, path, "replace", LIMITS, source_name="上传.geojson") == 2
+    # Replacing with the same two features (numbered PK-0001, PK-0002 again): they are unchanged and keep
+    # their versions; the two not in the file are closed.
+    change = io.import_features(empty_store, ADMIN, PARKS, path, "replace", LIMITS, source_name="上传.geojson")
+    assert (change.unchanged, change.written, change.removed) == (2, 0, ["PK-0003", "PK-0004"])
     assert read_layer(empty_store, PARKS)["id"].tolist() == ["PK-0001", "PK-0002"]
     assert empty_store.scalar("SELECT source_name FROM import_log ORDER BY id DESC LIMIT 1") == "上传.geojson"
 
@@ -283,10 +287,10 @@ def test_rejected_import_writes_nothing(empty_store, tmp_path, tiny_parks):
         tmp_path / "bad.geojson",
     )
     with pytest.raises(InputError):
-        io.import_features(empty_store, PARKS, bad, "append", LIMITS)
+        io.import_features(empty_store, ADMIN, PARKS, bad, "append", LIMITS)
     clash = save(tiny_parks, tmp_path / "clash.geojson")  # valid file, but its ids are already stored
     with pytest.raises(InputError, match="PK-T1") as caught:
-        io.import_features(empty_store, PARKS, clash, "append", LIMITS)
+        io.import_features(empty_store, ADMIN, PARKS, clash, "append", LIMITS)
     assert caught.value.source == "clash.geojson"
     assert count_features(empty_store, PARKS) == 2
     assert empty_store.data_version() == version

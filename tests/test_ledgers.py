@@ -12,6 +12,8 @@ import shapely
 import layers
 from geo import ledgers
 from geo.store.features import write_layer
+from geo.store.statistics import COLUMNS as STATISTICS_COLUMNS
+from geo.store.tables import TARGET_COLUMNS
 
 NOW = dt.datetime(2025, 1, 1)
 INJECTION = "existing' OR '1'='1"
@@ -23,11 +25,18 @@ def _write(store, layer: str, frame: dict, geometry: list) -> None:
         write_layer(s, layers.get_spec(layer), gdf, mode="replace", now=NOW)
 
 
+COLUMNS = {
+    "statistics": STATISTICS_COLUMNS,
+    "targets": TARGET_COLUMNS,
+}
+
+
 def _insert(store, table: str, rows: list[tuple]) -> None:
     placeholders = ", ".join(["?"] * len(rows[0]))
+    columns = ", ".join(COLUMNS[table])
     with store.transaction() as s:
         for row in rows:
-            s.execute(f"INSERT INTO {table} VALUES ({placeholders})", list(row))
+            s.execute(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", list(row))
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import shapely
 import layers
 from geo import assessment, stats
 from geo.store.features import write_layer
+from tests.conftest import ADMIN
 
 NOW = dt.datetime(2025, 1, 1)
 
@@ -62,7 +63,8 @@ def tiny_stats_store(empty_store, tiny_parks):
         write_layer(s, layers.get_spec("admin_units"), admin, "replace", NOW)
         write_layer(s, layers.get_spec("parks"), parks, "replace", NOW)
         s.execute(
-            "INSERT INTO statistics VALUES " + ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(rows)),
+            "INSERT INTO statistics (entity_id, year, indicator, value, unit, source) VALUES "
+            + ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(rows)),
             [v for r in rows for v in r],
         )
     return empty_store
@@ -159,22 +161,22 @@ def test_update_targets_writes_all_rows_or_none(tiny_stats_store):
 
     with tiny_stats_store.transaction() as s:
         s.execute(
-            "INSERT INTO targets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO targets (entity_id, level, indicator, baseline_year, baseline_value, target_year, target_value, unit, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             ["AU-W", "zone", "vocs", 2020, 15.0, 2025, 13.5, "t", "test"],
         )
     good = pd.DataFrame({"entity_id": ["AU-W"], "indicator": ["vocs"], "target_year": [2025], "target_value": [12.0]})
-    assert assessment.update_targets(tiny_stats_store, good) == 1
+    assert assessment.update_targets(tiny_stats_store, ADMIN, good) == 1
     assert assessment.target_of(tiny_stats_store, "AU-W", "vocs")["target_value"] == 12.0
     bad = pd.concat([good.assign(target_value=11.0), good.assign(target_value=-1.0)])
     with pytest.raises(InputError, match="非负"):
-        assessment.update_targets(tiny_stats_store, bad)
+        assessment.update_targets(tiny_stats_store, ADMIN, bad)
     assert assessment.target_of(tiny_stats_store, "AU-W", "vocs")["target_value"] == 12.0
 
 
 def test_assessment_joins_targets_with_aggregated_actuals(tiny_stats_store):
     with tiny_stats_store.transaction() as s:
         s.execute(
-            "INSERT INTO targets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO targets (entity_id, level, indicator, baseline_year, baseline_value, target_year, target_value, unit, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             ["AU-E", "zone", "vocs", 2020, 30.0, 2025, 27.0, "t", "test"],
         )
     table = assessment.assessment(tiny_stats_store, "zone", "vocs", 2023)
@@ -193,7 +195,7 @@ def test_park_panel_finds_the_zone_by_membership_not_by_the_parks_zone_attribute
     """PK-T1 lies in the west box (AU-W) although its `zone` attribute names another zone."""
     with tiny_stats_store.transaction() as s:
         s.execute(
-            "INSERT INTO targets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO targets (entity_id, level, indicator, baseline_year, baseline_value, target_year, target_value, unit, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             ["AU-W", "zone", "energy_intensity", 2020, 2.0, 2025, 1.6, "tce/万元", "test"]
             + ["PK-T1", "park", "energy_intensity", 2020, 2.0, 2025, 1.5, "tce/万元", "test"],
         )

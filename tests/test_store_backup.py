@@ -18,15 +18,22 @@ from geo.store.backup import BackupError, create_backup, restore_backup, verify_
 from geo.store.db import Store
 from geo.store.features import write_layer
 from layers.__main__ import main
+from tests.conftest import ADMIN
 
 PARKS = layers.get_spec("parks")
 NOW = dt.datetime(2025, 6, 1, 8, 30)
 
 
+# A restore records itself in the audit log and moves the data version past both stores': those two
+# tables differ by design (checked in test_restore_is_audited_and_moves_the_data_version_on).
+BOOKKEEPING = {"meta", "audit_log"}
+
+
 def contents(store: Store) -> dict[str, list[tuple]]:
-    """Every row of every table (geometry as WKB bytes), sorted: what 'identical' means here."""
+    """Every row of every table but the bookkeeping (geometry as WKB bytes), sorted: what 'identical' means here."""
     with store.session() as session:
         names = [r[0] for r in session.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+        names = [n for n in names if n not in BOOKKEEPING]
         return {name: sorted(session.execute(f'SELECT * FROM "{name}"').fetchall(), key=repr) for name in names}
 
 
@@ -39,7 +46,10 @@ def modify(store: Store, tiny_parks) -> None:
     with store.transaction() as session:
         write_layer(session, PARKS, tiny_parks, "append", NOW)
         session.execute("DELETE FROM statistics WHERE year = 2024")
-        session.execute("INSERT INTO users VALUES ('late', 'x', 'admin', '后来者', ?)", [NOW])
+        session.execute(
+            "INSERT INTO users (username, password_hash, display_name, created_at) VALUES ('late', 'x', '后来者', ?)",
+            [NOW],
+        )
 
 
 @pytest.fixture
@@ -51,9 +61,13 @@ def test_backup_then_restore_round_trips_every_table(seeded_store, backup_file, 
     original = contents(seeded_store)
     modify(seeded_store, tiny_parks)
     assert contents(seeded_store) != original
-    restored = restore_backup(backup_file, seeded_store, force=True, now=NOW)
+    restored = restore_backup(seeded_store, ADMIN, backup_file, force=True, now=NOW)
     assert contents(seeded_store) == original
-    assert restored.info.rows == sum(len(rows) for rows in original.values())
+    backed_up = sum(len(rows) for rows in original.values()) + sum(
+        seeded_store.scalar(f"SELECT count(*) FROM {t}")
+        for t in BOOKKEEPING  # noqa: S608
+    )
+    assert restored.info.rows == backed_up - 1  # the restore's own audit row came after the backup
     # The replaced store is kept beside it, with the modifications.
     assert restored.kept is not None and contents(Store(restored.kept)) != original
 
@@ -71,7 +85,7 @@ def test_backup_manifest_records_schema_tables_and_checksum(seeded_store, backup
 
 def test_restore_into_a_missing_store_needs_no_force(backup_file, seeded_store, tmp_path):
     target = Store(tmp_path / "new" / "restored.duckdb")
-    result = restore_backup(backup_file, target)
+    result = restore_backup(target, ADMIN, backup_file)
     assert result.kept is None and contents(target) == contents(seeded_store)
 
 
@@ -79,7 +93,7 @@ def test_restore_refuses_to_replace_an_existing_store_without_force(backup_file,
     modify(seeded_store, tiny_parks)
     before = sha256(seeded_store.path)
     with pytest.raises(BackupError, match="--force"):
-        restore_backup(backup_file, seeded_store)
+        restore_backup(seeded_store, ADMIN, backup_file)
     assert sha256(seeded_store.path) == before
 
 
@@ -136,7 +150,7 @@ def test_restore_refuses_a_damaged_or_foreign_backup_and_changes_nothing(
     modify(seeded_store, tiny_parks)
     before = sha256(seeded_store.path)
     with pytest.raises(BackupError, match=message):
-        restore_backup(tampered(backup_file, tmp_path, change), seeded_store, force=True)
+        restore_backup(seeded_store, ADMIN, tampered(backup_file, tmp_path, change), force=True)
     assert sha256(seeded_store.path) == before
     leftovers = [p.name for p in seeded_store.path.parent.iterdir() if p.name.startswith(".")]
     assert leftovers == [] and not list(seeded_store.path.parent.glob("*.before-restore-*"))
@@ -146,9 +160,9 @@ def test_restore_refuses_files_that_are_not_backups(seeded_store, tmp_path):
     text = tmp_path / "notes.zip"
     text.write_text("not a zip", encoding="utf-8")
     with pytest.raises(BackupError, match="not a zip"):
-        restore_backup(text, seeded_store, force=True)
+        restore_backup(seeded_store, ADMIN, text, force=True)
     with pytest.raises(BackupError, match="not found"):
-        restore_backup(tmp_path / "absent.zip", seeded_store, force=True)
+        restore_backup(seeded_store, ADMIN, tmp_path / "absent.zip", force=True)
 
 
 def test_restore_refuses_a_backup_from_a_newer_schema(seeded_store, tmp_path):
@@ -158,14 +172,14 @@ def test_restore_refuses_a_backup_from_a_newer_schema(seeded_store, tmp_path):
         session.execute("INSERT INTO schema_version VALUES (99, 'from the future', ?)", [NOW])
     archive = create_backup(newer, tmp_path / "newer.zip").path
     with pytest.raises(BackupError, match="newer version"):
-        restore_backup(archive, seeded_store, force=True)
+        restore_backup(seeded_store, ADMIN, archive, force=True)
 
 
 def test_a_wal_left_beside_the_store_goes_with_the_replaced_copy(backup_file, seeded_store, tmp_path):
     wal = seeded_store.path.with_name(seeded_store.path.name + ".wal")
     seeded_store.path.write_bytes(b"damaged beyond opening")  # what a restore is for
     wal.write_bytes(b"stale log")
-    result = restore_backup(backup_file, seeded_store, force=True, now=NOW)
+    result = restore_backup(seeded_store, ADMIN, backup_file, force=True, now=NOW)
     assert result.kept_unreadable and not wal.exists()
     assert result.kept.with_name(result.kept.name + ".wal").read_bytes() == b"stale log"
     assert seeded_store.scalar("SELECT count(*) FROM parks") > 0
@@ -216,5 +230,18 @@ def test_a_point_written_after_the_backup_is_gone_after_restore(seeded_store, ba
             "INSERT INTO parks (id, name, geom, updated_at) VALUES ('PK-LATE', '后加园区', ST_GeomFromText(?), ?)",
             [shapely.box(117.6, 39.0, 117.61, 39.01).wkt, NOW],
         )
-    restore_backup(backup_file, seeded_store, force=True)
+    restore_backup(seeded_store, ADMIN, backup_file, force=True)
     assert seeded_store.scalar("SELECT count(*) FROM parks WHERE id = 'PK-LATE'") == 0
+
+
+def test_restore_is_audited_and_moves_the_data_version_on(seeded_store, backup_file, tiny_parks):
+    from geo.store import audit
+
+    modify(seeded_store, tiny_parks)
+    before = seeded_store.data_version()
+    restore_backup(seeded_store, ADMIN, backup_file, force=True, now=NOW)
+    assert seeded_store.data_version() > before
+    last = audit.entries(seeded_store, limit=1).iloc[0]
+    assert (last["action"], last["username"], last["entity_id"]) == ("store.restore", "tester", seeded_store.path.name)
+    assert backup_file.name in last["after_json"]
+    assert audit.verify(seeded_store).ok

@@ -47,7 +47,10 @@ def test_committed_write_bumps_data_version(empty_store, tiny_parks):
 def test_bound_parameters_treat_sql_fragments_as_data(empty_store):
     evil = "x'); DROP TABLE statistics; --"
     with empty_store.transaction() as s:
-        s.execute("INSERT INTO statistics VALUES (?, ?, ?, ?, ?, ?)", [evil, 2024, "cod", 1.0, "t", "test"])
+        s.execute(
+            "INSERT INTO statistics (entity_id, year, indicator, value, unit, source) VALUES (?, ?, ?, ?, ?, ?)",
+            [evil, 2024, "cod", 1.0, "t", "test"],
+        )
     assert "statistics" in empty_store.tables()
     assert empty_store.scalar("SELECT entity_id FROM statistics") == evil
 

@@ -13,6 +13,7 @@ from geo.config import Limits
 from geo.io import import_features, write_features
 from geo.store import membership, migrations
 from geo.store.features import read_layer, write_layer
+from tests.conftest import ADMIN as ADMIN_ACTOR
 
 PARKS = layers.get_spec("parks")
 ADMIN = layers.get_spec("admin_units")
@@ -40,7 +41,7 @@ def test_seeded_store_holds_the_membership_the_rule_gives(seeded_store):
 def test_importing_parks_updates_membership_in_the_same_transaction(seeded_store, tiny_parks, tmp_path, mode):
     path = tmp_path / "parks.geojson"
     tiny_parks.to_file(path)
-    import_features(seeded_store, PARKS, path, mode, Limits())
+    import_features(seeded_store, ADMIN_ACTOR, PARKS, path, mode, Limits())
     rows = stored(seeded_store)
     assert rows == by_rule(seeded_store)
     assert {park for park, _, _ in rows} >= {"PK-T1", "PK-T2"}
@@ -55,7 +56,9 @@ def test_redrawing_admin_units_moves_parks_to_the_new_units(seeded_store):
     # one zone now covers the whole district: every park is in it, and in no other zone
     admin.loc[admin["kind"] == "zone", "geometry"] = shapely.box(116.0, 37.0, 119.0, 41.0)
     admin = admin[(admin["kind"] != "zone") | (admin["id"] == first)]
-    write_features(seeded_store, ADMIN, admin.drop(columns=["area_km2", "length_km"]), "replace", "admin.gpkg")
+    write_features(
+        seeded_store, ADMIN_ACTOR, ADMIN, admin.drop(columns=["area_km2", "length_km"]), "replace", "admin.gpkg"
+    )
     zone_rows = {(p, u) for p, u, kind in stored(seeded_store) if kind == "zone"}
     parks = set(seeded_store.query("SELECT id FROM parks")["id"])
     assert zone_rows == {(p, first) for p in parks}
@@ -94,6 +97,9 @@ def test_one_transaction_writing_parks_and_units_recomputes_membership_once(seed
     real_refresh = membership.refresh
     monkeypatch.setattr(membership, "refresh", lambda s: calls.append(1) or real_refresh(s))
     admin, parks = read_layer(seeded_store, ADMIN), read_layer(seeded_store, PARKS)
+    # A change in each layer (unchanged features are not rewritten, so nothing would need recomputing).
+    admin.loc[0, "name"] = "改名的单位"
+    parks.loc[0, "name"] = "改名的园区"
     with seeded_store.transaction() as s:
         write_layer(s, ADMIN, admin.drop(columns=["area_km2", "length_km"]), "replace", NOW)
         write_layer(s, PARKS, parks.drop(columns=["area_km2", "length_km"]), "replace", NOW)

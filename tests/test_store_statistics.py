@@ -83,7 +83,7 @@ def test_a_one_year_query_reads_only_that_years_row_groups(empty_store, tmp_path
     query = "SELECT sum(value) FROM statistics WHERE year = 2023 AND indicator = 'ind_07'"
     with empty_store.transaction() as s:
         s.register("parkwise", incoming)
-        s.execute(f"INSERT INTO statistics SELECT {', '.join(COLUMNS)} FROM parkwise")  # noqa: S608
+        s.execute(f"INSERT INTO statistics ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} FROM parkwise")  # noqa: S608
         s.unregister("parkwise")
     parkwise = rows_scanned(empty_store, tmp_path, query)
     with empty_store.transaction() as s:

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo import assessment, stats
+from tests.conftest import ADMIN
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,14 +58,13 @@ def test_assessment_lists_every_zone_with_a_status(seeded_store, open_page):
 
 
 def test_assessment_target_editing_needs_an_admin_login(seeded_store, open_page):
-    import datetime as dt
 
     from geo import auth
 
-    auth.add_user(seeded_store, "admin1", "admin-pass-1", "admin", "管理员甲", dt.datetime(2025, 1, 1))
+    auth.add_user(seeded_store, ADMIN, "admin1", "admin-pass-1", ["admin"], "管理员甲")
     at = open_page("views/assessment.py")
-    assert any("管理员" in i.value for i in at.info)
-    assert not [b for b in at.button if b.label == "保存"]
+    assert any("管理员登录后" in c.value for c in at.caption)
+    assert not [b for b in at.button if b.label == "保存"] and not at.main.expander
     at.sidebar.text_input[0].set_value("admin1")
     at.sidebar.text_input[1].set_value("admin-pass-1")
     at.sidebar.button[0].click().run()

@@ -10,34 +10,39 @@ from streamlit_folium import st_folium
 import layers
 from geo import assessment, stats
 from geo.crs import map_bounds
-from geo.errors import InputError
+from geo.errors import PortalError
 from geo.indicators import INDICATORS
 from geo.maps import STATUS_COLORS, build_choropleth_map, format_number, legend_row
 from geo.plan import TARGET_INDICATORS
 from views.shell import (
     after_write,
+    as_of_choice,
     cached,
     chosen_basemap,
+    current_actor,
     download_table,
     indicator_choice,
     lang,
     layer_frame,
     page_header,
-    require_role,
     show_error,
     tr,
     year_choice,
 )
 
 db = page_header("nav_assessment")
-available_years = cached(stats.years, db)
+as_of = as_of_choice()
+available_years = cached(stats.years, db, as_of=as_of)
+if not available_years:
+    st.info(tr("no_statistics_yet"))
+    st.stop()
 
 c1, c2, c3 = st.columns([2, 2, 3])
 level = c1.selectbox(tr("level"), list(assessment.TARGET_LEVELS), index=1, format_func=lambda v: tr(f"level_{v}"))
 indicator = indicator_choice(c2, TARGET_INDICATORS)
 year = year_choice(c3, available_years)
 
-table = cached(assessment.assessment, db, level, indicator, year)
+table = cached(assessment.assessment, db, level, indicator, year, as_of=as_of)
 counts = table["status"].astype(str).value_counts()
 m1, m2, m3, m4 = st.columns(4)
 for col, status in zip((m1, m2, m3, m4), ("behind", "at_risk", "on_track", "no_data"), strict=True):
@@ -48,15 +53,15 @@ if level != "park":
 
 # -- map of the units coloured by status ---------------------------------------------------------
 if level == "park":
-    shapes = layer_frame("parks")[["id", "name", "geometry"]]
+    shapes = layer_frame("parks", as_of)[["id", "name", "geometry"]]
 else:
-    shapes = layer_frame("admin_units")[["id", "name", "geometry"]]
+    shapes = layer_frame("admin_units", as_of)[["id", "name", "geometry"]]
 shapes = shapes.merge(table[["entity_id", "status", "actual"]], left_on="id", right_on="entity_id", how="inner")
 codes = list(STATUS_COLORS)
 classes = np.array([codes.index(s) if s in codes else -1 for s in shapes["status"].astype(str)])
 shapes = shapes.assign(value=shapes["actual"])
 legend_rows = [legend_row(tr(f"status_{code}"), colour) for code, colour in STATUS_COLORS.items()]
-admin = layer_frame("admin_units")
+admin = layer_frame("admin_units", as_of)
 title = f"{INDICATORS[indicator].title(lang())} · {tr('status')} · {year}"
 fmap = build_choropleth_map(
     shapes,
@@ -93,8 +98,9 @@ st.dataframe(shown, hide_index=True, width="stretch", height=360)
 download_table(shown, f"assessment-{level}-{indicator}-{year}")
 
 # -- admins edit the 2025 targets -------------------------------------------------------------------
-with st.expander(tr("edit_targets")):
-    if require_role("admin") is not None:
+actor = current_actor()
+if as_of is None and actor is not None and actor.has("admin"):
+    with st.expander(tr("edit_targets")):
         targets = cached(assessment.targets_table, db, level, indicator)
         editable = targets[["entity_id", "name", "indicator", "target_year", "baseline_value", "target_value", "unit"]]
         edited = st.data_editor(
@@ -104,12 +110,15 @@ with st.expander(tr("edit_targets")):
             width="stretch",
             key=f"targets_editor_{level}_{indicator}",
         )
+        reason = st.text_input(tr("reason"), key="targets_reason")
         if st.button(tr("save"), key="save_targets"):
             changed = edited[edited["target_value"].ne(editable["target_value"])]
             try:
-                n = assessment.update_targets(db, changed)
-            except InputError as err:
+                n = assessment.update_targets(db, actor, changed, reason=reason or None)
+            except PortalError as err:
                 show_error(err)
             else:
                 after_write()
                 st.success(tr("saved", n=n))
+elif as_of is None:
+    st.caption(tr("targets_edit_hint"))

@@ -1,24 +1,26 @@
 """图层与数据: what the store holds, export of any layer, and a check of a file before import."""
 
 import tempfile
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 import layers
-from geo import auth, io
+from geo import io
 from geo.errors import InputError, PortalError
 from geo.i18n import t
 from geo.store.tables import WRITE_MODES, record_counts
 from views.shell import (
     after_write,
     cached,
-    current_user,
     lang,
     layer_counts,
+    layer_diff_by_name,
     md_escape,
     page_header,
+    require_role,
     settings,
     show_error,
     tr,
@@ -125,21 +127,68 @@ if upload is not None:
     st.dataframe(checked.drop(columns="geometry").head(50), hide_index=True)
 
     st.subheader(tr("import_title"))
-    user = current_user()
-    if user is None or not user.can(spec.editor_role):
-        role = auth.ROLES[spec.editor_role][0 if lang() == "zh" else 1]
-        st.info(tr("import_needs_role", role=role))
-    else:
+    actor = require_role(spec.editor_role)
+    if actor is not None:
         # Append is the default; replacing a whole layer needs an explicit confirmation.
         mode = st.radio(tr("import_mode"), WRITE_MODES, format_func=lambda m: tr(f"mode_{m}"), horizontal=True)
         confirmed = mode == "append" or st.checkbox(
             tr("confirm_replace", layer=spec.title(lang()), n=counts[spec.name])
         )
+        reason = st.text_input(tr("reason"), key="import_reason")
         if st.button(tr("import_button", n=len(checked)), type="primary", disabled=not confirmed):
             try:
-                written = io.write_features(db, spec, checked, mode, source_name=f"{upload.name} ({user.username})")
+                change = io.write_features(db, actor, spec, checked, mode, upload.name, reason=reason or None)
             except PortalError as err:
                 show_error(err)
             else:
                 after_write()
-                st.success(tr("import_done", n=written, layer=spec.title(lang())))
+                st.success(
+                    tr(
+                        "import_done_detail",
+                        layer=spec.title(lang()),
+                        added=len(change.added),
+                        changed=len(change.changed),
+                        removed=len(change.removed),
+                        unchanged=change.unchanged,
+                    )
+                )
+
+# -- what changed between two dates ------------------------------------------------------------------
+st.subheader(tr("diff_title"))
+d1, d2, d3 = st.columns([2, 1, 1])
+diff_layer = d1.selectbox(
+    tr("layer_name"), list(layers.REGISTRY), format_func=lambda n: layers.get_spec(n).title(lang()), key="diff_layer"
+)
+start = d2.date_input(tr("diff_from"), value=date.today() - timedelta(days=30), key="diff_from")
+end = d3.date_input(tr("diff_to"), value=date.today(), key="diff_to")
+if start > end:
+    st.warning(tr("diff_order"))
+else:
+    diff = cached(layer_diff_by_name, db, diff_layer, start, end)
+    m1, m2, m3 = st.columns(3)
+    m1.metric(tr("diff_added"), len(diff.added))
+    m2.metric(tr("diff_removed"), len(diff.removed))
+    m3.metric(tr("diff_changed"), len(diff.changed))
+    for label, frame in ((tr("diff_added"), diff.added), (tr("diff_removed"), diff.removed)):
+        if len(frame):
+            st.caption(label)
+            st.dataframe(
+                frame.rename(columns={"id": tr("id"), "name": tr("layer_name"), "area_km2": tr("area_km2")}),
+                hide_index=True,
+                width="stretch",
+            )
+    if len(diff.changed):
+        st.caption(tr("diff_changed"))
+        st.dataframe(
+            diff.changed.rename(
+                columns={
+                    "id": tr("id"),
+                    "name": tr("layer_name"),
+                    "area_before_km2": tr("diff_area_before"),
+                    "area_after_km2": tr("diff_area_after"),
+                    "fields": tr("diff_fields"),
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )

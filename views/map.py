@@ -7,24 +7,24 @@ import layers
 from geo.crs import map_bounds
 from geo.errors import StoreBusyError
 from geo.maps import build_map
-from views.shell import chosen_basemap, lang, layer_counts, layer_frame, show_error, store_ready, tr
+from views.shell import as_of_choice, chosen_basemap, lang, layer_frame, show_error, store_ready, tr
 
 st.title(tr("app_title"))
 st.caption(tr("app_subtitle"))
 
 if store_ready():
+    as_of = as_of_choice()
     try:
-        counts = layer_counts()
-        frames = [(spec, layer_frame(spec.name)) for spec in layers.all_specs()]
+        frames = [(spec, layer_frame(spec.name, as_of)) for spec in layers.all_specs()]
     except StoreBusyError as err:
         show_error(err)
         st.stop()
     cols = st.columns(len(frames))
-    for col, (spec, _) in zip(cols, frames, strict=True):
-        col.metric(spec.title(lang()), f"{counts[spec.name]:,}")
+    for col, (spec, frame) in zip(cols, frames, strict=True):
+        col.metric(spec.title(lang()), f"{len(frame):,}")
     admin = dict(frames)[layers.get_spec("admin_units")]
     bounds = map_bounds(admin)
     fmap = build_map(frames, lang=lang(), basemap=chosen_basemap(), bounds=bounds)
     # returned_objects=[]: panning and zooming never rerun this script.
-    st_folium(fmap, height=700, use_container_width=True, returned_objects=[], key=f"overview-{lang()}")
+    st_folium(fmap, height=700, use_container_width=True, returned_objects=[], key=f"overview-{lang()}-{as_of}")
     st.caption(tr("map_caption"))

@@ -15,6 +15,7 @@ from geo.crs import map_bounds
 from geo.indicators import INDICATORS, PARK_INDICATORS
 from geo.maps import build_choropleth_map, class_legend_rows, format_number, palette, standalone_html
 from views.shell import (
+    as_of_choice,
     cached,
     chosen_basemap,
     download_table,
@@ -28,9 +29,10 @@ from views.shell import (
 )
 
 db = page_header("nav_parks")
-available_years = cached(stats.years, db)
+as_of = as_of_choice()
+available_years = cached(stats.years, db, as_of=as_of)
 if not available_years:
-    st.warning(tr("store_missing"))
+    st.info(tr("no_statistics_yet"))
     st.stop()
 
 # -- controls -----------------------------------------------------------------------------------
@@ -52,7 +54,7 @@ unit = stats.unit_of(indicator, normalisation)
 meta = INDICATORS[indicator]
 value_label = f"{meta.title(lang())}（{tr('norm_' + normalisation)}）"
 
-parks = cached(stats.park_values, db, indicator, year, normalisation, with_geometry=True)
+parks = cached(stats.park_values, db, indicator, year, normalisation, with_geometry=True, as_of=as_of)
 bounds = classify.breaks(parks["value"], k, method)
 colors = palette(len(bounds), meta.lower_is_better)
 classes = classify.assign_classes(parks["value"], bounds)
@@ -82,7 +84,7 @@ ranking.insert(0, "rank", range(1, len(ranking) + 1))
 
 map_col, panel_col = st.columns([3, 2])
 with map_col:
-    admin = layer_frame("admin_units")
+    admin = layer_frame("admin_units", as_of)
     fmap = build_choropleth_map(
         parks,
         [(layers.get_spec("admin_units"), admin)],
@@ -111,7 +113,9 @@ with map_col:
 with panel_col:
     st.subheader(tr("park_panel"))
     panel = (
-        cached(assessment.park_panel, db, selected, indicator, normalisation, year) if selected in park_ids else None
+        cached(assessment.park_panel, db, selected, indicator, normalisation, year, as_of=as_of)
+        if selected in park_ids
+        else None
     )
     if panel is None:
         st.info(tr("pick_park"))

@@ -6,7 +6,9 @@ This is the Streamlit boundary: caching lives here, never in geo/.
 from __future__ import annotations
 
 import importlib
+import time
 from collections.abc import Callable, Sequence
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -23,8 +25,10 @@ from geo.i18n import LANGUAGES, t
 from geo.indicators import INDICATORS
 from geo.io.tables import table_csv, table_xlsx
 from geo.maps import Basemap
+from geo.permissions import Actor
+from geo.settings import current_settings
 from geo.store.db import Store
-from geo.store.features import count_features, read_layer
+from geo.store.features import LayerDiff, count_features, layer_diff, read_layer
 
 
 def settings() -> Settings:
@@ -135,12 +139,18 @@ def year_choice(column: Any, years: Sequence[int], key: str | None = None) -> in
     return column.select_slider(tr("year"), options=list(years), value=years[-1], key=key)
 
 
-def layer_frame(name: str) -> gpd.GeoDataFrame:
-    return cached(_read_layer_by_name, store(), name)
+def layer_frame(name: str, as_of: date | None = None) -> gpd.GeoDataFrame:
+    """A layer's features (now, or as they were on `as_of`), cached on the data version."""
+    return cached(_read_layer_by_name, store(), name, as_of)
 
 
-def _read_layer_by_name(db: Store, name: str) -> gpd.GeoDataFrame:
-    return read_layer(db, layers.get_spec(name))
+def _read_layer_by_name(db: Store, name: str, as_of: date | None = None) -> gpd.GeoDataFrame:
+    return read_layer(db, layers.get_spec(name), as_of=as_of)
+
+
+def layer_diff_by_name(db: Store, name: str, start: date, end: date) -> LayerDiff:
+    """What changed in a layer between two dates (for `cached`: looked up by the layer's name)."""
+    return layer_diff(db, layers.get_spec(name), start, end)
 
 
 def _layer_counts(db: Store) -> dict[str, int]:
@@ -168,11 +178,19 @@ def chosen_basemap() -> Basemap:
     return Basemap(kind=kind, tianditu_key=cfg.tianditu_key, local_tiles_url=cfg.local_tiles_url)
 
 
+def _default_basemap(db: Store, cfg: Settings) -> str:
+    """The administrators' choice kept in the store (系统管理 → 设置), else BINHAI_BASEMAP."""
+    if not db.exists or "settings" not in cached(_tables, db):
+        return cfg.basemap
+    return cached(current_settings, db)["map.default_basemap"] or cfg.basemap
+
+
 def sidebar() -> None:
     """Language toggle, basemap choice and the illustrative-data notice (drawn on every page)."""
     cfg = settings()
     st.session_state.setdefault("lang", cfg.language)
-    st.session_state.setdefault("basemap", cfg.basemap)
+    st.session_state.setdefault("basemap", _default_basemap(store(), cfg))
+    expire_idle_login(cfg.session_minutes)
     with st.sidebar:
         st.radio(
             t("language", lang()),
@@ -201,16 +219,52 @@ def current_user() -> auth.User | None:
     return st.session_state.get("user")
 
 
+def current_actor() -> Actor | None:
+    """The logged-in user as the acting person for geo/'s write functions (None when nobody is)."""
+    user = current_user()
+    return None if user is None else user.actor("portal")
+
+
+def client_key() -> str:
+    """Who is knocking, for login throttling: the client's address as Streamlit sees it."""
+    try:
+        address = st.context.ip_address
+    except AttributeError:  # AppTest and bare runs have no request context
+        address = None
+    return address if isinstance(address, str) and address else "local"
+
+
+def expire_idle_login(minutes: float) -> None:
+    """Log out a user idle for more than `minutes`; otherwise note this run as activity."""
+    if current_user() is None:
+        return
+    now = time.monotonic()
+    last = st.session_state.get("last_activity", now)
+    if now - last > minutes * 60:
+        logout()
+        st.session_state["login_notice"] = "session_expired"
+        return
+    st.session_state["last_activity"] = now
+
+
+def logout() -> None:
+    for key in ("user", "last_activity"):
+        st.session_state.pop(key, None)
+
+
 def login_box() -> None:
-    """Log in / out in the sidebar; the user (and role) live in this browser session only."""
+    """Log in / out in the sidebar; the user (and roles) live in this browser session only."""
     user = current_user()
     if user is not None:
-        role = auth.ROLES[user.role][0 if lang() == "zh" else 1]
-        st.caption(tr("logged_in_as", name=md_escape(user.display_name), role=role))
+        roles = "、".join(auth.role_title(r, lang()) for r in sorted(user.roles))
+        st.caption(tr("logged_in_as", name=md_escape(user.display_name), role=md_escape(roles)))
         if st.button(tr("logout"), key="logout"):
-            del st.session_state["user"]
+            logout()
             st.rerun()
         return
+    notice = st.session_state.pop("login_notice", None)
+    if notice:
+        st.info(tr(notice))
     db = store()
     if not db.exists or "users" not in cached(_tables, db):
         return
@@ -218,21 +272,44 @@ def login_box() -> None:
         username = st.text_input(tr("username"))
         password = st.text_input(tr("password"), type="password")
         if st.form_submit_button(tr("login")):
-            found = auth.authenticate(db, username.strip(), password)
-            if found is None:
-                st.error(tr("login_failed"))
+            try:
+                found = auth.authenticate(db, username.strip(), password, client=client_key())
+            except auth.LoginRefused as err:
+                show_error(err)
             else:
                 st.session_state["user"] = found
+                st.session_state["last_activity"] = time.monotonic()
                 st.rerun()
 
 
-def require_role(role: str) -> auth.User | None:
-    """The logged-in user if they may act as `role`; otherwise explains and returns None."""
-    user = current_user()
-    if user is None or not user.can(role):
-        st.info(tr("login_needed"))
+def require_role(*roles: str) -> Actor | None:
+    """The acting user if they hold one of `roles`; otherwise says which role is needed and returns None.
+
+    Only decides what a page shows: geo/'s write functions check the role again themselves.
+    """
+    actor = current_actor()
+    try:
+        return auth.require(actor, roles)
+    except auth.PermissionDenied as err:
+        needed = " / ".join(auth.role_title(r, lang()) for r in roles)
+        if actor is None:
+            st.info(tr("login_needed_role", role=needed))
+        else:
+            show_error(err)
         return None
-    return user
+
+
+def as_of_choice(key: str = "as_of") -> date | None:
+    """The date control of the map pages: today shows now (None); an earlier day shows that day's state."""
+    today = date.today()
+    chosen = st.date_input(
+        tr("as_of"), value=st.session_state.get(key, today), max_value=today, key=f"{key}_input", help=tr("as_of_help")
+    )
+    st.session_state[key] = chosen
+    if chosen >= today:
+        return None
+    st.caption(tr("as_of_showing", day=chosen.isoformat()))
+    return chosen
 
 
 _MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|<>~$:"

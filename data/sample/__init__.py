@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import NamedTuple
 
 import geopandas as gpd
@@ -29,11 +32,14 @@ import pandas as pd
 import layers
 from data.sample.context import FIXED_TIMESTAMP, SOURCE, SampleContext, SampleData
 from data.sample.geography import build_geography
+from geo.permissions import SYSTEM, Actor
+from geo.store import audit
+from geo.store.backup import replace_store
 from geo.store.db import Store
-from geo.store.features import clear_layer, write_layer
+from geo.store.features import write_layer
 from geo.store.statistics import COLUMNS as STATISTICS_COLUMNS
 from geo.store.statistics import write_statistics
-from geo.store.tables import TARGET_COLUMNS, WATER_SAMPLE_COLUMNS, write_targets, write_water_samples
+from geo.store.tables import TARGET_COLUMNS, WATER_SAMPLE_COLUMNS, table_counts, write_targets, write_water_samples
 from layers.base import LayerSpec
 
 __all__ = [
@@ -109,27 +115,76 @@ def generate(seed: int = 2025, scale: int = 1) -> SampleData:
     )
 
 
-def seed_store(store: Store, seed: int = 2025, scale: int = 1) -> dict[str, int]:
-    """Replace every layer and the statistics, targets and samples with sample data, in one transaction.
+# When seeded rows took effect, for reads "as of" a date: layers and targets from the plan's baseline
+# (2020-01-01); a year's statistics once its yearly report is out (31 March of the next year).
+SAMPLE_VALID_FROM = datetime(2020, 1, 1)
 
-    Returns the number of rows written per table.
+
+def _report_date(year: pd.Series) -> pd.Series:
+    return pd.to_datetime({"year": year.astype(int) + 1, "month": 3, "day": 31})
+
+
+def store_has_data(store: Store) -> bool:
+    """Whether the store holds any feature or statistic (seeding then starts a fresh file)."""
+    if not store.exists:
+        return False
+    counts = table_counts(store, [spec.name for spec in layers.all_specs()] + ["statistics"])
+    return any(counts.values())
+
+
+def seed_store(store: Store, seed: int = 2025, scale: int = 1, actor: Actor = SYSTEM) -> dict[str, int]:
+    """Fill the store with sample data (see `reseed_store`); returns the rows written per table."""
+    return reseed_store(store, seed, scale, actor)[0]
+
+
+def reseed_store(
+    store: Store, seed: int = 2025, scale: int = 1, actor: Actor = SYSTEM
+) -> tuple[dict[str, int], Path | None]:
+    """Fill the store with sample data in one transaction, with a `store.seed` audit row.
+
+    A store that already holds data is not overwritten row by row (its history and audit chain stay
+    whole): a fresh store is seeded beside it and swapped in, and the old one is kept as
+    `<name>.before-seed-<time>`. Returns the rows written per table and where the old store was kept.
     """
+    if store_has_data(store):
+        fresh = Store(store.path.with_name(f".{store.path.name}.{os.getpid()}.seeding"))
+        try:
+            counts = _seed_empty(fresh, seed, scale, actor)
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+            kept, _ = replace_store(store, fresh.path, f"before-seed-{stamp}")
+        finally:
+            for leftover in (fresh.path, fresh.path.with_name(fresh.path.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+        return counts, kept
+    return _seed_empty(store, seed, scale, actor), None
+
+
+def _seed_empty(store: Store, seed: int, scale: int, actor: Actor) -> dict[str, int]:
     sample = generate(seed=seed, scale=scale)
     specs = layers.all_specs()
     store.migrate(specs)
     counts: dict[str, int] = {}
+    now = FIXED_TIMESTAMP
     with store.transaction() as session:
         for spec in specs:
             frame = sample.layers.get(spec.name)
             if frame is None:  # the spec names no sample generator: leave the layer empty
-                clear_layer(session, spec)
                 counts[spec.name] = 0
                 continue
-            counts[spec.name] = write_layer(session, spec, frame, mode="replace", now=FIXED_TIMESTAMP)
-        counts["statistics"] = write_statistics(session, sample.statistics, mode="replace")
-        counts["targets"] = write_targets(session, sample.targets, mode="replace")
+            frame = frame.assign(valid_from=SAMPLE_VALID_FROM)
+            counts[spec.name] = write_layer(session, spec, frame, "replace", now, actor.username).written
+        statistics = sample.statistics.assign(valid_from=_report_date(sample.statistics["year"]))
+        counts["statistics"] = write_statistics(session, statistics, "replace", now, actor.username)
+        targets = sample.targets.assign(valid_from=SAMPLE_VALID_FROM)
+        counts["targets"] = write_targets(session, targets, "replace", now, actor.username)
         counts["water_samples"] = write_water_samples(session, sample.water_samples, mode="replace")
+        after = {"seed": seed, "scale": scale, "source": SOURCE, **counts}
+        audit.record(session, actor, "store.seed", "store", store.path.name, None, after, now=_utc_now())
     return counts
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def main(argv: list[str] | None = None) -> int:

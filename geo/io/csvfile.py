@@ -130,7 +130,7 @@ def _unguard_formula(value: Any) -> Any:
     return value
 
 
-def _guard_formula(value: Any) -> Any:
+def guard_formula(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
@@ -145,7 +145,7 @@ def write_csv(frame: gpd.GeoDataFrame, spec: Any, out: Path) -> None:
     table = pd.DataFrame(frame.drop(columns="geometry"))
     for column in table.columns:
         if not pd.api.types.is_numeric_dtype(table[column]):
-            table[column] = table[column].map(_guard_formula)
+            table[column] = table[column].map(guard_formula)
     geoms = frame.geometry
     if len(frame) and (geoms.geom_type == "Point").all():
         table["lon"] = geoms.x.to_numpy()

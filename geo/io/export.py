@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,12 @@ EXPORT_FORMATS = ("geojson", "gpkg", "shp", "kml", "csv")
 EXPORT_SUFFIX = {"geojson": "geojson", "gpkg": "gpkg", "shp": "zip", "kml": "kml", "csv": "csv"}
 
 
-def export_layer(store: Store, spec: Any, fmt: str, out: Path | str, force: bool = False) -> Path:
+def export_layer(
+    store: Store, spec: Any, fmt: str, out: Path | str, force: bool = False, as_of: date | None = None
+) -> Path:
     """Write every feature of a layer to `out` as geojson, gpkg, shp (a .zip), kml or csv; returns the path.
+
+    `as_of` exports the layer as it was on that date (history kept by the store).
 
     The target is checked first (`geo.outfile.checked_target`: never the store, its WAL or a backup;
     an existing file only with `force`) and written atomically: an interrupted export leaves no half
@@ -48,7 +53,7 @@ def export_layer(store: Store, spec: Any, fmt: str, out: Path | str, force: bool
             f"the store {store.path} does not exist; run `python -m layers seed` or import data first",
         )
     try:
-        layer = read_layer(store, spec)
+        layer = read_layer(store, spec, as_of=as_of)
     except duckdb.CatalogException:  # a store made before this layer existed: an empty layer
         layer = _empty_layer(spec)
     features = _export_frame(layer, spec)

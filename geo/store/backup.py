@@ -27,7 +27,8 @@ import duckdb
 from geo.config import SettingsError
 from geo.errors import PortalError
 from geo.outfile import BACKUP_FORMAT, atomic_write, checked_target, fsync_dir, store_files
-from geo.store import migrations
+from geo.permissions import Actor, writes
+from geo.store import audit, migrations
 from geo.store.db import Session, Store
 
 FORMAT = BACKUP_FORMAT
@@ -269,12 +270,16 @@ class Restored:
     kept_unreadable: bool = False  # the replaced store could not be opened (why one restores)
 
 
-def restore_backup(path: Path, store: Store, force: bool = False, now: datetime | None = None) -> Restored:
-    """Replace `store` with the backup at `path`, all or nothing.
+@writes("store.restore", "admin")
+def restore_backup(
+    store: Store, actor: Actor, path: Path, force: bool = False, now: datetime | None = None
+) -> Restored:
+    """Replace `store` with the backup at `path`, all or nothing; an administrator's act.
 
     Refuses an existing store unless `force`. The backup is restored into a temp file beside the
     store and fully checked first; the swap is one `os.replace`, and the old store is kept as
-    `<name>.before-restore-<time>`.
+    `<name>.before-restore-<time>`. The restored store is brought up to the current schema and its
+    audit log gets a `store.restore` row naming the backup.
     """
     path = Path(path)
     target = store.path
@@ -290,14 +295,17 @@ def restore_backup(path: Path, store: Store, force: bool = False, now: datetime 
         with _temporary(target.with_name(f".{target.name}.{os.getpid()}.restore")) as incoming:
             _extract_database(archive, manifest, incoming, path)
             version, tables = _check_copy(incoming, manifest, path)
-            kept, unreadable = _set_aside(store, target.with_name(f"{target.name}.before-restore-{stamp}"))
-            os.replace(incoming, target)
-    fsync_dir(target.parent)
+            kept, unreadable = replace_store(store, incoming, f"before-restore-{stamp}")
     info = BackupInfo(path, version, tables, manifest["size"], manifest["sha256"], manifest["created_at"])
+    store.migrate()
+    moment = (now or datetime.now(UTC)).replace(tzinfo=None)
+    with store.transaction() as session:
+        after = {"backup": path.name, "sha256": info.sha256, "created_at": info.created_at, "rows": info.rows}
+        audit.record(session, actor, "store.restore", "store", target.name, None, after, now=moment)
     return Restored(info, kept, unreadable)
 
 
-def _set_aside(store: Store, aside: Path) -> tuple[Path | None, bool]:
+def set_aside(store: Store, aside: Path) -> tuple[Path | None, bool]:
     """Keep the current store (and a WAL it may have) as `aside`; returns it and whether it was unreadable."""
     target = store.path
     if not target.exists():
@@ -318,3 +326,27 @@ def _set_aside(store: Store, aside: Path) -> tuple[Path | None, bool]:
         # A WAL left beside the restored file would be replayed onto it: it goes with the old store.
         os.replace(wal, aside.with_name(aside.name + ".wal"))
     return aside, unreadable
+
+
+def _readable_version(store: Store) -> int:
+    try:
+        return store.data_version()
+    except (duckdb.Error, SettingsError, ValueError, TypeError):
+        return -1
+
+
+def replace_store(store: Store, incoming: Path, label: str) -> tuple[Path | None, bool]:
+    """Swap a complete store file `incoming` in for `store` (one `os.replace`); the old one is kept as
+    `<name>.<label>`. Returns where it was kept (None when there was none) and whether it was unreadable.
+
+    The new file's data version is set above both files' versions, so no page keeps showing a cached
+    read of the old store under a version number the new one happens to share.
+    """
+    versions = (_readable_version(store), _readable_version(Store(incoming)))
+    kept, unreadable = set_aside(store, store.path.with_name(f"{store.path.name}.{label}"))
+    with Store(incoming).session() as session:
+        session.execute("UPDATE meta SET value = ? WHERE key = 'data_version'", [str(max(versions) + 1)])
+        session.execute("CHECKPOINT")
+    os.replace(incoming, store.path)
+    fsync_dir(store.path.parent)
+    return kept, unreadable

@@ -170,8 +170,12 @@ class Store:
             con.close()
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """All-or-nothing writes: commit on success, roll back on any exception; bumps data_version."""
+    def transaction(self, bump_version: bool = True) -> Iterator[Session]:
+        """All-or-nothing writes: commit on success, roll back on any exception.
+
+        Bumps `data_version` (the pages' cache key) unless `bump_version` is False — for bookkeeping
+        that no page shows (login throttling), so it does not empty every cache.
+        """
         with self.session() as s:
             s.execute("BEGIN TRANSACTION")
             s.in_transaction = True
@@ -179,9 +183,10 @@ class Store:
                 yield s
                 for step in s._before_commit.values():
                     step(s)
-                s.execute(
-                    "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'"
-                )
+                if bump_version:
+                    s.execute(
+                        "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'"
+                    )
                 s.execute("COMMIT")
             except BaseException:
                 s.execute("ROLLBACK")
@@ -202,6 +207,7 @@ class Store:
             version = migrations.apply(s, now=datetime.now(UTC).replace(tzinfo=None))
             for spec in specs:
                 s.execute(spec.ddl())
+                s.execute(spec.history_ddl())
             return version
 
     def data_version(self) -> int:

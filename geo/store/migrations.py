@@ -9,14 +9,113 @@ layer needs only its file in layers/. Changing an existing layer's columns needs
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from geo.config import SettingsError
-from geo.store import membership
+from geo.permissions import LEGACY_ROLES
+from geo.store import audit, history, membership
 
 Step = str | Callable[[Any], Any]
+
+# When rows written before history existed took effect: unknown, so "always" (an as-of read keeps them).
+BEFORE_HISTORY = "1970-01-01"
+
+
+def _columns(session: Any, table: str) -> list[str]:
+    return [
+        r[0]
+        for r in session.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ?", [table]
+        ).fetchall()
+    ]
+
+
+def _users_with_several_roles(session: Any) -> None:
+    """users.role → user_roles (water_bureau → water_editor, official → viewer); disabled, email, updated_at.
+
+    Every existing user keeps their password hash, so they log in as before (PBKDF2 hashes are
+    upgraded to argon2id at the next good login). The table is rebuilt rather than altered: DuckDB
+    cannot commit several ALTERs of a keyed table next to the role copy in one transaction.
+    """
+    if "role" not in _columns(session, "users"):
+        return
+    legacy = " ".join(f"WHEN '{old}' THEN '{new}'" for old, new in LEGACY_ROLES.items())
+    session.execute(
+        f"INSERT INTO user_roles SELECT username, CASE role {legacy} ELSE role END FROM users "  # noqa: S608
+        "ON CONFLICT DO NOTHING"
+    )
+    session.execute(
+        """CREATE TABLE users_v4 (
+            username VARCHAR PRIMARY KEY,
+            password_hash VARCHAR NOT NULL,
+            display_name VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            updated_at TIMESTAMP,
+            disabled BOOLEAN NOT NULL DEFAULT false,
+            email VARCHAR)"""
+    )
+    session.execute(
+        "INSERT INTO users_v4 (username, password_hash, display_name, created_at, updated_at) "
+        "SELECT username, password_hash, display_name, created_at, created_at FROM users"
+    )
+    session.execute("DROP TABLE users")
+    session.execute("ALTER TABLE users_v4 RENAME TO users")
+
+
+def _rebuild_versioned(session: Any, table: str, key: tuple[str, ...], layer: bool) -> None:
+    """Give `table` its history columns (and `<table>_history`) by rebuilding it: new table, copy, drop, rename.
+
+    Rebuilt rather than altered: DuckDB refuses a second constraint change on a table with rows in one
+    transaction. Rows from before history existed take effect at `updated_at` (layers) or "always"
+    (`BEFORE_HISTORY`), written by "system"; layer features become version 1.
+    """
+    described = session.execute(f"DESCRIBE {table}").fetchall()  # noqa: S608 - names from the catalogue
+    names = [row[0] for row in described]
+    cols = [f"{name} {kind}{' NOT NULL' if null == 'NO' else ''}" for name, kind, null, *_ in described]
+    if "valid_from" in names:  # created with its history columns (settings): only the history table is missing
+        history_cols = ", ".join(c.replace(" NOT NULL", "") for c in cols)
+        session.execute(f"CREATE TABLE IF NOT EXISTS {table}_history ({history_cols}, valid_to TIMESTAMP NOT NULL)")
+        return
+    added = [
+        f"valid_from TIMESTAMP NOT NULL DEFAULT TIMESTAMP '{BEFORE_HISTORY}'",
+        "changed_by VARCHAR NOT NULL DEFAULT 'system'",
+    ]
+    if layer:
+        added.insert(0, "version INTEGER NOT NULL DEFAULT 1")
+    session.execute(f"CREATE TABLE {table}_rebuilt ({', '.join([*cols, *added])}, PRIMARY KEY ({', '.join(key)}))")
+    history_key = (
+        f", PRIMARY KEY ({', '.join(key)}, version)" if layer else ""
+    )  # non-layer keys may repeat in one instant
+    history_cols = [c.replace(" NOT NULL", "") for c in cols] + added + ["valid_to TIMESTAMP NOT NULL"]
+    session.execute(f"CREATE TABLE IF NOT EXISTS {table}_history ({', '.join(history_cols)}{history_key})")
+    listed = ", ".join(names)
+    values = "1, updated_at, 'system'" if layer else f"TIMESTAMP '{BEFORE_HISTORY}', 'system'"
+    extra = "version, valid_from, changed_by" if layer else "valid_from, changed_by"
+    session.execute(f"INSERT INTO {table}_rebuilt ({listed}, {extra}) SELECT {listed}, {values} FROM {table}")  # noqa: S608
+    session.execute(f"DROP TABLE {table}")
+    session.execute(f"ALTER TABLE {table}_rebuilt RENAME TO {table}")
+
+
+def _version_table(session: Any, table: str) -> None:
+    """statistics / targets / settings: history columns and `<table>_history` (see `_rebuild_versioned`)."""
+    _rebuild_versioned(session, table, history.VERSIONED_TABLES[table], layer=False)
+
+
+def _version_layer_tables(session: Any) -> None:
+    """Every layer table of an existing store (id, geom, updated_at, area_km2) gets versions and history."""
+    tables = [
+        r[0]
+        for r in session.execute(
+            "SELECT table_name FROM information_schema.columns WHERE table_schema = 'main' "
+            "GROUP BY table_name HAVING list_has_all(list(column_name), ['id', 'geom', 'updated_at', 'area_km2'])"
+        ).fetchall()
+    ]
+    for table in (t for t in tables if not t.endswith("_history")):
+        _rebuild_versioned(session, table, ("id",), layer=True)
+
 
 MIGRATIONS: list[tuple[int, str, list[Step]]] = [
     (
@@ -80,6 +179,48 @@ MIGRATIONS: list[tuple[int, str, list[Step]]] = [
         3,
         "park_units: which park lies in which district / 开发区 / 街镇, kept in step with the layers",
         [membership.DDL, membership.refresh],
+    ),
+    (
+        4,
+        "several roles per user (water_bureau → water_editor, official → viewer), disabled users, e-mail",
+        [
+            "CREATE TABLE IF NOT EXISTS user_roles (username VARCHAR NOT NULL, role VARCHAR NOT NULL, "
+            "PRIMARY KEY (username, role))",
+            _users_with_several_roles,
+        ],
+    ),
+    (
+        5,
+        "login throttling, the hash-chained audit log, settings kept in the store",
+        [
+            """CREATE TABLE IF NOT EXISTS login_failures (
+                kind VARCHAR NOT NULL,
+                key VARCHAR NOT NULL,
+                failures INTEGER NOT NULL,
+                first_failure_at TIMESTAMP NOT NULL,
+                locked_until TIMESTAMP,
+                PRIMARY KEY (kind, key))""",
+            """CREATE TABLE IF NOT EXISTS settings (
+                key VARCHAR PRIMARY KEY,
+                value_json VARCHAR NOT NULL,
+                valid_from TIMESTAMP NOT NULL,
+                changed_by VARCHAR NOT NULL)""",
+            *audit.DDL,
+        ],
+    ),
+    (
+        6,
+        "history of statistics, targets and settings (valid_from, changed_by, <table>_history)",
+        [
+            functools.partial(_version_table, table="settings"),
+            functools.partial(_version_table, table="statistics"),
+            functools.partial(_version_table, table="targets"),
+        ],
+    ),
+    (
+        7,
+        "history of every layer: version, valid_from, changed_by and <layer>_history",
+        [_version_layer_tables],
     ),
 ]
 

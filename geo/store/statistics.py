@@ -10,8 +10,10 @@ year by year (the yearly statistical reports), so appending keeps this order wit
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+from geo.store import history
 from geo.store.db import Session
 from geo.store.tables import check_mode
 
@@ -19,24 +21,36 @@ COLUMNS = ("entity_id", "year", "indicator", "value", "unit", "source")
 STATISTICS_ORDER = "year, entity_id, indicator"
 
 
-def write_statistics(session: Session, rows: Any, mode: str = "append") -> int:
+def write_statistics(
+    session: Session,
+    rows: Any,
+    mode: str = "append",
+    now: datetime | None = None,
+    changed_by: str = "system",
+) -> int:
     """Insert statistics rows (a DataFrame or Arrow table with `COLUMNS`) inside the caller's transaction.
 
-    `replace` empties the table first; `append` adds rows, and a row that repeats an existing
-    (entity_id, year, indicator) aborts the caller's transaction (the primary key). Returns rows written.
+    `replace` closes every current row first (kept in `statistics_history`); `append` adds rows, and a
+    row that repeats an existing (entity_id, year, indicator) aborts the caller's transaction (the
+    primary key). A `valid_from` column says when each row became known (default `now`). Returns
+    rows written.
     """
     check_mode(mode)
+    now = now or datetime.now(UTC).replace(tzinfo=None)
     names = list(rows.column_names) if hasattr(rows, "column_names") else list(rows.columns)  # Arrow or pandas
     missing = [c for c in COLUMNS if c not in names]
     if missing:
         raise ValueError(f"statistics rows lack columns {missing}")
     if mode == "replace":
-        session.execute("DELETE FROM statistics")
+        history.archive(session, "statistics", "true", {}, now)
     cols = ", ".join(COLUMNS)
+    valid_from = "CAST(valid_from AS TIMESTAMP)" if "valid_from" in names else "$now"
     session.register("incoming_statistics", rows)
     try:
         session.execute(
-            f"INSERT INTO statistics ({cols}) SELECT {cols} FROM incoming_statistics ORDER BY {STATISTICS_ORDER}"  # noqa: S608 - constants
+            f"INSERT INTO statistics ({cols}, valid_from, changed_by) "  # noqa: S608 - constants
+            f"SELECT {cols}, {valid_from}, $by FROM incoming_statistics ORDER BY {STATISTICS_ORDER}",
+            {"now": now, "by": changed_by} if valid_from == "$now" else {"by": changed_by},
         )
     finally:
         session.unregister("incoming_statistics")

@@ -5,8 +5,10 @@ Statistics have their own module (`geo.store.statistics`) because their write or
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+from geo.store import history
 from geo.store.db import Session, Store
 
 # Tables besides the layers that the CLI and the data page count.
@@ -42,28 +44,55 @@ def check_mode(mode: str) -> None:
         raise ValueError(f"mode must be one of {WRITE_MODES}, got {mode!r}")
 
 
-def _insert_rows(session: Session, table: str, columns: tuple[str, ...], rows: Any, mode: str, casts=None) -> int:
+def _insert_rows(
+    session: Session,
+    table: str,
+    columns: tuple[str, ...],
+    rows: Any,
+    mode: str,
+    casts: dict[str, str] | None = None,
+    *,
+    now: datetime | None = None,
+    changed_by: str = "system",
+) -> int:
     check_mode(mode)
     names = list(rows.column_names) if hasattr(rows, "column_names") else list(rows.columns)
     missing = [c for c in columns if c not in names]
     if missing:
         raise ValueError(f"{table} rows lack columns {missing}")
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    versioned = table in history.VERSIONED_TABLES
     if mode == "replace":
-        session.execute(f"DELETE FROM {table}")  # noqa: S608 - table names are this module's constants
+        if versioned:
+            history.archive(session, table, "true", {}, now)
+        else:
+            session.execute(f"DELETE FROM {table}")  # noqa: S608 - table names are this module's constants
+    targets = list(columns)
     exprs = [(casts or {}).get(c, c) for c in columns]
+    params: dict[str, Any] = {}
+    if versioned:
+        targets += ["valid_from", "changed_by"]
+        exprs += ["CAST(valid_from AS TIMESTAMP)" if "valid_from" in names else "$now", "$by"]
+        params = {"by": changed_by} | ({} if "valid_from" in names else {"now": now})
     session.register("incoming_rows", rows)
     try:
         session.execute(
-            f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(exprs)} FROM incoming_rows"  # noqa: S608
+            f"INSERT INTO {table} ({', '.join(targets)}) SELECT {', '.join(exprs)} FROM incoming_rows",  # noqa: S608
+            params or None,
         )
     finally:
         session.unregister("incoming_rows")
     return len(rows)
 
 
-def write_targets(session: Session, rows: Any, mode: str = "append") -> int:
-    """Insert target rows (`TARGET_COLUMNS`) inside the caller's transaction; returns rows written."""
-    return _insert_rows(session, "targets", TARGET_COLUMNS, rows, mode)
+def write_targets(
+    session: Session, rows: Any, mode: str = "append", now: datetime | None = None, changed_by: str = "system"
+) -> int:
+    """Insert target rows (`TARGET_COLUMNS`, optional `valid_from`) inside the caller's transaction.
+
+    `replace` closes every current target first (kept in `targets_history`). Returns rows written.
+    """
+    return _insert_rows(session, "targets", TARGET_COLUMNS, rows, mode, now=now, changed_by=changed_by)
 
 
 def write_water_samples(session: Session, rows: Any, mode: str = "append") -> int:

@@ -1,0 +1,164 @@
+"""Authorisation lives in geo/: every write function refuses an anonymous caller and a viewer before touching the store."""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import hashlib
+import importlib
+import pkgutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import shapely
+
+import geo
+import layers
+from geo.config import Limits
+from geo.permissions import WRITERS, Actor, PermissionDenied
+from tests.conftest import ADMIN
+
+ROOT = Path(__file__).resolve().parent.parent
+VIEWER = Actor("guan.yuan", "官员", frozenset({"viewer"}), "portal")
+PLANNER = Actor("gui.hua", "规划", frozenset({"planner"}), "portal")
+PARKS = layers.get_spec("parks")
+ZONES = layers.get_spec("prohibited_zones")
+# Functions in geo/ that open a transaction but are not users' writes, and why.
+NOT_USER_WRITES = {
+    "geo.auth.users.authenticate": "counts failed logins (bookkeeping, no data version bump)",
+}
+
+# Import every module so every @writes declaration is registered.
+for info in pkgutil.walk_packages(geo.__path__, "geo."):
+    importlib.import_module(info.name)
+
+
+def _arguments(tmp_path: Path, store) -> dict[str, tuple]:
+    """Plausible arguments (after store and actor) for each write function."""
+    from geo.store.backup import create_backup
+
+    parks_file = tmp_path / "parks.geojson"
+    frame = layers.get_spec("parks")
+    feature = shapely.box(117.55, 38.76, 117.57, 38.78)
+    backup = create_backup(store, tmp_path / "b.zip").path
+    import geopandas as gpd
+
+    gpd.GeoDataFrame({"name": ["新园区"]}, geometry=[feature], crs="EPSG:4326").to_file(parks_file)
+    features = gpd.GeoDataFrame({"id": ["PK-NEW"], "name": ["新园区"]}, geometry=[feature], crs="EPSG:4326")
+    targets = pd.DataFrame({"entity_id": ["x"], "indicator": ["vocs"], "target_year": [2025], "target_value": [1.0]})
+    return {
+        "geo.auth.users.add_user": ("new.user", "long-password", ["viewer"]),
+        "geo.auth.users.set_roles": ("tester", ["viewer"]),
+        "geo.auth.users.set_disabled": ("tester", True),
+        "geo.auth.users.set_password": ("tester", "long-password"),
+        "geo.io.importer.import_features": (frame, parks_file, "append", Limits()),
+        "geo.io.importer.write_features": (frame, features, "append", "x.geojson"),
+        "geo.assessment.update_targets": (targets,),
+        "geo.editing.edit_feature": (PARKS, "PK-0001", {"name": "x"}, feature, 1, Limits()),
+        "geo.editing.delete_feature": (PARKS, "PK-0001", 1),
+        "geo.settings.update_setting": ("water.nh3n_heavy_mg_l", 16),
+        "geo.store.backup.restore_backup": (backup, True),
+    }
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_every_write_function_refuses_anonymous_and_viewer_callers_leaving_the_store_byte_identical(
+    seeded_store, tmp_path
+):
+    from geo.auth import add_user
+
+    add_user(seeded_store, ADMIN, "tester", "tester-password", ["admin"])
+    arguments = _arguments(tmp_path, seeded_store)
+    assert set(arguments) == set(WRITERS), "every write function needs arguments here"
+    with seeded_store.session() as s:
+        s.execute("CHECKPOINT")
+    before = sha256(seeded_store.path)
+    for name, writer in WRITERS.items():
+        for actor in (None, VIEWER):
+            with pytest.raises(PermissionDenied):
+                writer.function(seeded_store, actor, *arguments[name])
+        assert sha256(seeded_store.path) == before, name
+        assert not seeded_store.path.with_name(seeded_store.path.name + ".wal").exists(), name
+
+
+def test_a_refusal_names_the_role_needed_and_the_roles_held(seeded_store):
+    from geo import io
+
+    with pytest.raises(PermissionDenied) as refused:
+        io.write_features(seeded_store, PLANNER, layers.get_spec("water_bodies"), None, "append", "x")
+    assert refused.value.zh == "需要角色：水务局编辑；当前角色：规划人员"
+    assert refused.value.en == "role needed: Water bureau editor; your roles: Planner"
+    with pytest.raises(PermissionDenied, match="log in before changing data"):
+        io.write_features(seeded_store, None, ZONES, None, "append", "x")
+
+
+def test_a_layers_own_editor_role_is_enough_for_that_layer_only(seeded_store, tmp_path):
+    import geopandas as gpd
+
+    from geo import io
+
+    zone = gpd.GeoDataFrame(
+        {"id": ["PZ-NEW"], "name": ["新禁燃区"], "fuel_class": ["III"], "status": ["draft"]},
+        geometry=[shapely.box(117.60, 39.00, 117.62, 39.02)],
+        crs="EPSG:4326",
+    )
+    checked = io.validate_frame(zone, ZONES, Limits(), "zone.geojson")
+    change = io.write_features(
+        seeded_store, PLANNER, ZONES, checked, "append", "zone.geojson", now=dt.datetime(2025, 2, 1)
+    )
+    assert change.added == ["PZ-NEW"]
+    with pytest.raises(PermissionDenied):
+        io.write_features(seeded_store, PLANNER, PARKS, checked, "append", "parks.geojson")
+
+
+def _functions() -> dict[str, tuple[ast.FunctionDef, str]]:
+    found = {}
+    for path in sorted((ROOT / "geo").rglob("*.py")):
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef):
+                found[f"{module}.{node.name}"] = (node, module)
+    return found
+
+
+def _calls(node: ast.FunctionDef, attribute: str) -> bool:
+    return any(
+        isinstance(n, ast.Call) and (getattr(n.func, "attr", "") == attribute or getattr(n.func, "id", "") == attribute)
+        for n in ast.walk(node)
+    )
+
+
+def _declared(node: ast.FunctionDef) -> bool:
+    return any(isinstance(d, ast.Call) and getattr(d.func, "id", "") == "writes" for d in node.decorator_list)
+
+
+def test_every_function_in_geo_that_opens_a_transaction_is_a_declared_write_or_named_bookkeeping():
+    functions = _functions()
+    for name, (node, module) in functions.items():
+        if not _calls(node, "transaction") or name in NOT_USER_WRITES:
+            continue
+        if _declared(node):
+            assert name in WRITERS, name
+            continue
+        # A private helper is fine when only declared writes of its module call it.
+        short = node.name
+        callers = [n for other, (n, m) in functions.items() if m == module and other != name and _calls(n, short)]
+        assert short.startswith("_") and callers and all(_declared(c) for c in callers), (
+            f"{name} writes without @writes"
+        )
+
+
+def test_no_code_updates_or_deletes_audit_rows():
+    for path in [
+        *ROOT.glob("geo/**/*.py"),
+        *ROOT.glob("layers/**/*.py"),
+        *ROOT.glob("views/*.py"),
+        *ROOT.glob("data/**/*.py"),
+    ]:
+        text = path.read_text(encoding="utf-8").lower()
+        for verb in ("update audit_log", "delete from audit_log", "drop table audit_log", "truncate audit_log"):
+            assert verb not in text, f"{path}: {verb}"

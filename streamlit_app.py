@@ -14,9 +14,18 @@ st.set_page_config(
 check_settings()
 sidebar()
 
+map_page = st.Page("views/map.py", title=tr("nav_map"), icon=":material/map:", url_path="map")
+
+
+def start_on_the_map() -> None:
+    """ "/" is a way in, not an address of its own: every page, 一张图 included, keeps one stable URL."""
+    st.switch_page(map_page)
+
+
 pages = {
     tr("nav_group_browse"): [
-        st.Page("views/map.py", title=tr("nav_map"), icon=":material/map:", url_path="map", default=True),
+        st.Page(start_on_the_map, title=tr("nav_map"), url_path="start", default=True, visibility="hidden"),
+        map_page,
         st.Page("views/parks.py", title=tr("nav_parks"), icon=":material/factory:", url_path="parks"),
         st.Page("views/assessment.py", title=tr("nav_assessment"), icon=":material/flag:", url_path="assessment"),
         st.Page("views/ledgers.py", title=tr("nav_ledgers"), icon=":material/list_alt:", url_path="ledgers"),

@@ -196,6 +196,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "username": ("用户名", "Username"),
     "password": ("密码", "Password"),
     "login_failed": ("用户名或密码错误。", "Wrong username or password."),
+    "sso_login": ("单点登录", "Single sign-on"),
+    "sso_unmapped": (
+        "身份 {who} 未对应门户账号，请联系管理员在“系统管理”中为其设置电子邮箱。",
+        "The identity {who} maps to no portal account; ask an administrator to set its e-mail under Administration.",
+    ),
     "session_expired": ("长时间未操作，已自动退出登录。", "You were logged out after a period of inactivity."),
     "login_needed_role": ("此操作需要登录（角色：{role}）。", "This needs a login with the role: {role}."),
     "as_of": ("数据日期", "As of"),

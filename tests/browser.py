@@ -60,8 +60,14 @@ class Portal:
     db_path: Path
 
 
-def start_portal(db_path: Path, artifacts: Path, extra_env: dict[str, str] | None = None) -> Portal:
-    port = free_port()
+def start_portal(
+    db_path: Path,
+    artifacts: Path,
+    extra_env: dict[str, str] | None = None,
+    extra_args: tuple[str, ...] = (),
+    port: int | None = None,
+) -> Portal:
+    port = port or free_port()
     artifacts.mkdir(parents=True, exist_ok=True)
     log = artifacts / f"streamlit-{port}.log"
     env = {**os.environ, "BINHAI_DB": str(db_path), "BINHAI_BASEMAP": "none", **(extra_env or {})}
@@ -77,6 +83,7 @@ def start_portal(db_path: Path, artifacts: Path, extra_env: dict[str, str] | Non
         "127.0.0.1",
         "--server.headless",
         "true",
+        *extra_args,
     ]
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -141,3 +148,38 @@ def map_frame(page, timeout_ms: int = 60_000):
         timeout=timeout_ms,
     )
     return page.locator(MAP_IFRAME).first.content_frame
+
+
+def log_in(page, username: str, password: str) -> None:
+    """Open the sidebar's login box and submit it (the result is for the caller to wait for)."""
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.locator("summary").filter(has_text="登录").click()
+    sidebar.get_by_label("用户名").fill(username)
+    sidebar.get_by_label("密码").fill(password)
+    sidebar.get_by_role("button", name="登录").click()
+
+
+def set_date(page, label: str, day) -> None:
+    """Type a date into Streamlit's date field (year, month and day segments) and commit it."""
+    year = page.get_by_role("spinbutton", name=f"year, {label}")
+    year.click()
+    page.keyboard.type(f"{day.year:04d}{day.month:02d}{day.day:02d}", delay=30)
+    # The value is committed when the field loses focus: close the calendar and click away.
+    page.keyboard.press("Escape")
+    page.get_by_test_id("stMain").locator("h1").first.click()
+
+
+def edit_grid_cell(page, editor, row: int, column: int, text: str) -> None:
+    """Type `text` into a cell of an st.data_editor (0-based data row and column), then commit it."""
+    editor.scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)  # let the scroll settle before reading where the grid is
+    box = editor.locator("canvas").first.bounding_box()
+    page.mouse.click(box["x"] + 20, box["y"] + 35 + 17 + 35 * row)  # below the 35 px header, first column
+    for _ in range(column):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(300)
+    page.keyboard.press("Enter")  # open the cell's editor, then replace its text
+    page.wait_for_timeout(500)
+    page.keyboard.press("Control+a")
+    page.keyboard.type(text, delay=30)
+    page.keyboard.press("Enter")

@@ -10,7 +10,7 @@ import layers
 from geo import auth
 from geo.store.db import Store
 from geo.store.features import count_features
-from tests.browser import open_check
+from tests.browser import log_in, open_check
 from tests.conftest import ADMIN
 
 pytestmark = pytest.mark.browser
@@ -40,12 +40,8 @@ def test_planner_checks_logs_in_and_imports_a_zone(portal, browser_page, tmp_pat
     main.get_by_text("校验通过：1 个要素可导入").wait_for(timeout=60_000)
     main.get_by_text("此操作需要登录（角色：规划人员）").wait_for(timeout=30_000)
 
-    sidebar = page.get_by_test_id("stSidebar")
-    sidebar.get_by_text("登录").first.click()
-    sidebar.get_by_label("用户名").fill("planner1")
-    sidebar.get_by_label("密码").fill("planner-pass")
-    sidebar.get_by_role("button", name="登录").click()
-    sidebar.get_by_text("已登录：规划甲").wait_for(timeout=30_000)
+    log_in(page, "planner1", "planner-pass")
+    page.get_by_test_id("stSidebar").get_by_text("已登录：规划甲").wait_for(timeout=30_000)
 
     main.get_by_role("button", name="导入 1 个要素").click()
     main.get_by_text("新增 1").wait_for(timeout=60_000)

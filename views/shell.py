@@ -250,6 +250,35 @@ def expire_idle_login(minutes: float) -> None:
 def logout() -> None:
     for key in ("user", "last_activity"):
         st.session_state.pop(key, None)
+    if single_sign_on_configured() and st.user.is_logged_in:
+        st.logout()
+
+
+def single_sign_on_configured() -> bool:
+    """Whether `[auth]` is set in .streamlit/secrets.toml (Streamlit's OIDC login, `st.login`)."""
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:  # no secrets file at all
+        return False
+
+
+def single_sign_on(db: Store) -> None:
+    """The 单点登录 button; a signed-in identity becomes the portal user its e-mail (or subject) maps to."""
+    if not st.user.is_logged_in:
+        if st.button(tr("sso_login"), key="sso_login"):
+            st.login()
+        return
+    email, subject = st.user.get("email"), st.user.get("sub")
+    user = auth.user_for_identity(db, email, subject)
+    if user is None:
+        st.warning(tr("sso_unmapped", who=md_escape(email or subject or "?")))
+        if st.button(tr("logout"), key="sso_logout"):
+            st.logout()
+        return
+    if current_user() is None:
+        st.session_state["user"] = user
+        st.session_state["last_activity"] = time.monotonic()
+        st.rerun()
 
 
 def login_box() -> None:
@@ -268,6 +297,10 @@ def login_box() -> None:
     db = store()
     if not db.exists or "users" not in cached(_tables, db):
         return
+    if single_sign_on_configured():
+        single_sign_on(db)
+        if current_user() is not None:
+            return
     with st.expander(tr("login")), st.form("login", clear_on_submit=True):
         username = st.text_input(tr("username"))
         password = st.text_input(tr("password"), type="password")

@@ -12,6 +12,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Illustrative data: real place names and approximate positions; boundaries and numbers are generated "
         "for demonstration and are not real statistics.",
     ),
+    "illustrative_attribution": (
+        "示意数据（非真实统计与边界）",
+        "Illustrative data (not real statistics or boundaries)",
+    ),
     "illustrative_short": ("示意数据", "Illustrative data"),
     "nav_map": ("一张图", "Map"),
     "nav_admin": ("系统管理", "Administration"),

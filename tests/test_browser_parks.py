@@ -6,10 +6,12 @@ import re
 
 import pytest
 
+import layers
 from geo import stats
 from geo.maps import format_number
 from geo.store.db import Store
-from tests.browser import map_frame
+from geo.store.features import read_layer
+from tests.browser import MAP_IFRAME, map_frame
 
 pytestmark = pytest.mark.browser
 
@@ -54,3 +56,75 @@ def test_official_reads_a_parks_nox_per_km2_for_2023(portal, browser_page):
     assert nox_text in nox_row.text_content()
     page.screenshot(path=str(portal.artifacts / "cockpit-park-panel.png"), full_page=True)
     assert not [r for r in requests if r.startswith("http") and "127.0.0.1" not in r and "localhost" not in r]
+
+
+def _map_in(page):
+    """The content frame of the page's (single) map iframe, once its map is framed."""
+    handle = page.locator(MAP_IFRAME).first.element_handle()
+    frame = handle.content_frame()
+    frame.wait_for_function("() => window.binhaiReady === true", timeout=60_000)
+    return frame
+
+
+def test_five_real_mouse_clicks_each_open_the_clicked_park_and_keep_the_view(portal, browser_page):
+    page, _ = browser_page
+    store = Store(portal.db_path)
+    parks = read_layer(store, layers.get_spec("parks"))
+    points = parks.geometry.representative_point()
+    # Only parks whose inner point no other park covers: the click must be unambiguous.
+    alone = [i for i, p in enumerate(points) if int(parks.geometry.covers(p).sum()) == 1]
+    page.goto(portal.url + "parks", wait_until="domcontentloaded")
+    page.wait_for_function(f"() => document.querySelectorAll('{MAP_IFRAME}').length === 1", timeout=60_000)
+    frame = _map_in(page)
+    frame.evaluate("() => window.binhaiMap.setView([38.80, 117.56], 12, {animate: false})")
+    page.wait_for_timeout(500)
+    zoom, centre = frame.evaluate("() => [window.binhaiMap.getZoom(), window.binhaiMap.getCenter()]")
+    clicked = 0
+    for i in alone:
+        box = page.locator(MAP_IFRAME).first.bounding_box()
+        x, y = frame.evaluate(
+            f"() => {{ var p = window.binhaiMap.latLngToContainerPoint([{points.iloc[i].y}, {points.iloc[i].x}]); "
+            "return [p.x, p.y]; }"
+        )
+        if not (60 < x < box["width"] - 220 and 80 < y < box["height"] - 60):
+            continue  # off screen, or under the zoom buttons / legend
+        name = parks["name"].iloc[i]
+        page.mouse.move(box["x"] + x, box["y"] + y)  # the tooltip shows …
+        page.mouse.click(box["x"] + x, box["y"] + y)  # … and the click still reaches the park
+        page.locator(".st-key-park_panel_title strong").filter(has_text=name).wait_for(timeout=60_000)
+        frame = _map_in(page)
+        assert frame.evaluate("() => [window.binhaiMap.getZoom(), window.binhaiMap.getCenter()]") == [zoom, centre]
+        clicked += 1
+        if clicked == 5:
+            break
+    assert clicked == 5
+
+
+MAP_PAGES = (
+    ("map", None),
+    ("parks", None),
+    ("assessment", None),
+    ("ledgers", "两高项目台账"),
+    ("ledgers", "重点用能单位在线监测"),
+)
+
+
+@pytest.mark.parametrize(("path", "tab"), MAP_PAGES)
+def test_every_map_opens_framed_on_the_district(portal, browser_page, path, tab):
+    page, _ = browser_page
+    page.goto(portal.url + path, wait_until="domcontentloaded")
+    if tab:
+        page.get_by_role("tab", name=tab).click()
+    page.wait_for_timeout(1000)
+    frames = page.locator(MAP_IFRAME)
+    shown = f"() => Array.from(document.querySelectorAll('{MAP_IFRAME}')).findIndex(f => f.offsetWidth > 0)"
+    page.wait_for_function(f"() => ({shown})() >= 0", timeout=60_000)
+    index = page.evaluate(shown)
+    frame = frames.nth(index).element_handle().content_frame()
+    frame.wait_for_function("() => window.binhaiReady === true", timeout=60_000)
+    west, south, east, north = frame.evaluate(
+        "() => { var b = window.binhaiMap.getBounds(); return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }"
+    )
+    x0, y0, x1, y1 = read_layer(Store(portal.db_path), layers.get_spec("admin_units")).total_bounds
+    assert west <= x0 + 0.01 and east >= x1 - 0.01 and south <= y0 + 0.01 and north >= y1 - 0.01  # all of it
+    assert (north - south) < 3 * (y1 - y0)  # and tightly: not the world, not the province

@@ -13,7 +13,14 @@ import layers
 from geo import assessment, classify, stats
 from geo.crs import map_bounds
 from geo.indicators import INDICATORS, PARK_INDICATORS
-from geo.maps import build_choropleth_map, class_legend_rows, format_number, palette, standalone_html
+from geo.maps import (
+    build_choropleth_map,
+    class_legend_rows,
+    format_number,
+    palette,
+    selection_layer,
+    standalone_html,
+)
 from views.shell import (
     as_of_choice,
     cached,
@@ -97,10 +104,17 @@ with map_col:
         lang=lang(),
         basemap=chosen_basemap(),
         bounds=map_bounds(admin),
-        selected_id=selected,
     )
-    # Only a click on a feature reruns the page; panning and zooming do not.
-    st_folium(fmap, height=620, use_container_width=True, returned_objects=["last_active_drawing"], key="cockpit_map")
+    # Only a click on a feature reruns the page; panning and zooming do not. The selection is its own
+    # layer, so the map (and the user's view) stays as it is when another park is picked.
+    st_folium(
+        fmap,
+        height=620,
+        use_container_width=True,
+        returned_objects=["last_active_drawing"],
+        feature_group_to_add=selection_layer(parks, selected),
+        key="cockpit_map",
+    )
     # Built when the user clicks, not on every rerun (it inlines Leaflet: a few MB).
     st.download_button(
         tr("export_map"),

@@ -13,6 +13,7 @@ from geo.crs import BINHAI_BOUNDS
 from geo.i18n import t
 from geo.maps.assets import STATIC_VENDOR, localize_assets
 from geo.maps.basemaps import Basemap, add_basemap
+from geo.maps.behaviour import add_behaviour
 from geo.maps.legend import Legend, legend_rows
 from geo.maps.vector import add_layer
 
@@ -24,12 +25,13 @@ def new_map(lang: str, basemap: Basemap, bounds: tuple[float, float, float, floa
         location=[(y0 + y1) / 2, (x0 + x1) / 2],
         zoom_start=10,
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # MapBehaviour adds a metric-only scale
         min_zoom=7,
         max_zoom=18,
     )
     add_basemap(fmap, basemap, lang)
     fmap.fit_bounds([[y0, x0], [y1, x1]])
+    add_behaviour(fmap, bounds, t("illustrative_attribution", lang))
     # Without a basemap the map background is the page's; a pale sea-blue reads as "coast".
     fmap.get_root().header.add_child(
         Element("<style>.leaflet-container{background:#eef3f7;font-family:sans-serif;}</style>")

@@ -105,15 +105,23 @@ def add_choropleth(
     return group
 
 
-def add_selection(fmap: folium.Map, geometry: Any, label: str) -> None:
-    """Outline the selected feature (non-interactive, drawn on top)."""
-    folium.GeoJson(
-        json.loads(shapely.to_geojson(geometry)),
-        name=html.escape(label),
-        style_function=lambda _f: {"color": SELECTED_COLOR, "weight": 4, "fillOpacity": 0, "dashArray": None},
-        interactive=False,
-        control=False,
-    ).add_to(fmap)
+def selection_layer(parks: gpd.GeoDataFrame, selected_id: str | None) -> folium.FeatureGroup:
+    """The selected park's outline as its own layer (non-interactive, on top).
+
+    Passed to `st_folium(feature_group_to_add=…)`: a new selection replaces this layer in the browser
+    while the map itself stays as it is — the user's zoom and centre are kept.
+    """
+    group = folium.FeatureGroup(name="selection", control=False)
+    chosen = parks[parks["id"] == selected_id] if selected_id is not None else parks.iloc[:0]
+    if len(chosen):
+        folium.GeoJson(
+            json.loads(shapely.to_geojson(chosen.geometry.iloc[0])),
+            name=html.escape(str(chosen["name"].iloc[0])),
+            style_function=lambda _f: {"color": SELECTED_COLOR, "weight": 4, "fillOpacity": 0, "dashArray": None},
+            interactive=False,
+            control=False,
+        ).add_to(group)
+    return group
 
 
 def build_choropleth_map(
@@ -129,20 +137,18 @@ def build_choropleth_map(
     lang: str = "zh",
     basemap: Basemap | None = None,
     bounds: tuple[float, float, float, float] = BINHAI_BOUNDS,
-    selected_id: str | None = None,
     asset_base: str = STATIC_VENDOR,
 ) -> folium.Map:
-    """The cockpit map: reference layers underneath, the park choropleth, the selection, legend."""
+    """The cockpit map: reference layers underneath, the park choropleth, the legend.
+
+    The selected park is not part of it (`selection_layer`), so selecting one does not redraw the map.
+    """
     fmap = new_map(lang, basemap or Basemap(), bounds)
     for spec, gdf in reference:
         add_layer(fmap, spec, gdf, lang, reference=True)
     add_choropleth(
         fmap, parks, classes=classes, colors=colors, title=title, value_label=value_label, unit=unit, lang=lang
     )
-    if selected_id is not None:
-        chosen = parks[parks["id"] == selected_id]
-        if len(chosen):
-            add_selection(fmap, chosen.geometry.iloc[0], str(chosen["name"].iloc[0]))
     folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
     Legend(title, legend_rows_, t("illustrative_short", lang)).add_to(fmap)
     return localize_assets(fmap, asset_base)

@@ -24,7 +24,7 @@ $(BINHAI_DB): | $(VENV)/.installed
 
 run: $(VENV)/.installed $(BINHAI_DB) ## create .venv, seed sample data if absent, serve on $PORT (default 8501)
 	@echo "滨海新区节能减排一张图 → http://localhost:$(PORT)  (Ctrl-C 停止 / to stop)"
-	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT) --server.address 0.0.0.0
+	$(PY) -m streamlit run server.py --server.port $(PORT) --server.address 0.0.0.0
 
 test: $(VENV)/.installed ## ruff + the whole pytest suite, browser journeys included
 	$(VENV)/bin/ruff check .

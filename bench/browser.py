@@ -144,7 +144,7 @@ def interaction(browser, db_path: Path, work: Path) -> dict[str, Any]:
     out: dict[str, Any] = {}
     log = work / "reruns-portal.log"
     log.unlink(missing_ok=True)
-    with serve("streamlit_app.py", db_path, log) as (url, _):
+    with serve("server.py", db_path, log) as (url, _):
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
         page.goto(url, wait_until="domcontentloaded")
         first_map_path(page)
@@ -198,7 +198,7 @@ def cold_start(browser, db_path: Path, work: Path) -> dict[str, float]:
     """Seconds from launching streamlit to the first map path on "/", and to a healthy server."""
     log = work / f"cold-{db_path.stem}.log"
     log.unlink(missing_ok=True)
-    with serve("streamlit_app.py", db_path, log) as (url, started):
+    with serve("server.py", db_path, log) as (url, started):
         healthy = time.perf_counter() - started
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
         page.goto(url, wait_until="domcontentloaded")

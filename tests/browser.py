@@ -76,7 +76,7 @@ def start_portal(
         "-m",
         "streamlit",
         "run",
-        "streamlit_app.py",
+        "server.py",
         "--server.port",
         str(port),
         "--server.address",

@@ -167,3 +167,37 @@ def test_migration_4_maps_old_roles_and_every_user_still_logs_in(tmp_path, monke
         user = auth.authenticate(store, name, f"{name}-password", now=NOW)
         assert user.roles == frozenset({role})
     assert store.scalar("SELECT count(*) FROM users WHERE password_hash LIKE '$argon2id$%'") == 4
+
+
+def test_a_session_ticket_is_redeemed_once_for_a_token_that_names_the_user_until_idle(empty_store):
+    from geo.auth import sessions
+
+    auth.add_user(empty_store, ADMIN, "zhang.san", "s3cret-pass", ["planner"], "张三", now=NOW)
+    idle = dt.timedelta(minutes=30)
+    ticket = sessions.open_session(empty_store, "zhang.san", "10.0.0.1", NOW)
+    token = sessions.redeem_ticket(empty_store, ticket, NOW + dt.timedelta(seconds=5))
+    assert token and sessions.redeem_ticket(empty_store, ticket, NOW) is None  # spent
+    stored = str(empty_store.query("SELECT * FROM portal_sessions").to_dict())
+    assert token not in stored and ticket not in stored  # only their digests are kept
+    assert sessions.user_for_token(empty_store, token, NOW + dt.timedelta(minutes=20), idle).username == "zhang.san"
+    # Used at +20 min, so still open at +45 (idle 25 min); closed after 31 idle minutes.
+    assert sessions.user_for_token(empty_store, token, NOW + dt.timedelta(minutes=45), idle) is not None
+    assert sessions.user_for_token(empty_store, token, NOW + dt.timedelta(minutes=77), idle) is None
+    assert sessions.user_for_token(empty_store, token, NOW + dt.timedelta(minutes=78), idle) is None
+    assert empty_store.scalar("SELECT count(*) FROM portal_sessions") == 0
+
+
+def test_an_old_ticket_a_closed_session_or_a_disabled_user_give_no_login(empty_store):
+    from geo.auth import sessions
+
+    auth.add_user(empty_store, ADMIN, "zhang.san", "s3cret-pass", ["planner"], now=NOW)
+    idle = dt.timedelta(minutes=30)
+    old = sessions.open_session(empty_store, "zhang.san", "local", NOW)
+    assert sessions.redeem_ticket(empty_store, old, NOW + dt.timedelta(seconds=61)) is None
+    token = sessions.redeem_ticket(empty_store, sessions.open_session(empty_store, "zhang.san", "local", NOW), NOW)
+    sessions.close_session(empty_store, token)
+    assert sessions.user_for_token(empty_store, token, NOW, idle) is None
+    token = sessions.redeem_ticket(empty_store, sessions.open_session(empty_store, "zhang.san", "local", NOW), NOW)
+    auth.set_disabled(empty_store, ADMIN, "zhang.san", True, now=NOW)
+    assert sessions.user_for_token(empty_store, token, NOW, idle) is None
+    assert sessions.user_for_token(empty_store, "made-up-token", NOW, idle) is None

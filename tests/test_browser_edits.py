@@ -116,3 +116,33 @@ def test_the_map_as_of_a_day_before_an_import_shows_the_earlier_features(portal,
     page.get_by_text(f"正在显示 {yesterday.isoformat()} 的状态").wait_for(timeout=60_000)
     metric.get_by_text(str(earlier), exact=True).wait_for(timeout=60_000)
     page.screenshot(path=str(portal.artifacts / "map-as-of.png"), full_page=True)
+
+
+def test_a_login_survives_a_reload_in_an_httponly_cookie_and_logout_ends_it(portal, browser_page):
+    page, _ = browser_page
+    auth.add_user(Store(portal.db_path), ADMIN, "reload.user", "reload-password", ["planner"], "刷新测试")
+    page.goto(portal.url + "parks", wait_until="domcontentloaded")
+    log_in(page, "reload.user", "reload-password")
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text("已登录：刷新测试").wait_for(timeout=30_000)
+    # The page trades its one-time ticket for the cookie itself: wait until the browser holds it.
+    for _ in range(50):
+        cookies = {c["name"]: c for c in page.context.cookies()}
+        if "binhai_session" in cookies:
+            break
+        page.wait_for_timeout(200)
+    cookie = cookies["binhai_session"]
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert "binhai_session" not in page.evaluate("() => document.cookie")  # scripts cannot read it
+
+    page.reload(wait_until="domcontentloaded")
+    sidebar.get_by_text("已登录：刷新测试").wait_for(timeout=60_000)
+    page.goto(portal.url + "data", wait_until="domcontentloaded")  # another address, same login
+    sidebar.get_by_text("已登录：刷新测试").wait_for(timeout=60_000)
+
+    sidebar.get_by_role("button", name="退出登录").click()
+    sidebar.locator("summary").filter(has_text="登录").wait_for(timeout=30_000)
+    page.wait_for_timeout(1500)
+    page.reload(wait_until="domcontentloaded")
+    sidebar.locator("summary").filter(has_text="登录").wait_for(timeout=60_000)
+    assert sidebar.get_by_text("已登录").count() == 0

@@ -27,6 +27,10 @@ ZONES = layers.get_spec("prohibited_zones")
 # Functions in geo/ that open a transaction but are not users' writes, and why.
 NOT_USER_WRITES = {
     "geo.auth.users.authenticate": "counts failed logins (bookkeeping, no data version bump)",
+    "geo.auth.sessions.open_session": "portal login sessions (bookkeeping)",
+    "geo.auth.sessions.redeem_ticket": "portal login sessions (bookkeeping)",
+    "geo.auth.sessions.user_for_token": "portal login sessions (bookkeeping)",
+    "geo.auth.sessions.close_session": "portal login sessions (bookkeeping)",
 }
 
 # Import every module so every @writes declaration is registered.

@@ -119,3 +119,14 @@ def test_before_commit_steps_run_once_at_commit_and_not_after_a_rollback(empty_s
     with empty_store.session() as s:  # no transaction: nothing to wait for
         s.before_commit("derived", lambda _s: ran.append("now"))
     assert ran == ["second", "now"]
+
+
+def test_a_migration_merged_in_below_the_latest_applied_still_runs(tmp_path, monkeypatch):
+    store = Store(tmp_path / "m.duckdb")
+    store.migrate()
+    latest = store.scalar("SELECT max(version) FROM schema_version")
+    late = (0, "a step merged from a branch with a lower number", ["CREATE TABLE merged_late (x INTEGER)"])
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, late])
+    assert store.migrate() == latest
+    assert "merged_late" in store.tables()
+    assert store.scalar("SELECT count(*) FROM schema_version WHERE version = 0") == 1

@@ -6,9 +6,10 @@ This is the Streamlit boundary: caching lives here, never in geo/.
 from __future__ import annotations
 
 import importlib
+import json
 import time
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,11 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
+import streamlit.components.v1 as components
 
 import layers
 from geo import auth
+from geo.auth import sessions
 from geo.config import BASEMAPS, ROOT, Settings, SettingsError, load_settings
 from geo.errors import PortalError
 from geo.i18n import LANGUAGES, t
@@ -190,6 +193,7 @@ def sidebar() -> None:
     cfg = settings()
     st.session_state.setdefault("lang", cfg.language)
     st.session_state.setdefault("basemap", _default_basemap(store(), cfg))
+    restore_login(cfg)
     expire_idle_login(cfg.session_minutes)
     with st.sidebar:
         st.radio(
@@ -247,9 +251,49 @@ def expire_idle_login(minutes: float) -> None:
     st.session_state["last_activity"] = now
 
 
+def _session_cookie() -> str | None:
+    try:
+        token = st.context.cookies.get(sessions.COOKIE)
+    except AttributeError:  # AppTest and bare runs have no request context
+        return None
+    return token if isinstance(token, str) and token else None
+
+
+def _browser_call(path: str, body: str = "") -> None:
+    """Have the browser POST to one of server.py's session routes (same origin, cookies included)."""
+    components.html(
+        "<script>fetch("
+        + json.dumps(path)
+        + ", {method: 'POST', credentials: 'same-origin', body: "
+        + json.dumps(body)
+        + "});</script>",
+        height=0,
+    )
+
+
+def restore_login(cfg: Settings) -> None:
+    """After a reload: the user of the session cookie, if that session is still open."""
+    if current_user() is not None or st.session_state.get("logged_out"):
+        return
+    token = _session_cookie()
+    db = store()
+    if token is None or not db.exists or "portal_sessions" not in cached(_tables, db):
+        return
+    idle = timedelta(minutes=cfg.session_minutes)
+    user = sessions.user_for_token(db, token, datetime.now(UTC).replace(tzinfo=None), idle)
+    if user is not None:
+        st.session_state["user"] = user
+        st.session_state["last_activity"] = time.monotonic()
+
+
 def logout() -> None:
     for key in ("user", "last_activity"):
         st.session_state.pop(key, None)
+    token = _session_cookie()
+    if token is not None:
+        sessions.close_session(store(), token)
+    st.session_state["logged_out"] = True  # the cookie goes with the next page's call below
+    st.session_state["clear_cookie"] = True
     if single_sign_on_configured() and st.user.is_logged_in:
         st.logout()
 
@@ -282,7 +326,12 @@ def single_sign_on(db: Store) -> None:
 
 
 def login_box() -> None:
-    """Log in / out in the sidebar; the user (and roles) live in this browser session only."""
+    """Log in / out in the sidebar; a login outlives a reload through the session cookie (server.py)."""
+    ticket = st.session_state.pop("session_ticket", None)
+    if ticket:
+        _browser_call("/portal/session", ticket)
+    if st.session_state.pop("clear_cookie", False):
+        _browser_call("/portal/logout")
     user = current_user()
     if user is not None:
         roles = "、".join(auth.role_title(r, lang()) for r in sorted(user.roles))
@@ -312,6 +361,9 @@ def login_box() -> None:
             else:
                 st.session_state["user"] = found
                 st.session_state["last_activity"] = time.monotonic()
+                st.session_state.pop("logged_out", None)
+                now = datetime.now(UTC).replace(tzinfo=None)
+                st.session_state["session_ticket"] = sessions.open_session(db, found.username, client_key(), now)
                 st.rerun()
 
 

@@ -222,6 +222,21 @@ MIGRATIONS: list[tuple[int, str, list[Step]]] = [
         "history of every layer: version, valid_from, changed_by and <layer>_history",
         [_version_layer_tables],
     ),
+    (
+        11,
+        "portal sessions behind an HttpOnly cookie (logins survive a reload)",
+        [
+            """CREATE TABLE IF NOT EXISTS portal_sessions (
+                session_id VARCHAR PRIMARY KEY,
+                username VARCHAR NOT NULL,
+                client VARCHAR NOT NULL,
+                created_at TIMESTAMP NOT NULL,
+                last_seen TIMESTAMP NOT NULL,
+                token_sha256 VARCHAR,
+                ticket_sha256 VARCHAR,
+                ticket_expires TIMESTAMP)""",
+        ],
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]
@@ -236,7 +251,10 @@ def current_version(session: Any) -> int:
 
 
 def apply(session: Any, now: datetime) -> int:
-    """Run every migration newer than the store's version, each in its own transaction.
+    """Run every migration the store has not had yet, in number order, each in its own transaction.
+
+    "Not had yet" is by number, not "newer than the highest": a migration merged in from a branch
+    with a lower number than one already applied still runs.
 
     Refuses (`SettingsError`) a DuckDB file that holds tables but was never a portal store: its
     owner's data is not ours to add tables to.
@@ -254,9 +272,9 @@ def apply(session: Any, now: datetime) -> int:
         "CREATE TABLE IF NOT EXISTS schema_version "
         "(version INTEGER PRIMARY KEY, description VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
     )
-    version = current_version(session)
-    for number, description, statements in MIGRATIONS:
-        if number <= version:
+    applied = {int(r[0]) for r in session.execute("SELECT version FROM schema_version").fetchall()}
+    for number, description, statements in sorted(MIGRATIONS, key=lambda m: m[0]):
+        if number in applied:
             continue
         session.execute("BEGIN TRANSACTION")
         try:
@@ -270,5 +288,4 @@ def apply(session: Any, now: datetime) -> int:
         except BaseException:
             session.execute("ROLLBACK")
             raise
-        version = number
-    return version
+    return current_version(session)

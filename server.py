@@ -1,0 +1,81 @@
+"""The portal as one ASGI app: the Streamlit pages (streamlit_app.py) plus the two session routes.
+
+`make run` serves this file (`streamlit run server.py`). The routes exist because a Streamlit page
+cannot set an HttpOnly cookie: after a good login the page asks the browser to trade a one-time
+ticket here for the session cookie, so a reload keeps the user logged in (geo/auth/sessions.py).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+import streamlit as st
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from streamlit import config
+
+from geo.auth import sessions
+from geo.config import Limits, SettingsError, load_limits, load_settings
+from geo.errors import PortalError
+from geo.store.db import Store
+
+MAX_TICKET_BYTES = 256
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+async def open_session(request: Request) -> Response:
+    """Trade the page's one-time ticket for the HttpOnly session cookie."""
+    ticket = (await request.body())[:MAX_TICKET_BYTES].decode("utf-8", errors="replace").strip()
+    try:
+        token = sessions.redeem_ticket(Store(load_settings().db_path), ticket, _now()) if ticket else None
+    except PortalError:
+        token = None
+    if token is None:
+        return Response(status_code=403)
+    response = Response(status_code=204)
+    response.set_cookie(
+        sessions.COOKIE,
+        token,
+        max_age=sessions.COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+async def close_session(request: Request) -> Response:
+    """Log out: end the session behind the cookie and clear it."""
+    token = request.cookies.get(sessions.COOKIE)
+    if token:
+        try:
+            sessions.close_session(Store(load_settings().db_path), token)
+        except PortalError:
+            pass  # a store that cannot be opened has no session to end; the cookie is cleared anyway
+    response = Response(status_code=204)
+    response.delete_cookie(sessions.COOKIE, httponly=True, samesite="strict")
+    return response
+
+
+def _upload_limit_mb() -> int:
+    try:
+        return max(1, math.ceil(load_limits().max_upload_mb))
+    except SettingsError:  # the pages name the malformed setting; the server still starts to show them
+        return math.ceil(Limits().max_upload_mb)
+
+
+# The uploader's stated limit and the server's own are BINHAI_MAX_UPLOAD_MB, like the import check.
+config.set_option("server.maxUploadSize", _upload_limit_mb())
+
+app = st.App(
+    "streamlit_app.py",
+    routes=[
+        Route("/portal/session", open_session, methods=["POST"]),
+        Route("/portal/logout", close_session, methods=["POST"]),
+    ],
+)

@@ -175,6 +175,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "level_zone": ("开发区", "Development zones"),
     "level_town": ("街镇", "Streets & towns"),
     "level_park": ("园区", "Parks"),
+    "unit_name_district": ("区", "District"),
+    "lon": ("经度", "Longitude"),
+    "lat": ("纬度", "Latitude"),
+    "circular_progress_pct": ("改造完成度（%）", "Transformation progress (%)"),
+    "reported_year": ("填报年份", "Reported for"),
+    "unit_name_zone": ("开发区", "Development zone"),
+    "unit_name_town": ("街镇", "Street / town"),
+    "unit_name_park": ("园区", "Park"),
+    "change_vs_baseline": ("较基期变化", "Change vs baseline"),
+    "target_year": ("目标年", "Target year"),
     "assessment_rule": (
         "进度按 2020 基期至 2025 目标的直线路径计算：完成度 = (实际 − 基期) ÷ (路径应达 − 基期)；"
         "≥100% 或已达 2025 目标为正常推进，50%–100% 为有风险，低于 50% 为滞后。",
@@ -253,7 +263,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "File {name} is {size:.1f} MB, above the {limit:g} MB limit.",
     ),
     "all": ("全部", "All"),
-    "tab_two_high": ("两高项目台账", "两高 project ledger"),
+    "tab_two_high": ("两高项目台账", "'Two-high' project ledger"),
     "tab_monitoring": ("重点用能单位在线监测", "Key energy users: online monitoring"),
     "tab_rural_sewage": ("农村生活污水治理", "Rural sewage treatment"),
     "tab_circular": ("园区循环化改造", "Circular transformation of parks"),
@@ -275,7 +285,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ledger_note": (
         "台账依据方案要求：两高项目清单、重点用能单位在线监测、农村生活污水治理率（2025 年≥90%）、"
         "符合条件的市级以上重点产业园区全部实施循环化改造。",
-        "Ledgers required by the plan: 两高 projects, online monitoring of key energy users, rural sewage "
+        "Ledgers required by the plan: energy- and emission-intensive ('two-high') projects, online monitoring of key energy users, rural sewage "
         "treatment (≥ 90 % by 2025) and circular transformation of every qualifying municipal-level park.",
     ),
     "trend_caption": (
@@ -284,6 +294,28 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "no_features": ("（无要素）", "(no features)"),
 }
+
+
+# Units as the store and the plan write them (Chinese) → English; a unit not listed is the same in both.
+_UNITS_EN = {"万元": "10k yuan", "万m³": "10k m³", "万m³/d": "10k m³/d", "亿元": "100M yuan", "吨": "t"}
+
+
+def unit_text(unit: str | None, lang: str = "zh") -> str:
+    """A unit in the page's language: `tce/万元` → `tce/10k yuan` in English (each part of a ratio)."""
+    if not unit or lang == "zh":
+        return unit or ""
+    whole = _UNITS_EN.get(unit)
+    if whole:
+        return whole
+    return "/".join(_UNITS_EN.get(part, part) for part in unit.split("/"))
+
+
+def with_unit(label: str, unit: str | None, lang: str = "zh") -> str:
+    """`label（unit）` in Chinese, `label (unit)` in English; the label alone without a unit."""
+    if not unit:
+        return label
+    shown = unit_text(unit, lang)
+    return f"{label}（{shown}）" if lang == "zh" else f"{label} ({shown})"
 
 
 def t(key: str, lang: str = "zh", **values: object) -> str:

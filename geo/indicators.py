@@ -14,19 +14,30 @@ class Indicator:
     title_en: str
     unit: str
     lower_is_better: bool = True
+    decimals: int = 1  # how many decimals the pages show for a total of this indicator
 
     def title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" else self.title_en
 
+    def shown_decimals(self, normalisation: str = "total") -> int:
+        """Decimals for a value in a basis: ratios per km² or per 万元 are smaller, so two more."""
+        return self.decimals if normalisation == "total" else self.decimals + 2
+
+    def format(self, value: float | None, normalisation: str = "total") -> str:
+        """A value as the pages show it: this indicator's decimals, thousands grouped, '—' for none."""
+        if value is None or value != value:
+            return "—"
+        return f"{value:,.{self.shown_decimals(normalisation)}f}"
+
 
 PARK_INDICATORS: tuple[Indicator, ...] = (
-    Indicator("energy_consumption", "综合能耗总量", "Energy consumption", "tce"),
-    Indicator("value_added", "工业增加值", "Industrial value added", "万元", lower_is_better=False),
-    Indicator("energy_intensity", "能耗强度", "Energy intensity", "tce/万元"),
-    Indicator("cod", "化学需氧量排放量", "COD emissions", "t"),
-    Indicator("nh3n", "氨氮排放量", "NH3-N emissions", "t"),
-    Indicator("nox", "氮氧化物排放量", "NOx emissions", "t"),
-    Indicator("vocs", "挥发性有机物排放量", "VOCs emissions", "t"),
+    Indicator("energy_consumption", "综合能耗总量", "Energy consumption", "tce", decimals=0),
+    Indicator("value_added", "工业增加值", "Industrial value added", "万元", lower_is_better=False, decimals=0),
+    Indicator("energy_intensity", "能耗强度", "Energy intensity", "tce/万元", decimals=3),
+    Indicator("cod", "化学需氧量（COD）排放量", "Chemical oxygen demand (COD) emissions", "t"),
+    Indicator("nh3n", "氨氮（NH₃-N）排放量", "Ammonia nitrogen (NH₃-N) emissions", "t", decimals=2),
+    Indicator("nox", "氮氧化物（NOx）排放量", "Nitrogen oxides (NOx) emissions", "t"),
+    Indicator("vocs", "挥发性有机物（VOCs）排放量", "Volatile organic compounds (VOCs) emissions", "t"),
     Indicator("water_use", "用水量", "Water use", "万m³"),
     Indicator("circular_progress", "循环化改造完成度", "Circular transformation progress", "%", lower_is_better=False),
 )

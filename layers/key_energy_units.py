@@ -1,6 +1,14 @@
 """Key energy-using units (重点用能单位) and whether they report to the online energy-monitoring platform."""
 
 from layers.base import Field, LayerSpec, Style, choices
+from layers.parks import INDUSTRIES as PARK_INDUSTRIES
+
+# A park's industries, and those of key units outside parks (heat and power plants, data centres).
+INDUSTRIES = choices(
+    *PARK_INDUSTRIES,
+    ("power_heat", "电力、热力生产和供应", "Power and heat supply"),
+    ("data_services", "互联网数据服务", "Internet data services"),
+)
 
 MONITORING_STATUSES = choices(
     ("connected", "已联网", "Connected"),
@@ -20,7 +28,7 @@ SPEC = LayerSpec(
     shown_by_default=False,  # dozens of points would crowd the overview map
     fields=(
         Field("name", "单位名称", "Unit", required=True, aliases=("单位名称", "企业名称", "名称"), in_tooltip=True),
-        Field("industry", "所属行业", "Industry", aliases=("所属行业", "行业"), in_tooltip=True),
+        Field("industry", "所属行业", "Industry", choices=INDUSTRIES, aliases=("所属行业", "行业"), in_tooltip=True),
         Field(
             "annual_energy_tce",
             "年综合能耗（吨标准煤）",

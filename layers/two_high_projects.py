@@ -26,7 +26,7 @@ APPROVAL_STATUSES = choices(
 SPEC = LayerSpec(
     name="two_high_projects",
     title_zh="两高项目台账",
-    title_en="Energy- and emission-intensive (两高) projects",
+    title_en="Energy- and emission-intensive ('two-high') projects",
     geometry=("Point",),
     id_prefix="TH",
     draw_order=60,
@@ -84,6 +84,6 @@ SPEC = LayerSpec(
         category_colors=(("proposed", "#fdae61"), ("under_construction", "#f46d43"), ("existing", "#a50026")),
     ),
     description_zh="“两高”项目清单管理：拟建、在建、存量项目的行业、年综合能耗与审批状态（点位）。",
-    description_en="The 两高 project list: proposed, under-construction and existing projects with sector, "
+    description_en="The 'two-high' project list: proposed, under-construction and existing projects with sector, "
     "annual energy use and approval status (points).",
 )

@@ -23,12 +23,13 @@ def test_official_reads_a_parks_nox_per_km2_for_2023(portal, browser_page):
 
     main = page.get_by_test_id("stMain")
     main.get_by_test_id("stSelectbox").first.click()
-    page.get_by_role("option", name=re.compile("氮氧化物排放量")).click()
+    page.keyboard.type("nox")  # found by what people call it
+    page.get_by_role("option", name=re.compile(r"氮氧化物（NOx）排放量")).click()
     main.get_by_text("每平方公里").click()
     thumb = main.get_by_role("slider").first
     thumb.focus()
     thumb.press("ArrowLeft")
-    page.get_by_text(re.compile(r"园区排名 · 氮氧化物排放量（每平方公里） · 2023")).wait_for(timeout=60_000)
+    page.get_by_text(re.compile(r"园区排名 · 氮氧化物（NOx）排放量（每平方公里） · 2023")).wait_for(timeout=60_000)
 
     # While a rerun replaces the map, the old and the new iframe coexist for a moment.
     frame = map_frame(page)
@@ -51,7 +52,7 @@ def test_official_reads_a_parks_nox_per_km2_for_2023(portal, browser_page):
     profile = stats.park_profile(store, park["id"], 2023).set_index("indicator")
     nox_text = format_number(profile.loc["nox", "value"])
     # st.dataframe draws on a canvas; its accessible table (attached, not visible) holds the cell text.
-    nox_row = page.locator("table[role='grid'] tr", has_text="氮氧化物排放量").first
+    nox_row = page.locator("table[role='grid'] tr", has_text="氮氧化物（NOx）排放量").first
     nox_row.wait_for(state="attached", timeout=30_000)
     assert nox_text in nox_row.text_content()
     page.screenshot(path=str(portal.artifacts / "cockpit-park-panel.png"), full_page=True)
@@ -128,3 +129,17 @@ def test_every_map_opens_framed_on_the_district(portal, browser_page, path, tab)
     x0, y0, x1, y1 = read_layer(Store(portal.db_path), layers.get_spec("admin_units")).total_bounds
     assert west <= x0 + 0.01 and east >= x1 - 0.01 and south <= y0 + 0.01 and north >= y1 - 0.01  # all of it
     assert (north - south) < 3 * (y1 - y0)  # and tightly: not the world, not the province
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"), [("VOCs", "挥发性有机物（VOCs）排放量"), ("cod", "化学需氧量（COD）排放量")]
+)
+def test_the_indicator_picker_finds_pollutants_by_their_abbreviation(portal, browser_page, typed, found):
+    page, _ = browser_page
+    page.goto(portal.url + "parks", wait_until="domcontentloaded")
+    page.get_by_text("园区排名").first.wait_for(timeout=60_000)
+    page.get_by_test_id("stMain").get_by_test_id("stSelectbox").first.click()
+    page.keyboard.type(typed)
+    options = page.get_by_role("option")
+    options.first.wait_for(timeout=10_000)
+    assert [o.strip() for o in options.all_inner_texts()] == [f"{found}（t）"]

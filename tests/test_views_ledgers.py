@@ -30,7 +30,7 @@ def test_two_high_ledger_counts_every_project_and_filters_by_stage(ledger_page, 
     filtered = ledgers.two_high_table(seeded_store, stage="under_construction")
     assert 0 < len(filtered) < total
     shown = ledger_page.dataframe[1].value
-    assert list(shown["id"]) == list(filtered["id"])
+    assert list(shown["编号"]) == list(filtered["id"])
     assert set(shown["项目阶段"]) == {"在建"}
 
 
@@ -52,3 +52,14 @@ def test_circular_tab_says_whether_all_qualifying_parks_are_done(ledger_page, se
     result = ledgers.circular_transformation(seeded_store)
     assert int(_metric(ledger_page, "应改造园区（市级以上）")) == result.qualifying
     assert _metric(ledger_page, "2025 年全部完成") == ("是" if result.all_done else "否")
+
+
+def test_tables_read_like_a_person_wrote_them(ledger_page):
+    """No raw column names, no None cells, dates as dates, codes as labels."""
+    for frame in (d.value for d in ledger_page.dataframe):
+        headers = " ".join(map(str, frame.columns))
+        for raw in ("id", "progress_year", "monitoring_status", "last_data_on", "lon", "lat", "None"):
+            assert raw not in headers.split(), (raw, headers)
+        cells = frame.astype(str).to_numpy().ravel().tolist()
+        assert "None" not in cells and "nan" not in cells and "NaT" not in cells
+        assert not [c for c in cells if c.endswith(" 00:00:00")]

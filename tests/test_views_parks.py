@@ -39,7 +39,7 @@ def test_changing_indicator_and_year_updates_the_ranking(cockpit, seeded_store):
     ranking = _ranking(cockpit)
     assert "t/km²" in " ".join(map(str, ranking.columns))
     expected = stats.park_values(seeded_store, "nox", 2023, "per_km2").sort_values("value", ascending=False)
-    assert list(ranking["id"][:5]) == list(expected["id"][:5])
+    assert list(ranking["编号"][:5]) == list(expected["id"][:5])
     assert any("2023" in s.value for s in cockpit.subheader)
 
 

@@ -12,8 +12,8 @@ from geo import assessment, stats
 from geo.crs import map_bounds
 from geo.errors import PortalError
 from geo.indicators import INDICATORS
-from geo.maps import STATUS_COLORS, build_choropleth_map, format_number, legend_row
-from geo.plan import TARGET_INDICATORS
+from geo.maps import STATUS_COLORS, build_choropleth_map, legend_row
+from geo.plan import BASELINE_YEAR, TARGET_INDICATORS, TARGET_YEAR
 from views.shell import (
     after_write,
     as_of_choice,
@@ -26,7 +26,9 @@ from views.shell import (
     layer_frame,
     page_header,
     show_error,
+    table_height,
     tr,
+    unit_label,
     year_choice,
 )
 
@@ -71,7 +73,7 @@ fmap = build_choropleth_map(
     legend_rows_=legend_rows,
     title=title,
     value_label=tr("actual"),
-    unit=INDICATORS[indicator].unit,
+    unit=unit_label(INDICATORS[indicator].unit),
     lang=lang(),
     basemap=chosen_basemap(),
     bounds=map_bounds(admin),
@@ -79,22 +81,23 @@ fmap = build_choropleth_map(
 st_folium(fmap, height=480, use_container_width=True, returned_objects=[], key=f"assessment_map_{level}")
 
 # -- the ranking table ----------------------------------------------------------------------------
-unit = INDICATORS[indicator].unit
+meta = INDICATORS[indicator]
+unit = unit_label(meta.unit)
 shown = pd.DataFrame(
     {
-        "id": table["entity_id"],
-        tr("layer_name") if level == "park" else tr("level"): table["name"],
-        f"{tr('baseline')} 2020": table["baseline_value"].map(format_number),
-        f"{tr('target')} 2025": table["target_value"].map(format_number),
-        f"{tr('expected')} {year}": table["expected"].map(format_number),
-        f"{tr('actual')} {year}": table["actual"].map(format_number),
-        tr("change_vs_2020"): table["change_pct"].map(lambda v: "—" if pd.isna(v) else f"{v:+.1f}%"),
+        tr("id"): table["entity_id"],
+        tr(f"unit_name_{level}"): table["name"],
+        f"{tr('baseline')} {BASELINE_YEAR}": table["baseline_value"].map(meta.format),
+        f"{tr('target')} {TARGET_YEAR}": table["target_value"].map(meta.format),
+        f"{tr('expected')} {year}": table["expected"].map(meta.format),
+        f"{tr('actual')} {year}": table["actual"].map(meta.format),
+        tr("change_vs_baseline"): table["change_pct"].map(lambda v: "—" if pd.isna(v) else f"{v:+.1f}%"),
         tr("progress"): table["progress"].map(lambda v: "—" if pd.isna(v) else f"{v * 100:.0f}%"),
         tr("status"): table["status"].astype(str).map(lambda s: tr(f"status_{s}")),
         tr("unit"): unit,
     }
 )
-st.dataframe(shown, hide_index=True, width="stretch", height=360)
+st.dataframe(shown, hide_index=True, width="stretch", height=table_height(len(shown), 360))
 download_table(shown, f"assessment-{level}-{indicator}-{year}")
 
 # -- admins edit the 2025 targets -------------------------------------------------------------------
@@ -109,6 +112,17 @@ if as_of is None and actor is not None and actor.has("admin"):
             hide_index=True,
             width="stretch",
             key=f"targets_editor_{level}_{indicator}",
+            column_config={
+                "entity_id": tr("id"),
+                "name": tr(f"unit_name_{level}"),
+                "indicator": st.column_config.SelectboxColumn(
+                    tr("indicator"), options=[indicator], format_func=lambda c: INDICATORS[c].title(lang())
+                ),
+                "target_year": st.column_config.NumberColumn(tr("target_year"), format="%d"),
+                "baseline_value": tr("baseline"),
+                "target_value": st.column_config.NumberColumn(tr("target"), min_value=0.0),
+                "unit": st.column_config.SelectboxColumn(tr("unit"), options=[meta.unit], format_func=unit_label),
+            },
         )
         reason = st.text_input(tr("reason"), key="targets_reason")
         if st.button(tr("save"), key="save_targets"):

@@ -9,6 +9,7 @@ import streamlit as st
 
 import layers
 from geo import io
+from geo.display import labelled_table
 from geo.errors import InputError, PortalError
 from geo.i18n import t
 from geo.store.tables import WRITE_MODES, record_counts
@@ -23,6 +24,7 @@ from views.shell import (
     require_role,
     settings,
     show_error,
+    table_height,
     tr,
 )
 
@@ -124,7 +126,8 @@ if upload is not None:
         show_error(checked)
         st.stop()
     st.success(t("validate_ok", lang(), n=len(checked)))
-    st.dataframe(checked.drop(columns="geometry").head(50), hide_index=True)
+    preview = labelled_table(checked.head(50), spec, lang())
+    st.dataframe(preview, hide_index=True, height=table_height(len(preview)))
 
     st.subheader(tr("import_title"))
     actor = require_role(spec.editor_role)

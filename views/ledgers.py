@@ -12,12 +12,19 @@ from streamlit_folium import st_folium
 import layers
 from geo import ledgers, stats
 from geo.crs import map_bounds
-from geo.maps import build_map, format_number
-from views.shell import cached, chosen_basemap, download_table, lang, layer_frame, page_header, tr
+from geo.display import labelled_table
+from geo.maps import STATUS_COLORS, build_map, format_number
+from geo.plan import RURAL_SEWAGE_TARGET
+from views.shell import cached, chosen_basemap, download_table, lang, layer_frame, page_header, table_height, tr
 
 db = page_header("nav_ledgers", "ledger_note")
 admin = layer_frame("admin_units")
 bounds = map_bounds(admin)
+
+
+def point_titles() -> dict[str, str]:
+    """Headers of the ledgers' coordinate columns, in the page's language."""
+    return {"lon": tr("lon"), "lat": tr("lat")}
 
 
 def label(layer: str, field: str):
@@ -67,12 +74,8 @@ with tab_two_high:
     st.dataframe(pivot.map(format_number), width="stretch")
     table = cached(ledgers.two_high_table, db, stage, sector)
     points_map("two_high_projects", list(table["id"]), "ledger_two_high_map")
-    shown = table.assign(
-        stage=table["stage"].map(label("two_high_projects", "stage")),
-        sector=table["sector"].map(label("two_high_projects", "sector")),
-        approval_status=table["approval_status"].map(label("two_high_projects", "approval_status")),
-    ).rename(columns={f.name: f.title(lang()) for f in spec.fields})
-    st.dataframe(shown, hide_index=True, width="stretch")
+    shown = labelled_table(table, spec, lang(), point_titles())
+    st.dataframe(shown, hide_index=True, width="stretch", height=table_height(len(shown)))
     download_table(shown, "two-high-projects")
 
 with tab_monitoring:
@@ -87,10 +90,8 @@ with tab_monitoring:
     status = st.selectbox(tr("status_col"), options, format_func=labels.__getitem__, key="ledger_monitoring_status")
     table = cached(ledgers.monitoring_table, db, status)
     points_map("key_energy_units", list(table["id"]), "ledger_monitoring_map")
-    shown = table.assign(
-        monitoring_status=table["monitoring_status"].map(label("key_energy_units", "monitoring_status"))
-    ).rename(columns={f.name: f.title(lang()) for f in spec.fields})
-    st.dataframe(shown, hide_index=True, width="stretch")
+    shown = labelled_table(table, spec, lang(), point_titles())
+    st.dataframe(shown, hide_index=True, width="stretch", height=table_height(len(shown)))
     download_table(shown, "key-energy-units")
 
 with tab_sewage:
@@ -100,7 +101,11 @@ with tab_sewage:
         st.stop()
     year = st.select_slider(tr("year"), options=sewage_years, value=sewage_years[-1], key="sewage_year")
     table = cached(ledgers.rural_sewage_by_town, db, year)
-    chart_data = table.assign(status=table["status"].map(lambda s: tr(f"status_{s}")))
+    # Bars coloured by the same status as the table's column, in the page's words.
+    status_codes = [c for c in STATUS_COLORS if c in set(table["status"])] + (
+        ["no_data"] if (table["status"] == "no_data").any() else []
+    )
+    chart_data = table.assign(status_label=table["status"].map(lambda s: tr(f"status_{s}")))
     bars = (
         alt.Chart(chart_data)
         .mark_bar()
@@ -108,26 +113,38 @@ with tab_sewage:
             x=alt.X("unit_name:N", sort="-y", title=None),
             y=alt.Y("rate:Q", title=tr("rate"), scale=alt.Scale(domain=[0, 100])),
             color=alt.Color(
-                "meets_target:N",
-                scale=alt.Scale(domain=[True, False], range=["#1a9850", "#d73027"]),
-                legend=alt.Legend(title=tr("meets_target")),
+                "status_label:N",
+                scale=alt.Scale(
+                    domain=[tr(f"status_{c}") for c in status_codes],
+                    range=[STATUS_COLORS.get(c, "#bdbdbd") for c in status_codes],
+                ),
+                legend=alt.Legend(title=tr("status")),
             ),
-            tooltip=["unit_name", "rate", "target", "status"],
+            tooltip=[
+                alt.Tooltip("unit_name:N", title=tr("unit_name_town")),
+                alt.Tooltip("rate:Q", title=tr("rate"), format=".1f"),
+                alt.Tooltip("target:Q", title=tr("target"), format=".1f"),
+                alt.Tooltip("status_label:N", title=tr("status")),
+            ],
         )
     )
-    rule = alt.Chart(pd.DataFrame({"target": [90]})).mark_rule(color="#333", strokeDash=[4, 4]).encode(y="target:Q")
+    rule = (
+        alt.Chart(pd.DataFrame({"target": [RURAL_SEWAGE_TARGET]}))
+        .mark_rule(color="#333", strokeDash=[4, 4])
+        .encode(y="target:Q")
+    )
     st.altair_chart((bars + rule).properties(height=300), width="stretch")
     shown = pd.DataFrame(
         {
-            tr("level_town"): table["unit_name"],
-            tr("rate"): table["rate"],
-            tr("target"): table["target"],
-            tr("gap"): table["gap"].round(1),
+            tr("unit_name_town"): table["unit_name"],
+            tr("rate"): table["rate"].map(lambda v: f"{v:.1f}"),
+            tr("target"): table["target"].map(lambda v: f"{v:.1f}"),
+            tr("gap"): table["gap"].map(lambda v: f"{v:+.1f}"),
             tr("meets_target"): table["meets_target"].map(lambda v: tr("yes") if v else tr("no")),
             tr("status"): table["status"].map(lambda s: tr(f"status_{s}")),
         }
     )
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(shown, hide_index=True, width="stretch", height=table_height(len(shown)))
     download_table(shown, f"rural-sewage-{year}")
 
 with tab_circular:
@@ -138,10 +155,11 @@ with tab_circular:
     c3.metric(tr("share_done"), f"{result.share_done:.0%}" if pd.notna(result.share_done) else "—")
     c4.metric(tr("all_by_2025"), tr("yes") if result.all_done else tr("no"))
     parks_spec = layers.get_spec("parks")
-    shown = result.parks.assign(
-        level=result.parks["level"].map(label("parks", "level")),
-        industry=result.parks["industry"].map(label("parks", "industry")),
-        circular_status=result.parks["circular_status"].map(label("parks", "circular_status")),
-    ).rename(columns={f.name: f.title(lang()) for f in parks_spec.fields})
-    st.dataframe(shown, hide_index=True, width="stretch")
+    shown = labelled_table(
+        result.parks,
+        parks_spec,
+        lang(),
+        {"progress": tr("circular_progress_pct"), "progress_year": tr("reported_year")},
+    )
+    st.dataframe(shown, hide_index=True, width="stretch", height=table_height(len(shown)))
     download_table(shown, "circular-transformation")

@@ -16,7 +16,6 @@ from geo.indicators import INDICATORS, PARK_INDICATORS
 from geo.maps import (
     build_choropleth_map,
     class_legend_rows,
-    format_number,
     palette,
     selection_layer,
     standalone_html,
@@ -31,7 +30,10 @@ from views.shell import (
     layer_frame,
     md_escape,
     page_header,
+    table_height,
     tr,
+    unit_label,
+    with_unit,
     year_choice,
 )
 
@@ -57,9 +59,9 @@ with st.expander(tr("classification")):
     method = k1.radio(tr("classification"), classify.METHODS, format_func=tr, horizontal=True, key="cockpit_method")
     k = k2.slider(tr("classes"), 3, 7, 5, key="cockpit_k")
 
-unit = stats.unit_of(indicator, normalisation)
+unit = unit_label(stats.unit_of(indicator, normalisation))
 meta = INDICATORS[indicator]
-value_label = f"{meta.title(lang())}（{tr('norm_' + normalisation)}）"
+value_label = with_unit(meta.title(lang()), tr("norm_" + normalisation))
 
 parks = cached(stats.park_values, db, indicator, year, normalisation, with_geometry=True, as_of=as_of)
 bounds = classify.breaks(parks["value"], k, method)
@@ -145,8 +147,10 @@ with panel_col:
         shown = pd.DataFrame(
             {
                 tr("indicator"): [INDICATORS[c].title(lang()) for c in profile["indicator"]],
-                f"{year}": [format_number(v) for v in profile["value"]],
-                tr("unit"): profile["unit"],
+                f"{year}": [
+                    INDICATORS[c].format(v) for c, v in zip(profile["indicator"], profile["value"], strict=True)
+                ],
+                tr("unit"): profile["unit"].map(unit_label),
                 tr("change_vs_2020"): ["—" if pd.isna(v) else f"{v:+.1f}%" for v in profile["change_pct"]],
             }
         )
@@ -182,11 +186,12 @@ with panel_col:
         st.altair_chart(alt.layer(*charts).properties(height=220), width="stretch")
         if target and panel.result:
             st.markdown(
-                f"{tr('target_2025')}: **{format_number(target['target_value'])} {unit}** · "
-                f"{tr('expected')} ({year}): {format_number(panel.result.expected)} · "
-                f"{tr('actual')}: {format_number(park['value'])} → **{tr('status_' + panel.result.status)}**"
+                f"{tr('target_2025')}: **{meta.format(target['target_value'])} {unit}** · "
+                f"{tr('expected')} ({year}): {meta.format(panel.result.expected)} · "
+                f"{tr('actual')}: {meta.format(park['value'])} → **{tr('status_' + panel.result.status)}**"
             )
         # The 2025 energy-intensity target is the plan's headline: shown for the park and its zone.
+        headline = INDICATORS[assessment.HEADLINE_INDICATOR]
         if panel.headline:
             st.markdown(f"**{INDICATORS[assessment.HEADLINE_INDICATOR].title(lang())} · {tr('target_2025')}**")
             with st.container(key="park_panel_energy_intensity"):
@@ -195,8 +200,8 @@ with panel_col:
                         {
                             tr("level"): [tr("park" if r.level == "park" else "level_zone") for r in panel.headline],
                             tr("layer_name"): [r.name for r in panel.headline],
-                            f"{tr('actual')} {year}": [format_number(r.actual) for r in panel.headline],
-                            tr("target_2025"): [format_number(r.target) for r in panel.headline],
+                            f"{tr('actual')} {year}": [headline.format(r.actual) for r in panel.headline],
+                            tr("target_2025"): [headline.format(r.target) for r in panel.headline],
                             tr("progress"): [
                                 "—" if pd.isna(r.result.progress) else f"{r.result.progress:.0%}"
                                 for r in panel.headline
@@ -210,18 +215,20 @@ with panel_col:
 
 # -- ranking ---------------------------------------------------------------------------------------
 st.subheader(f"{tr('ranking')} · {value_label} · {year}")
+value_header = with_unit(tr("value"), unit)
 table = pd.DataFrame(
     {
         tr("rank"): ranking["rank"],
-        "id": ranking["id"],
+        tr("id"): ranking["id"],
         tr("park"): ranking["name"],
-        tr("zone"): ranking["zone"],
-        tr("town"): ranking["town"],
-        f"{tr('value')} ({unit})": ranking["value"].round(4),
+        tr("zone"): ranking["zone"].fillna("—"),
+        tr("town"): ranking["town"].fillna("—"),
+        value_header: ranking["value"],
     }
 )
 # The row → id mapping the next run uses to resolve a selection (the table's order changes with inputs).
-st.session_state[f"{ranking_key}_ids"] = list(table["id"])
+st.session_state[f"{ranking_key}_ids"] = list(ranking["id"])
+decimals = meta.shown_decimals(normalisation)
 st.dataframe(
     table,
     hide_index=True,
@@ -229,6 +236,7 @@ st.dataframe(
     on_select="rerun",
     selection_mode="single-row",
     key=ranking_key,
-    height=320,
+    height=table_height(len(table), 320),
+    column_config={value_header: st.column_config.NumberColumn(format=f"%,.{decimals}f")},
 )
 download_table(table, f"ranking-{indicator}-{normalisation}-{year}")

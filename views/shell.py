@@ -24,7 +24,8 @@ from geo import auth
 from geo.auth import sessions
 from geo.config import BASEMAPS, ROOT, Settings, SettingsError, load_settings
 from geo.errors import PortalError
-from geo.i18n import LANGUAGES, t
+from geo.i18n import LANGUAGES, t, unit_text
+from geo.i18n import with_unit as i18n_with_unit
 from geo.indicators import INDICATORS
 from geo.io.tables import table_csv, table_xlsx
 from geo.maps import Basemap
@@ -132,7 +133,7 @@ def indicator_choice(column: Any, codes: Sequence[str], key: str | None = None, 
         tr("indicator"),
         list(codes),
         index=index,
-        format_func=lambda c: f"{INDICATORS[c].title(lang())}（{INDICATORS[c].unit}）",
+        format_func=lambda c: with_unit(INDICATORS[c].title(lang()), INDICATORS[c].unit),
         key=key,
     )
 
@@ -425,3 +426,19 @@ def download_table(df: pd.DataFrame, name: str, key: str | None = None) -> None:
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"xlsx_{key or name}",
     )
+
+
+def unit_label(unit: str | None) -> str:
+    """A unit in the page's language (`tce/万元` → `tce/10k yuan`)."""
+    return unit_text(unit, lang())
+
+
+def table_height(rows: int, most: int = 400) -> int | str:
+    """A table's height: its rows when few (no empty filler rows), at most `most` pixels when many."""
+    needed = 38 + 35 * rows
+    return "auto" if needed <= most else most
+
+
+def with_unit(label: str, unit: str | None) -> str:
+    """`label（unit）` / `label (unit)` in the page's language."""
+    return i18n_with_unit(label, unit, lang())

@@ -55,7 +55,7 @@ class KeyUnitsElsewhere(NamedTuple):
     """Key energy-using units outside parks (heat and power plants, data centres in urban streets)."""
 
     name_suffix: str
-    industry: str  # shown as is (Chinese)
+    industry: str  # code of layers.key_energy_units.INDUSTRIES
     streets: tuple[str, ...]  # streets they sit in
     energy_tce: tuple[float, float]  # annual energy use range (tce, log-uniform)
 
@@ -128,10 +128,8 @@ KEY_UNIT_PROFILES = {
     "mixed": KeyUnitProfile(weight=0.5, energy_tce=(5e3, 3e4), name_suffix="实业有限公司"),
 }
 KEY_UNITS_ELSEWHERE = (
-    KeyUnitsElsewhere(
-        "热电有限公司", "电力、热力生产和供应", ("塘沽街道", "汉沽街道", "大港街道"), energy_tce=(2e5, 8e5)
-    ),
-    KeyUnitsElsewhere("数据中心", "互联网数据服务", ("泰达街道", "新北街道", "北塘街道"), energy_tce=(1e4, 6e4)),
+    KeyUnitsElsewhere("热电有限公司", "power_heat", ("塘沽街道", "汉沽街道", "大港街道"), energy_tce=(2e5, 8e5)),
+    KeyUnitsElsewhere("数据中心", "data_services", ("泰达街道", "新北街道", "北塘街道"), energy_tce=(1e4, 6e4)),
 )
 KEY_UNIT_NAME_PREFIXES = (
     "渤海", "津港", "滨港", "海河", "蓝海", "港湾", "北方", "华北", "津海", "瀚海", "新港", "金桥",
@@ -256,12 +254,11 @@ def key_energy_unit_layer(ctx: SampleContext) -> gpd.GeoDataFrame:
         for s, d in zip(status, lag, strict=True)
     ]
     points = np.vstack([in_points, out_points])
-    industry_zh = {code: zh for code, zh, _ in parks.INDUSTRIES}
     park_names = park_frame["name"].to_numpy()
     frame = {
         "id": feature_ids(spec, n),
         "name": names,
-        "industry": [industry_zh[i] for i in in_industry] + [e.industry for e in elsewhere],
+        "industry": [*in_industry, *(e.industry for e in elsewhere)],
         "annual_energy_tce": np.concatenate([in_energy, out_energy]),
         "monitoring_status": status,
         "last_data_on": last_data_on,

@@ -23,6 +23,7 @@ LOCAL_ASSETS: dict[str, str] = {
     "leaflet_css": "leaflet/leaflet.css",
     "leaflet_draw_js": "leaflet-draw/leaflet.draw.js",
     "leaflet_draw_css": "leaflet-draw/leaflet.draw.css",
+    "proj4": "proj4/proj4-global.js",
 }
 
 

@@ -15,6 +15,7 @@ from geo.maps.assets import STATIC_VENDOR, localize_assets
 from geo.maps.basemaps import Basemap, add_basemap
 from geo.maps.behaviour import add_behaviour
 from geo.maps.legend import Legend, legend_rows
+from geo.maps.tools import add_tools
 from geo.maps.vector import add_layer
 
 
@@ -32,6 +33,7 @@ def new_map(lang: str, basemap: Basemap, bounds: tuple[float, float, float, floa
     add_basemap(fmap, basemap, lang)
     fmap.fit_bounds([[y0, x0], [y1, x1]])
     add_behaviour(fmap, bounds, t("illustrative_attribution", lang))
+    add_tools(fmap, lang)
     # Without a basemap the map background is the page's; a pale sea-blue reads as "coast".
     fmap.get_root().header.add_child(
         Element("<style>.leaflet-container{background:#eef3f7;font-family:sans-serif;}</style>")

@@ -76,3 +76,20 @@ def assign_classes(values, bounds: list[float]) -> np.ndarray:
     if bounds:
         out[ok] = np.minimum(np.searchsorted(np.asarray(bounds), arr[ok], side="left"), len(bounds) - 1)
     return out
+
+
+def symmetric_breaks(values, k: int = 6) -> list[float]:
+    """Upper bounds of `k` (even) classes symmetric around 0, for changes: as many steps of falls as of rises.
+
+    The step is a round number near the 90th percentile of |value| ÷ (k/2), so one extreme park does
+    not squeeze every other into the middle classes; the outermost classes are open-ended.
+    """
+    arr = _clean(values)
+    if arr.size == 0:
+        return []
+    half = max(k // 2, 1)
+    scale = float(np.quantile(np.abs(arr), 0.9)) / half or float(np.max(np.abs(arr))) / half or 1.0
+    magnitude = 10 ** np.floor(np.log10(scale))
+    step = float(min((m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= scale), default=10 * magnitude))
+    inner = [step * i for i in range(-half + 1, half)]
+    return [*inner, float(max(arr.max(), inner[-1] + step if inner else step))]

@@ -279,3 +279,25 @@ def park_unit(store: Store, park_id: str, level: str, as_of: date | datetime | N
         {"park": park_id, "kinds": list(LEVEL_KINDS[level]), "units": None, **extra},
     )
     return None if df.empty else {"id": str(df["id"].iloc[0]), "name": str(df["name"].iloc[0])}
+
+
+def park_change(
+    store: Store,
+    indicator: str,
+    base_year: int,
+    year: int,
+    normalisation: str = "total",
+    with_geometry: bool = False,
+    as_of: date | datetime | None = None,
+) -> pd.DataFrame | gpd.GeoDataFrame:
+    """Each park's value in `base_year` and `year` and the change between them (the change map).
+
+    Columns: those of `park_values` for `year`, plus value_base, change (value − value_base) and
+    change_pct (change ÷ |value_base| × 100; NaN where either year is missing or the base is 0).
+    """
+    now = park_values(store, indicator, year, normalisation, with_geometry=with_geometry, as_of=as_of)
+    base = park_values(store, indicator, base_year, normalisation, as_of=as_of)[["id", "value"]]
+    out = now.merge(base.rename(columns={"value": "value_base"}), on="id", how="left")
+    out["change"] = out["value"] - out["value_base"]
+    out["change_pct"] = out["change"] / out["value_base"].abs().replace(0, np.nan) * 100
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=STORAGE_CRS) if with_geometry else out

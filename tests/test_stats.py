@@ -216,3 +216,20 @@ def test_park_panel_finds_the_zone_by_membership_not_by_the_parks_zone_attribute
 
 def test_park_panel_of_an_unknown_park_is_none(tiny_stats_store):
     assert assessment.park_panel(tiny_stats_store, "PK-NOPE", "vocs", "total", 2023) is None
+
+
+def test_park_change_is_the_difference_and_percentage_between_two_years(tiny_stats_store):
+    change = stats.park_change(tiny_stats_store, "vocs", 2020, 2023).set_index("id")
+    assert change.loc["PK-T1", "value_base"] == 10.0 and change.loc["PK-T1", "value"] == 8.0
+    assert change.loc["PK-T1", "change"] == pytest.approx(-2.0)
+    assert change.loc["PK-T1", "change_pct"] == pytest.approx(-20.0)
+    assert change.loc["PK-T2", "change_pct"] == pytest.approx(10.0)
+    assert np.isnan(change.loc["PK-T3", "change_pct"])  # no 2023 figure
+
+
+def test_symmetric_breaks_put_as_many_classes_below_zero_as_above():
+    from geo.classify import assign_classes, symmetric_breaks
+
+    bounds = symmetric_breaks([-30, -12, -5, -1, 2, 3, 8, 40], 6)
+    assert bounds[:5] == [-40.0, -20.0, 0.0, 20.0, 40.0] and bounds[-1] >= 40
+    assert list(assign_classes([-50, -25, -0.5, 0.5, 25, 45], bounds)) == [0, 1, 2, 3, 4, 5]

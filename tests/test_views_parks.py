@@ -71,3 +71,16 @@ def test_assessment_target_editing_needs_an_admin_login(seeded_store, open_page)
     assert not at.exception
     assert any("管理员甲" in c.value for c in at.sidebar.caption)
     assert [b for b in at.button if b.label == "保存"]
+
+
+def test_compare_mode_colours_parks_by_the_change_between_two_years(cockpit, seeded_store):
+    cockpit.selectbox(key="cockpit_indicator").set_value("vocs").run()
+    cockpit.toggle(key="cockpit_compare").set_value(True).run()
+    cockpit.select_slider(key="cockpit_base_year").set_value(2021).run()
+    assert not cockpit.exception
+    ranking = _ranking(cockpit)
+    change = [c for c in ranking.columns if "变化 2021→2024" in c][0]
+    expected = stats.park_change(seeded_store, "vocs", 2021, 2024).set_index("id")["change_pct"]
+    for park_id, value in zip(ranking["编号"][:5], ranking[change][:5], strict=True):
+        assert value == pytest.approx(expected[park_id])
+    assert list(ranking[change].dropna()) == sorted(ranking[change].dropna(), reverse=True)

@@ -16,6 +16,7 @@ from geo.indicators import INDICATORS, PARK_INDICATORS
 from geo.maps import (
     build_choropleth_map,
     class_legend_rows,
+    diverging_palette,
     palette,
     selection_layer,
     standalone_html,
@@ -54,6 +55,14 @@ normalisation = c2.radio(
     tr("normalisation"), norms, format_func=lambda n: tr(f"norm_{n}"), horizontal=True, key="cockpit_norm"
 )
 year = year_choice(c3, available_years, key="cockpit_year")
+m1, m2 = st.columns([2, 5])
+compare = m1.toggle(tr("compare_years"), key="cockpit_compare", disabled=len(available_years) < 2)
+earlier = [y for y in available_years if y < year]
+base_year = (
+    m2.select_slider(tr("compare_with"), options=earlier, value=earlier[0], key="cockpit_base_year")
+    if compare and earlier
+    else None
+)
 with st.expander(tr("classification")):
     k1, k2 = st.columns(2)
     method = k1.radio(tr("classification"), classify.METHODS, format_func=tr, horizontal=True, key="cockpit_method")
@@ -63,12 +72,24 @@ unit = unit_label(stats.unit_of(indicator, normalisation))
 meta = INDICATORS[indicator]
 value_label = with_unit(meta.title(lang()), tr("norm_" + normalisation))
 
-parks = cached(stats.park_values, db, indicator, year, normalisation, with_geometry=True, as_of=as_of)
-bounds = classify.breaks(parks["value"], k, method)
-colors = palette(len(bounds), meta.lower_is_better)
-classes = classify.assign_classes(parks["value"], bounds)
-finite = parks["value"].dropna()
-legend_rows = class_legend_rows(bounds, colors, float(finite.min()) if len(finite) else 0.0, unit, lang())
+if base_year is None:
+    parks = cached(stats.park_values, db, indicator, year, normalisation, with_geometry=True, as_of=as_of)
+    bounds = classify.breaks(parks["value"], k, method)
+    colors = palette(len(bounds), meta.lower_is_better)
+    classes = classify.assign_classes(parks["value"], bounds)
+    finite = parks["value"].dropna()
+    legend_rows = class_legend_rows(bounds, colors, float(finite.min()) if len(finite) else 0.0, unit, lang())
+    map_values, map_unit, map_title = parks, unit, value_label
+else:
+    # The change map: each park coloured by its change from the earlier year, in %.
+    parks = cached(stats.park_change, db, indicator, base_year, year, normalisation, with_geometry=True, as_of=as_of)
+    bounds = classify.symmetric_breaks(parks["change_pct"], 6)
+    colors = diverging_palette(meta.lower_is_better)[: len(bounds)]
+    classes = classify.assign_classes(parks["change_pct"], bounds)
+    finite = parks["change_pct"].dropna()
+    legend_rows = class_legend_rows(bounds, colors, float(finite.min()) if len(finite) else 0.0, "%", lang())
+    map_title = f"{meta.title(lang())} · {tr('change')} {base_year}→{year}"
+    map_values, map_unit = parks.assign(value=parks["change_pct"]), "%"
 
 # -- selection: the latest of a map click or a ranking row (read before drawing: no extra rerun) ---
 park_ids = set(parks["id"])
@@ -79,7 +100,7 @@ if clicked_id and clicked_id != st.session_state.get("cockpit_last_click"):
     if clicked_id in park_ids:
         st.session_state["cockpit_park"] = clicked_id
 # The ranking's key follows its inputs, so a row selection never points into a re-sorted table.
-ranking_key = f"cockpit_ranking_{indicator}_{normalisation}_{year}"
+ranking_key = f"cockpit_ranking_{indicator}_{normalisation}_{year}_{base_year}"
 table_state = st.session_state.get(ranking_key)
 picked_rows = table_state.selection.rows if table_state else []
 ranking_ids = st.session_state.get(f"{ranking_key}_ids", [])
@@ -88,21 +109,22 @@ if picked_id and picked_id != st.session_state.get("cockpit_last_row"):
     st.session_state["cockpit_last_row"] = picked_id
     st.session_state["cockpit_park"] = picked_id
 selected = st.session_state.get("cockpit_park")
-ranking = parks.drop(columns="geometry").sort_values("value", ascending=False, na_position="last")
+sort_by = "value" if base_year is None else "change_pct"
+ranking = parks.drop(columns="geometry").sort_values(sort_by, ascending=False, na_position="last")
 ranking.insert(0, "rank", range(1, len(ranking) + 1))
 
 map_col, panel_col = st.columns([3, 2])
 with map_col:
     admin = layer_frame("admin_units", as_of)
     fmap = build_choropleth_map(
-        parks,
+        map_values,
         [(layers.get_spec("admin_units"), admin)],
         classes=classes,
         colors=colors,
         legend_rows_=legend_rows,
-        title=value_label,
-        value_label=value_label,
-        unit=unit,
+        title=map_title,
+        value_label=map_title,
+        unit=map_unit,
         lang=lang(),
         basemap=chosen_basemap(),
         bounds=map_bounds(admin),
@@ -226,9 +248,19 @@ table = pd.DataFrame(
         value_header: ranking["value"],
     }
 )
+decimals = meta.shown_decimals(normalisation)
+number_formats = {value_header: st.column_config.NumberColumn(format=f"%,.{decimals}f")}
+if base_year is not None:
+    base_header = with_unit(f"{tr('value')} {base_year}", unit)
+    change_header = with_unit(f"{tr('change')} {base_year}→{year}", "%")
+    table.insert(5, base_header, ranking["value_base"])
+    table[change_header] = ranking["change_pct"]
+    number_formats |= {
+        base_header: st.column_config.NumberColumn(format=f"%,.{decimals}f"),
+        change_header: st.column_config.NumberColumn(format="%+.1f"),
+    }
 # The row → id mapping the next run uses to resolve a selection (the table's order changes with inputs).
 st.session_state[f"{ranking_key}_ids"] = list(ranking["id"])
-decimals = meta.shown_decimals(normalisation)
 st.dataframe(
     table,
     hide_index=True,
@@ -237,6 +269,6 @@ st.dataframe(
     selection_mode="single-row",
     key=ranking_key,
     height=table_height(len(table), 320),
-    column_config={value_header: st.column_config.NumberColumn(format=f"%,.{decimals}f")},
+    column_config=number_formats,
 )
 download_table(table, f"ranking-{indicator}-{normalisation}-{year}")

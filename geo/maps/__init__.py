@@ -12,7 +12,7 @@ or streamlit.
 from geo.maps.assets import STATIC_VENDOR, MissingAssetError, localize_assets, standalone_html
 from geo.maps.basemaps import Basemap
 from geo.maps.build import build_map, new_map, render_html
-from geo.maps.choropleth import STATUS_COLORS, build_choropleth_map, palette, selection_layer
+from geo.maps.choropleth import STATUS_COLORS, build_choropleth_map, diverging_palette, palette, selection_layer
 from geo.maps.legend import class_legend_rows, format_number, legend_row, legend_rows
 from geo.maps.popups import display_properties, feature_collection
 
@@ -25,6 +25,7 @@ __all__ = [
     "build_map",
     "class_legend_rows",
     "display_properties",
+    "diverging_palette",
     "feature_collection",
     "format_number",
     "legend_row",

@@ -44,6 +44,8 @@ PALETTES: dict[str, dict[int, list[str]]] = {
 
 # Target status colours (目标考核): on track green, at risk orange, behind red.
 STATUS_COLORS = {"on_track": "#1a9850", "at_risk": "#fdae61", "behind": "#d73027"}
+# ColorBrewer RdYlGn, 6 classes, green (good) → red (bad): for changes of an indicator.
+DIVERGING = ["#1a9850", "#91cf60", "#d9ef8b", "#fee08b", "#fc8d59", "#d73027"]
 NO_DATA_PATTERN = "binhai-nodata"
 
 
@@ -59,6 +61,11 @@ _HATCH_SVG = (
     'patternTransform="rotate(45)"><rect width="6" height="6" fill="#eeeeee"/>'
     '<line x1="0" y1="0" x2="0" y2="6" stroke="#9e9e9e" stroke-width="2"/></pattern></defs></svg>'
 )
+
+
+def diverging_palette(lower_is_better: bool = True) -> list[str]:
+    """Six colours from the largest fall to the largest rise: a fall is green when lower is better."""
+    return list(DIVERGING) if lower_is_better else list(reversed(DIVERGING))
 
 
 def palette(k: int, lower_is_better: bool = True) -> list[str]:

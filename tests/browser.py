@@ -183,3 +183,25 @@ def edit_grid_cell(page, editor, row: int, column: int, text: str) -> None:
     page.keyboard.press("Control+a")
     page.keyboard.type(text, delay=30)
     page.keyboard.press("Enter")
+
+
+def ready_map(page, timeout_ms: int = 90_000, visible: bool = True):
+    """The content frame of the page's map once it is framed (`window.binhaiReady`).
+
+    A rerun can replace the map iframe while we wait: a detached frame is dropped and the current
+    one looked up again, until `timeout_ms` has passed.
+    """
+    from playwright.sync_api import Error as PlaywrightError
+
+    deadline = time.monotonic() + timeout_ms / 1000
+    shown = f"() => Array.from(document.querySelectorAll('{MAP_IFRAME}')).findIndex(f => f.offsetWidth > 0)"
+    while True:
+        try:
+            page.wait_for_function(f"() => ({shown})() >= 0" if visible else "() => true", timeout=10_000)
+            index = page.evaluate(shown) if visible else 0
+            frame = page.locator(MAP_IFRAME).nth(index).element_handle(timeout=10_000).content_frame()
+            frame.wait_for_function("() => window.binhaiReady === true", timeout=10_000)
+            return frame
+        except PlaywrightError:
+            if time.monotonic() > deadline:
+                raise

@@ -11,7 +11,7 @@ from geo import stats
 from geo.maps import format_number
 from geo.store.db import Store
 from geo.store.features import read_layer
-from tests.browser import MAP_IFRAME, map_frame
+from tests.browser import MAP_IFRAME, map_frame, ready_map
 
 pytestmark = pytest.mark.browser
 
@@ -60,11 +60,8 @@ def test_official_reads_a_parks_nox_per_km2_for_2023(portal, browser_page):
 
 
 def _map_in(page):
-    """The content frame of the page's (single) map iframe, once its map is framed."""
-    handle = page.locator(MAP_IFRAME).first.element_handle()
-    frame = handle.content_frame()
-    frame.wait_for_function("() => window.binhaiReady === true", timeout=60_000)
-    return frame
+    """The content frame of the page's map, once it is framed."""
+    return ready_map(page)
 
 
 def test_five_real_mouse_clicks_each_open_the_clicked_park_and_keep_the_view(portal, browser_page):
@@ -87,8 +84,12 @@ def test_five_real_mouse_clicks_each_open_the_clicked_park_and_keep_the_view(por
             f"() => {{ var p = window.binhaiMap.latLngToContainerPoint([{points.iloc[i].y}, {points.iloc[i].x}]); "
             "return [p.x, p.y]; }"
         )
-        if not (60 < x < box["width"] - 220 and 80 < y < box["height"] - 60):
-            continue  # off screen, or under the zoom buttons / legend
+        height = page.viewport_size["height"]
+        if not (0 < x < box["width"] and 0 < y < box["height"] and 0 < box["y"] + y < height):
+            continue  # outside the map or below the window's edge
+        on_top = frame.evaluate(f"() => document.elementFromPoint({x}, {y}).getAttribute('class') || ''")
+        if "leaflet-interactive" not in on_top:
+            continue  # under a control (search, legend, layer list): not a park's click
         name = parks["name"].iloc[i]
         page.mouse.move(box["x"] + x, box["y"] + y)  # the tooltip shows …
         page.mouse.click(box["x"] + x, box["y"] + y)  # … and the click still reaches the park
@@ -117,12 +118,7 @@ def test_every_map_opens_framed_on_the_district(portal, browser_page, path, tab)
     if tab:
         page.get_by_role("tab", name=tab).click()
     page.wait_for_timeout(1000)
-    frames = page.locator(MAP_IFRAME)
-    shown = f"() => Array.from(document.querySelectorAll('{MAP_IFRAME}')).findIndex(f => f.offsetWidth > 0)"
-    page.wait_for_function(f"() => ({shown})() >= 0", timeout=60_000)
-    index = page.evaluate(shown)
-    frame = frames.nth(index).element_handle().content_frame()
-    frame.wait_for_function("() => window.binhaiReady === true", timeout=60_000)
+    frame = ready_map(page)
     west, south, east, north = frame.evaluate(
         "() => { var b = window.binhaiMap.getBounds(); return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }"
     )

@@ -8,16 +8,14 @@ import math
 import pytest
 from pyproj import Transformer
 
-from tests.browser import MAP_IFRAME
+from tests.browser import MAP_IFRAME, ready_map
 
 pytestmark = pytest.mark.browser
 
 
 def _map(page, portal, path: str):
     page.goto(portal.url + path, wait_until="domcontentloaded")
-    page.wait_for_function(f"() => document.querySelectorAll('{MAP_IFRAME}').length === 1", timeout=60_000)
-    frame = page.locator(MAP_IFRAME).first.element_handle().content_frame()
-    frame.wait_for_function("() => window.binhaiReady === true", timeout=60_000)
+    frame = ready_map(page)
     frame.locator(".binhai-inview-box[data-count]").wait_for(timeout=30_000)
     return frame
 

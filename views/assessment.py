@@ -83,18 +83,19 @@ st_folium(fmap, height=480, use_container_width=True, returned_objects=[], key=f
 # -- the ranking table ----------------------------------------------------------------------------
 meta = INDICATORS[indicator]
 unit = unit_label(meta.unit)
+# What matters first (name, status, progress) comes first: on a phone it is seen without scrolling sideways.
 shown = pd.DataFrame(
     {
-        tr("id"): table["entity_id"],
         tr(f"unit_name_{level}"): table["name"],
-        f"{tr('baseline')} {BASELINE_YEAR}": table["baseline_value"].map(meta.format),
-        f"{tr('target')} {TARGET_YEAR}": table["target_value"].map(meta.format),
-        f"{tr('expected')} {year}": table["expected"].map(meta.format),
-        f"{tr('actual')} {year}": table["actual"].map(meta.format),
-        tr("change_vs_baseline"): table["change_pct"].map(lambda v: "—" if pd.isna(v) else f"{v:+.1f}%"),
-        tr("progress"): table["progress"].map(lambda v: "—" if pd.isna(v) else f"{v * 100:.0f}%"),
         tr("status"): table["status"].astype(str).map(lambda s: tr(f"status_{s}")),
+        tr("progress"): table["progress"].map(lambda v: "—" if pd.isna(v) else f"{v * 100:.0f}%"),
+        f"{tr('actual')} {year}": table["actual"].map(meta.format),
+        f"{tr('expected')} {year}": table["expected"].map(meta.format),
+        f"{tr('target')} {TARGET_YEAR}": table["target_value"].map(meta.format),
+        f"{tr('baseline')} {BASELINE_YEAR}": table["baseline_value"].map(meta.format),
+        tr("change_vs_baseline"): table["change_pct"].map(lambda v: "—" if pd.isna(v) else f"{v:+.1f}%"),
         tr("unit"): unit,
+        tr("id"): table["entity_id"],
     }
 )
 st.dataframe(shown, hide_index=True, width="stretch", height=table_height(len(shown), 360))

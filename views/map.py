@@ -19,12 +19,13 @@ if store_ready():
     except StoreBusyError as err:
         show_error(err)
         st.stop()
-    cols = st.columns(len(frames))
-    for col, (spec, frame) in zip(cols, frames, strict=True):
-        col.metric(spec.title(lang()), f"{len(frame):,}")
     admin = dict(frames)[layers.get_spec("admin_units")]
     bounds = map_bounds(admin)
     fmap = build_map(frames, lang=lang(), basemap=chosen_basemap(), bounds=bounds)
     # returned_objects=[]: panning and zooming never rerun this script.
     st_folium(fmap, height=700, use_container_width=True, returned_objects=[], key=f"overview-{lang()}-{as_of}")
     st.caption(tr("map_caption"))
+    # The counts under the map: on a phone they stack, and the map should come first.
+    cols = st.columns(len(frames))
+    for col, (spec, frame) in zip(cols, frames, strict=True):
+        col.metric(spec.title(lang()), f"{len(frame):,}")

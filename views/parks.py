@@ -241,11 +241,11 @@ value_header = with_unit(tr("value"), unit)
 table = pd.DataFrame(
     {
         tr("rank"): ranking["rank"],
-        tr("id"): ranking["id"],
         tr("park"): ranking["name"],
+        value_header: ranking["value"],
         tr("zone"): ranking["zone"].fillna("—"),
         tr("town"): ranking["town"].fillna("—"),
-        value_header: ranking["value"],
+        tr("id"): ranking["id"],
     }
 )
 decimals = meta.shown_decimals(normalisation)
@@ -253,8 +253,8 @@ number_formats = {value_header: st.column_config.NumberColumn(format=f"%,.{decim
 if base_year is not None:
     base_header = with_unit(f"{tr('value')} {base_year}", unit)
     change_header = with_unit(f"{tr('change')} {base_year}→{year}", "%")
-    table.insert(5, base_header, ranking["value_base"])
-    table[change_header] = ranking["change_pct"]
+    table.insert(3, base_header, ranking["value_base"])
+    table.insert(4, change_header, ranking["change_pct"])
     number_formats |= {
         base_header: st.column_config.NumberColumn(format=f"%,.{decimals}f"),
         change_header: st.column_config.NumberColumn(format="%+.1f"),

@@ -6,6 +6,7 @@
 - The attribution names the data source (示意数据 / the basemap's own), without Leaflet's prefix.
 - A click is a click: focusing the map never scrolls the page under the pointer, and tooltips
   sit above the cursor and let pointer events through.
+- On a phone (a screen under `NARROW_PX` wide) the layer list and the legend start folded.
 - A signal for tests and the bench: `window.binhaiMap` is the Leaflet map, `window.binhaiReady`
   turns true once it is framed and drawn.
 """
@@ -15,9 +16,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import folium
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
+NARROW_PX = 600  # on a screen narrower than this (a phone) a map starts with its layer list and legend folded
 TOOLTIP_CSS = (
     "<style>.leaflet-tooltip{pointer-events:none!important;}.leaflet-tooltip.foliumtooltip{margin-top:-14px;}</style>"
 )
@@ -44,6 +47,17 @@ class MapBehaviour(MacroElement):
             }
             if (window.ResizeObserver) { new ResizeObserver(frame).observe(container); }
             map.whenReady(frame);
+            // On a phone the layer list and the legend start folded, so they do not cover the map.
+            setTimeout(function () {
+                var screenWidth = window.innerWidth;
+                try { screenWidth = window.top.innerWidth; } catch (e) { /* another origin: use our own */ }
+                if (screenWidth >= {{ this.narrow_px }}) { return; }
+                (window.binhaiLayerControls || []).forEach(function (control) {
+                    control.collapse();
+                    map.on("click", control.collapse, control);
+                });
+                document.querySelectorAll(".binhai-legend details").forEach(function (d) { d.open = false; });
+            }, 0);
             // Leaflet focuses the map on mousedown; focusing an element inside the iframe makes the
             // page scroll the iframe into view, so the mouseup lands elsewhere and the click is lost.
             if (map.keyboard) {
@@ -65,10 +79,31 @@ class MapBehaviour(MacroElement):
     def __init__(self, bounds: tuple[float, float, float, float], attribution: str):
         super().__init__()
         self._name = "MapBehaviour"
+        self.narrow_px = NARROW_PX
         x0, y0, x1, y1 = bounds
         self.bounds_js = json.dumps([[y0, x0], [y1, x1]])
         # JSON-encoded and HTML-safe: the attribution is inserted as HTML by Leaflet.
         self.attribution_js = json.dumps(attribution).replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+class _RegisterLayerControl(MacroElement):
+    """Makes a layer control reachable by MapBehaviour (to fold it on a phone)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (window.binhaiLayerControls = window.binhaiLayerControls || []).push({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+
+def layer_control(fmap: Any, collapsed: bool) -> folium.LayerControl:
+    """The map's layer control (top right), folded on narrow screens whatever `collapsed` says."""
+    control = folium.LayerControl(collapsed=collapsed, position="topright")
+    control.add_child(_RegisterLayerControl())
+    control.add_to(fmap)
+    return control
 
 
 def add_behaviour(fmap: Any, bounds: tuple[float, float, float, float], attribution: str) -> None:

@@ -13,7 +13,7 @@ from geo.crs import BINHAI_BOUNDS
 from geo.i18n import t
 from geo.maps.assets import STATIC_VENDOR, localize_assets
 from geo.maps.basemaps import Basemap, add_basemap
-from geo.maps.behaviour import add_behaviour
+from geo.maps.behaviour import add_behaviour, layer_control
 from geo.maps.legend import Legend, legend_rows
 from geo.maps.tools import add_tools
 from geo.maps.vector import add_layer
@@ -53,7 +53,7 @@ def build_map(
     ordered = sorted(layer_frames, key=lambda sf: sf[0].draw_order)
     for spec, gdf in ordered:
         add_layer(fmap, spec, gdf, lang)
-    folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
+    layer_control(fmap, collapsed=False)
     Legend(t("legend", lang), legend_rows([s for s, _ in ordered], lang), t("illustrative_short", lang)).add_to(fmap)
     return localize_assets(fmap, asset_base)
 

@@ -17,6 +17,7 @@ from geo.crs import BINHAI_BOUNDS
 from geo.i18n import t
 from geo.maps.assets import STATIC_VENDOR, localize_assets
 from geo.maps.basemaps import Basemap
+from geo.maps.behaviour import layer_control
 from geo.maps.build import new_map
 from geo.maps.legend import Legend, format_number
 from geo.maps.payload import memoised
@@ -156,6 +157,6 @@ def build_choropleth_map(
     add_choropleth(
         fmap, parks, classes=classes, colors=colors, title=title, value_label=value_label, unit=unit, lang=lang
     )
-    folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
+    layer_control(fmap, collapsed=True)
     Legend(title, legend_rows_, t("illustrative_short", lang)).add_to(fmap)
     return localize_assets(fmap, asset_base)

@@ -134,8 +134,30 @@ def open_check(page, portal: Portal, layer_title: str):
             break
         except PlaywrightTimeout:
             continue
-    option.click()
+    # Type the title: the list then holds that option alone, wherever the page has scrolled it.
+    page.keyboard.type(layer_title)
+    option.wait_for(timeout=10_000)
+    page.keyboard.press("Enter")
+    combobox.filter(has_text=layer_title).or_(
+        page.locator(".st-key-check_layer").get_by_text(layer_title)
+    ).first.wait_for(timeout=30_000)
     return main
+
+
+def wait_idle(page, quiet_ms: int = 800, timeout_ms: int = 60_000) -> None:
+    """Wait until the app has not been running a script for `quiet_ms` (its status widget gone)."""
+    page.wait_for_function(
+        """(quiet) => {
+            const busy = document.querySelector('[data-testid="stStatusWidget"]');
+            const now = Date.now();
+            if (busy) { window.__binhaiIdleSince = null; return false; }
+            window.__binhaiIdleSince = window.__binhaiIdleSince || now;
+            return now - window.__binhaiIdleSince >= quiet;
+        }""",
+        arg=quiet_ms,
+        timeout=timeout_ms,
+        polling=100,
+    )
 
 
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'

@@ -16,7 +16,7 @@ from geo.config import Limits
 from geo.store import audit
 from geo.store.db import Store
 from geo.store.features import count_features
-from tests.browser import edit_grid_cell, log_in, set_date
+from tests.browser import edit_grid_cell, log_in, set_date, wait_idle
 from tests.conftest import ADMIN
 
 pytestmark = pytest.mark.browser
@@ -69,12 +69,13 @@ def test_an_admin_changes_a_target_and_the_audit_log_shows_before_and_after(port
     editor = page.locator(".st-key-targets_editor_zone_energy_intensity")
     editor.locator("canvas").first.wait_for(timeout=30_000)
     edit_grid_cell(page, editor, row=0, column=5, text="0.987")
+    wait_idle(page)
     reason = main.get_by_label("修改原因（记入审计日志）")
     reason.fill("浏览器测试调整")
     reason.press("Enter")  # commit the text (a rerun) before the click, or the click can land mid-run
-    page.wait_for_timeout(1500)
+    wait_idle(page)
     main.get_by_role("button", name="保存", exact=True).click()
-    main.get_by_text("已保存 1 条目标").wait_for(timeout=30_000)
+    main.get_by_text("已保存 1 条目标").wait_for(timeout=90_000)
 
     # Through the navigation (a reload would start a new session).
     page.get_by_test_id("stSidebarNav").get_by_text("系统管理").click()

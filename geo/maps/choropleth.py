@@ -101,6 +101,7 @@ def add_choropleth(
     CompactGeoJson(
         gdf,
         properties,
+        name="choropleth",
         style={"color": "#555555", "weight": 1, "fillOpacity": 0.85},
         style_from_properties={"fillColor": "_fill"},
         highlight={"weight": 3, "color": "#000000"},

@@ -239,7 +239,7 @@ MIGRATIONS: list[tuple[int, str, list[Step]]] = [
     ),
 ]
 
-LATEST = MIGRATIONS[-1][0]
+LATEST = max(number for number, _, _ in MIGRATIONS)
 
 
 def current_version(session: Any) -> int:

@@ -10,12 +10,14 @@ reportlab and an embedded (subset) CJK TrueType font, so the text layer holds re
 - `fonts` — the CJK font (a bilingual error when it is missing; never fetched);
 - `mapping` — the static map (legend, scale bar, north arrow, admin boundaries), also as a PNG;
 - `charts` — the trend and progress charts;
-- `pdf` — the page layout (`render_pdf`).
+- `pdf` — the page layout (`render_pdf`);
+- `files` — PDF / PNG bytes for a request, and the guarded file write (`write_brief`).
 """
 
 from __future__ import annotations
 
 from geo.brief.content import BriefContent, brief_content
+from geo.brief.files import brief_files, brief_map_png, brief_pdf, write_brief
 from geo.brief.fonts import FontMissing, cjk_font_path
 from geo.brief.mapping import MapImage, render_map, render_map_png
 from geo.brief.pdf import render_pdf
@@ -29,10 +31,14 @@ __all__ = [
     "FontMissing",
     "MapImage",
     "brief_content",
+    "brief_files",
+    "brief_map_png",
+    "brief_pdf",
     "cjk_font_path",
     "level_code",
     "register_page",
     "render_map",
     "render_map_png",
     "render_pdf",
+    "write_brief",
 ]

@@ -109,9 +109,9 @@ def brief_content(store: Store, request: BriefRequest, today: date | None = None
         )
     year = available[-1] if request.year is None else int(request.year)
     if year not in available:
-        shown = "、".join(str(y) for y in available)
+        zh, en = "、".join(map(str, available)), ", ".join(map(str, available))
         raise InputError(
-            "brief", [Problem(f"{year} 年没有数据，可选：{shown}", f"no data for {year}; years with data: {shown}")]
+            "brief", [Problem(f"{year} 年没有数据，可选：{zh}", f"no data for {year}; years with data: {en}")]
         )
     if request.normalisation not in stats.normalisations_for(request.indicator):
         raise InputError(

@@ -93,11 +93,11 @@ class BriefRequest:
         if self.level not in set(LEVEL_ALIASES.values()):
             problems.append(Problem(f"未知层级 {self.level!r}", f"unknown level {self.level!r}", field="level"))
         if self.indicator not in {i.code for i in PARK_INDICATORS}:
-            names = "、".join(i.code for i in PARK_INDICATORS)
+            codes = [i.code for i in PARK_INDICATORS]
             problems.append(
                 Problem(
-                    f"未知或不适用的指标 {self.indicator!r}，可用：{names}",
-                    f"unknown or unsupported indicator {self.indicator!r}; use one of: {names}",
+                    f"未知或不适用的指标 {self.indicator!r}，可用：{'、'.join(codes)}",
+                    f"unknown or unsupported indicator {self.indicator!r}; use one of: {', '.join(codes)}",
                     field="indicator",
                 )
             )

@@ -33,7 +33,7 @@ NICE_LENGTHS_KM = (1, 2, 5, 10, 20, 25, 50)
 
 @dataclass(frozen=True)
 class MapImage:
-    """A rendered map: the PNG bytes, its size in pixels and the extent drawn (EPSG:4548 metres)."""
+    """A rendered map: the image bytes (PNG, or JPEG for the PDF), its size in pixels and the extent drawn."""
 
     png: bytes
     width: int
@@ -135,8 +135,10 @@ def _north_arrow(ax) -> None:
     ax.text(0.06, 0.955, "北 N", transform=ax.transAxes, ha="center", va="bottom", fontsize=9)
 
 
-def render_map(layer: MapLayer, width_in: float = 7.0, height_in: float = 7.0, dpi: int = 200) -> MapImage:
-    """The map as a PNG of width_in × height_in inches at `dpi` (the frame keeps the view's aspect inside)."""
+def render_map(
+    layer: MapLayer, width_in: float = 7.0, height_in: float = 7.0, dpi: int = 200, image_format: str = "png"
+) -> MapImage:
+    """The map as a PNG (or JPEG) of width_in × height_in inches at `dpi` (the frame keeps the view's aspect)."""
     with cjk_fonts():
         fig = Figure(figsize=(width_in, height_in), dpi=dpi)
         FigureCanvasAgg(fig)
@@ -153,7 +155,8 @@ def render_map(layer: MapLayer, width_in: float = 7.0, height_in: float = 7.0, d
             color="#555555",
         )
         buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
+        extra = {"pil_kwargs": {"quality": 92}} if image_format == "jpeg" else {}
+        fig.savefig(buffer, format=image_format, dpi=dpi, facecolor="white", **extra)
     width, height = (int(round(v)) for v in np.array(fig.get_size_inches()) * dpi)
     return MapImage(buffer.getvalue(), width, height, extent)
 

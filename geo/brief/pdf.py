@@ -180,14 +180,14 @@ def render_pdf(content: BriefContent) -> bytes:
     if request.orientation == "portrait":
         # Summary above, the map below filling the rest of page 1.
         map_w, map_h = frame_w, height * 0.52
-        image = render_map(content.map, map_w / 72, map_h / 72, dpi=200)
+        image = render_map(content.map, map_w / 72, map_h / 72, dpi=180, image_format="jpeg")
         story += [Spacer(1, 3 * mm), *summary, Spacer(1, 3 * mm), Paragraph("二、专题图", h2)]
         story.append(Image(io.BytesIO(image.png), width=map_w, height=map_h))
     else:
         # Landscape: the summary in a column beside the map.
         text_w = frame_w * 0.36
         map_w, map_h = frame_w - text_w - 4 * mm, height - 2 * MARGIN - 30 * mm
-        image = render_map(content.map, map_w / 72, map_h / 72, dpi=200)
+        image = render_map(content.map, map_w / 72, map_h / 72, dpi=180, image_format="jpeg")
         side = Table(
             [
                 [
@@ -222,7 +222,7 @@ def render_pdf(content: BriefContent) -> bytes:
     direction = "越低越好" if meta.lower_is_better else "越高越好"
     best_title = f"四、{meta.title_zh}（{unit}，{direction}）表现最好与最差的五个园区"
     half = (frame_w - 6 * mm) / 2
-    park_widths = [0.1 * half, 0.45 * half, 0.27 * half, 0.18 * half]
+    park_widths = [0.12 * half, 0.44 * half, 0.26 * half, 0.18 * half]
     pair = Table(
         [
             [Paragraph("表现最好", small), Paragraph("表现最差", small)],

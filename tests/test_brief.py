@@ -206,3 +206,27 @@ def test_cli_as_of_dates_the_brief(seeded_copy, tmp_path):
     out = tmp_path / "then.pdf"
     assert main(["--db", str(seeded_copy.path), "brief", "--as-of", "2025-06-30", "--out", str(out)]) == 0
     assert "数据截至：2025-06-30（历史数据（截至2025-06-30））" in "".join(_pdftotext(out).split())
+
+
+def test_ledgers_brief_draws_the_ledgers_points_and_parks_brief_the_pages_classes(seeded_copy):
+    ledgers = brief.brief_content(seeded_copy, brief.BriefRequest("ledgers", "town", "energy_intensity", 2024))
+    titles = [title for title, frame, _ in ledgers.map.overlays if len(frame)]
+    assert titles == [get_spec("two_high_projects").title_zh, get_spec("key_energy_units").title_zh]
+    parks = brief.brief_content(
+        seeded_copy,
+        brief.BriefRequest(
+            "parks", "zone", "nox", 2023, normalisation="per_km2", classification="natural_breaks", classes=3
+        ),
+    )
+    assert len(parks.map.legend) == 3 + 1  # three classes and 无数据
+    assert "t/km²" in parks.map.title
+
+
+def test_register_page_offers_the_brief_for_a_new_page(seeded_copy):
+    brief.register_page("water", "黑臭水体", "Black-odorous water", overlays=("water_bodies",))
+    try:
+        content = brief.brief_content(seeded_copy, brief.BriefRequest("water", "town", "cod", 2024))
+    finally:
+        del brief.PAGES["water"]
+    assert content.page_title == "黑臭水体"
+    assert content.map.overlays[0][0] == get_spec("water_bodies").title_zh

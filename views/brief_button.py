@@ -28,6 +28,8 @@ def brief_button(
     year: int | None = None,
     as_of: date | None = None,
     normalisation: str = "total",
+    classification: str = "quantiles",
+    classes: int = 5,
 ) -> None:
     """The paper choice and the button; once rendered (with a spinner), the PDF and map PNG downloads."""
     key = f"brief_{page}"
@@ -40,7 +42,9 @@ def brief_button(
             horizontal=True,
             key=f"{key}_orientation",
         )
-        request = brief.BriefRequest(page, level, indicator, year, as_of, orientation, normalisation)
+        request = brief.BriefRequest(
+            page, level, indicator, year, as_of, orientation, normalisation, classification, int(classes)
+        )
         if c2.button(tr("brief_make"), key=f"{key}_make", help=tr("brief_help"), icon=":material/picture_as_pdf:"):
             with st.spinner(tr("brief_rendering"), show_time=True):
                 try:

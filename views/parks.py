@@ -69,7 +69,16 @@ with st.expander(tr("classification")):
     method = k1.radio(tr("classification"), classify.METHODS, format_func=tr, horizontal=True, key="cockpit_method")
     k = k2.slider(tr("classes"), 3, 7, 5, key="cockpit_k")
 # The brief's KPI table is by 开发区, the level a park's figures roll up to first.
-brief_button("parks", level="zone", indicator=indicator, year=year, as_of=as_of, normalisation=normalisation)
+brief_button(
+    "parks",
+    level="zone",
+    indicator=indicator,
+    year=year,
+    as_of=as_of,
+    normalisation=normalisation,
+    classification=method,
+    classes=k,
+)
 
 unit = unit_label(stats.unit_of(indicator, normalisation))
 meta = INDICATORS[indicator]

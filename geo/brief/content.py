@@ -28,7 +28,6 @@ from geo.store.features import read_layer
 SAMPLE_SOURCE_PREFIX = "示意数据"
 NO_DATA_COLOR = "#bdbdbd"
 TOP_N = 5
-PARK_CLASSES = 5
 
 
 @dataclass(frozen=True)
@@ -41,6 +40,8 @@ class MapLayer:
     admin: gpd.GeoDataFrame  # the admin units (district, 开发区, 街镇) as reference lines
     bounds: tuple[float, float, float, float]  # the view's extent (west, south, east, north), EPSG:4326
     title: str
+    overlays: tuple[tuple[str, gpd.GeoDataFrame, str], ...] = ()  # (title, features, colour) drawn on top
+    background_label: str = ""  # what the grey of the 街镇 underneath means on this map
 
 
 @dataclass(frozen=True)
@@ -92,10 +93,10 @@ def last_change_day(store: Store) -> date | None:
     return None if at is None or pd.isna(at) else pd.Timestamp(at).date()
 
 
-def _admin_spec():
+def _layer_spec(name: str):
     from layers import get_spec  # the registry is looked up when needed, never at import time
 
-    return get_spec("admin_units"), get_spec("parks")
+    return get_spec(name)
 
 
 def brief_content(store: Store, request: BriefRequest, today: date | None = None) -> BriefContent:
@@ -131,15 +132,18 @@ def brief_content(store: Store, request: BriefRequest, today: date | None = None
     ranked = parks.dropna(subset=["value"]).drop(columns="geometry")
     lower_better = INDICATORS[request.indicator].lower_is_better
     ordered = ranked.sort_values(["value", "id"], ascending=[lower_better, True])
-    admin_spec, parks_spec = _admin_spec()
-    admin = read_layer(store, admin_spec, as_of=request.as_of)
+    admin = read_layer(store, _layer_spec("admin_units"), as_of=request.as_of)
     as_of_day = request.as_of or last_change_day(store) or (today or date.today())
     if PAGES[request.page].map_kind == "parks":
         layer = _parks_map(parks, request)
     else:
-        shapes = read_layer(store, parks_spec, as_of=request.as_of) if request.level == "park" else admin
+        shapes = read_layer(store, _layer_spec("parks"), as_of=request.as_of) if request.level == "park" else admin
         layer = _status_map(shapes, kpi, kpi_indicator, request)
-    layer = replace(layer, admin=admin, bounds=map_bounds(admin))
+    overlays = []
+    for name in PAGES[request.page].overlays:
+        spec = _layer_spec(name)
+        overlays.append((spec.title_zh, read_layer(store, spec, as_of=request.as_of), spec.style.color))
+    layer = replace(layer, admin=admin, bounds=map_bounds(admin), overlays=tuple(overlays))
     return BriefContent(
         request=request,
         page_title=PAGES[request.page].title_zh,
@@ -170,14 +174,14 @@ def _status_map(shapes: gpd.GeoDataFrame, kpi: pd.DataFrame, indicator: str, req
     legend = [(t(f"status_{code}", "zh"), colour) for code, colour in STATUS_COLORS.items()]
     legend.append((t("status_no_data", "zh"), NO_DATA_COLOR))
     title = f"{INDICATORS[indicator].title_zh} · 目标进度 · {request.year}年"
-    return MapLayer(features, legend, "考核状态", shapes.iloc[0:0], map_bounds(None), title)
+    return MapLayer(features, legend, "考核状态", shapes.iloc[0:0], map_bounds(None), title, (), "未设目标")
 
 
 def _parks_map(parks: gpd.GeoDataFrame, request: BriefRequest) -> MapLayer:
     """Each park coloured by its class of the indicator (园区指标's map, quantile classes)."""
     meta = INDICATORS[request.indicator]
     values = parks["value"]
-    bounds = classify.breaks(values, PARK_CLASSES, "quantiles")
+    bounds = classify.breaks(values, int(request.classes), request.classification)
     colours = palette(len(bounds), meta.lower_is_better) if bounds else []
     classes = classify.assign_classes(values, bounds) if bounds else np.full(len(parks), -1)
     fill = [colours[c] if 0 <= c < len(colours) else NO_DATA_COLOR for c in classes]

@@ -18,6 +18,7 @@ import shapely
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from geo.brief.content import BriefContent, MapLayer
@@ -29,6 +30,8 @@ BOUNDARY_COLOUR = "#555555"
 DISTRICT_COLOUR = "#222222"
 ZONE_COLOUR = "#6a3d9a"
 NICE_LENGTHS_KM = (1, 2, 5, 10, 20, 25, 50)
+OVERLAY_MARKERS = ("o", "^", "s", "D")
+BACKGROUND = "#f7f7f7"
 
 
 @dataclass(frozen=True)
@@ -81,9 +84,25 @@ def _draw(ax, layer: MapLayer) -> tuple[float, float, float, float]:
         zones = admin[admin["kind"] == "zone"]
         district = admin[admin["kind"] == "district"]
         if len(towns):
-            towns.plot(ax=ax, facecolor="#f7f7f7", edgecolor="#bbbbbb", linewidth=0.4)
+            towns.plot(ax=ax, facecolor=BACKGROUND, edgecolor="#bbbbbb", linewidth=0.4)
     if len(features):
         features.plot(ax=ax, color=list(features["colour"]), edgecolor="#ffffff", linewidth=0.3)
+    overlay_handles = []
+    for (title, frame, colour), marker in zip(layer.overlays, OVERLAY_MARKERS * 3, strict=False):
+        if not len(frame):
+            continue
+        frame = frame.to_crs(MAP_CRS)
+        points = frame[frame.geom_type.isin(["Point", "MultiPoint"])]
+        shapes = frame[~frame.geom_type.isin(["Point", "MultiPoint"])]
+        if len(shapes):
+            shapes.plot(ax=ax, facecolor=colour, alpha=0.35, edgecolor=colour, linewidth=0.8)
+            overlay_handles.append(Patch(facecolor=colour, alpha=0.5, edgecolor=colour, label=title))
+        if len(points):
+            # A black rim and a shape per layer: a point stays visible whatever the fill beneath it.
+            points.plot(ax=ax, color=colour, marker=marker, markersize=16, edgecolor="#000000", linewidth=0.5, zorder=5)
+            overlay_handles.append(
+                Line2D([], [], marker=marker, linestyle="", color=colour, markeredgecolor="#000000", label=title)
+            )
     if len(admin):
         if len(towns):
             towns.boundary.plot(ax=ax, color=BOUNDARY_COLOUR, linewidth=0.4)
@@ -102,6 +121,9 @@ def _draw(ax, layer: MapLayer) -> tuple[float, float, float, float]:
     _scale_bar(ax, xmin, ymin, xmax, ymax)
     _north_arrow(ax)
     handles = [Patch(facecolor=colour, edgecolor="#666666", label=label) for label, colour in layer.legend]
+    if layer.background_label:
+        handles.append(Patch(facecolor=BACKGROUND, edgecolor="#bbbbbb", label=layer.background_label))
+    handles += overlay_handles
     handles.append(Patch(facecolor="none", edgecolor=DISTRICT_COLOUR, label="区界"))
     handles.append(Patch(facecolor="none", edgecolor=ZONE_COLOUR, linestyle="--", label="开发区界"))
     handles.append(Patch(facecolor="none", edgecolor=BOUNDARY_COLOUR, label="街镇界"))
@@ -142,15 +164,14 @@ def render_map(
     with cjk_fonts():
         fig = Figure(figsize=(width_in, height_in), dpi=dpi)
         FigureCanvasAgg(fig)
-        ax = fig.add_axes((0.02, 0.02, 0.96, 0.92))
+        ax = fig.add_axes((0.02, 0.03, 0.96, 0.91))
         extent = _draw(ax, layer)
-        ax.text(
-            0.99,
-            0.995,
-            f"坐标系 {MAP_CRS}",
-            transform=ax.transAxes,
+        fig.text(
+            0.98,
+            0.005,
+            f"坐标系 {MAP_CRS}（CGCS2000 / 3° 高斯-克吕格 117°E）",
             ha="right",
-            va="top",
+            va="bottom",
             fontsize=6,
             color="#555555",
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from geo.classify import METHODS
 from geo.errors import InputError, Problem
 from geo.indicators import INDICATORS, PARK_INDICATORS
 
@@ -22,22 +23,26 @@ class BriefPage:
     title_zh: str
     title_en: str
     map_kind: str = "units"
+    overlays: tuple[str, ...] = ()  # layers drawn over the map as the page shows them (e.g. the ledgers' points)
 
 
 PAGES: dict[str, BriefPage] = {}
 
 
-def register_page(code: str, title_zh: str, title_en: str, map_kind: str = "units") -> BriefPage:
-    """Offer the brief for a page (the 黑臭水体 / 禁燃区 pages add theirs with one call)."""
+def register_page(
+    code: str, title_zh: str, title_en: str, map_kind: str = "units", overlays: tuple[str, ...] = ()
+) -> BriefPage:
+    """Offer the brief for a page (the 黑臭水体 / 禁燃区 pages add theirs with one call, e.g.
+    `register_page("water", "黑臭水体", "Black-odorous water", overlays=("water_bodies",))`)."""
     if map_kind not in MAP_KINDS:
         raise ValueError(f"map_kind must be one of {MAP_KINDS}, got {map_kind!r}")
-    PAGES[code] = BriefPage(code, title_zh, title_en, map_kind)
+    PAGES[code] = BriefPage(code, title_zh, title_en, map_kind, tuple(overlays))
     return PAGES[code]
 
 
 register_page("parks", "园区指标", "Park indicators", "parks")
 register_page("assessment", "目标考核", "Targets & assessment", "units")
-register_page("ledgers", "专项台账", "Ledgers", "units")
+register_page("ledgers", "专项台账", "Ledgers", "units", overlays=("two_high_projects", "key_energy_units"))
 
 # The words people use for a level → its code (the CLI takes either).
 LEVEL_ALIASES: dict[str, str] = {
@@ -78,6 +83,8 @@ class BriefRequest:
     as_of: date | None = None  # None: the store as it is now
     orientation: str = "portrait"
     normalisation: str = "total"  # the parks map's basis (园区指标)
+    classification: str = "quantiles"  # the parks map's classes, as the page's 分级 expander sets them
+    classes: int = 5
 
     def check(self) -> BriefRequest:
         """The request itself if it is well formed; InputError (bilingual) naming each bad field otherwise."""
@@ -107,6 +114,14 @@ class BriefRequest:
                     f"纸张方向应为 portrait（纵向）或 landscape（横向），而不是 {self.orientation!r}",
                     f"orientation must be portrait or landscape, not {self.orientation!r}",
                     field="orientation",
+                )
+            )
+        if self.classification not in METHODS or not 3 <= int(self.classes) <= 7:
+            problems.append(
+                Problem(
+                    f"分级方法应为 {'、'.join(METHODS)}，级数 3–7",
+                    f"classification must be one of {', '.join(METHODS)} with 3–7 classes",
+                    field="classification",
                 )
             )
         if problems:

@@ -6,8 +6,10 @@ The same renderer gives the PDF's map and the PNG for slides.
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
@@ -44,22 +46,32 @@ class MapImage:
     extent: tuple[float, float, float, float]  # xmin, ymin, xmax, ymax in MAP_CRS
 
 
+# rcParams are process-wide: two sessions of the portal rendering at once take turns.
+_RENDERING = threading.RLock()
+
+
+@functools.cache
+def _font_name(path: str) -> str:
+    """Register the font file with matplotlib once per process; its family name."""
+    font_manager.fontManager.addfont(path)
+    return font_manager.FontProperties(fname=path).get_name()
+
+
 @contextmanager
 def cjk_fonts():
-    """matplotlib's text in the CJK font for the duration (the font file is registered once)."""
-    path = cjk_font_path()
-    font_manager.fontManager.addfont(str(path))
-    name = font_manager.FontProperties(fname=str(path)).get_name()
+    """matplotlib's text in the CJK font for the duration (one renderer at a time)."""
+    name = _font_name(str(cjk_font_path()))
     # The collection's face is registered as weight 500; matplotlib would note, for every text, that it
     # picked it for "normal" — true and harmless, so that note is kept out of the log.
     finder = logging.getLogger("matplotlib.font_manager")
-    level = finder.level
-    finder.setLevel(logging.ERROR)
-    try:
-        with matplotlib.rc_context({"font.family": [name], "font.weight": 500, "axes.unicode_minus": False}):
-            yield
-    finally:
-        finder.setLevel(level)
+    with _RENDERING:
+        level = finder.level
+        finder.setLevel(logging.ERROR)
+        try:
+            with matplotlib.rc_context({"font.family": [name], "font.weight": 500, "axes.unicode_minus": False}):
+                yield
+        finally:
+            finder.setLevel(level)
 
 
 def view_extent(bounds: tuple[float, float, float, float]) -> tuple[float, float, float, float]:

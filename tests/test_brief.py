@@ -230,3 +230,19 @@ def test_register_page_offers_the_brief_for_a_new_page(seeded_copy):
         del brief.PAGES["water"]
     assert content.page_title == "黑臭水体"
     assert content.map.overlays[0][0] == get_spec("water_bodies").title_zh
+
+
+def test_ledgers_brief_states_the_ledgers_figures(seeded_copy):
+    from geo import ledgers
+
+    content = brief.brief_content(seeded_copy, brief.BriefRequest("ledgers", "town", "energy_intensity", 2024))
+    line = next(s for s in summary_lines(content) if s.startswith("台账"))
+    two_high = ledgers.two_high_summary(seeded_copy)
+    sewage = ledgers.rural_sewage_by_town(seeded_copy, stats.years(seeded_copy, "rural_sewage_treatment_rate")[-1])
+    circular = ledgers.circular_transformation(seeded_copy)
+    assert f"两高项目{int(two_high['projects'].sum())}个" in line
+    assert f"年综合能耗{two_high['energy_use_tce'].sum():,.0f} tce" in line
+    assert f"的街镇{int(sewage['meets_target'].sum())}个（共{len(sewage)}个）" in line
+    assert f"循环化改造{circular.done}个（共{circular.qualifying}个）" in line
+    assessment_brief = brief.brief_content(seeded_copy, REQUEST)
+    assert assessment_brief.ledgers is None

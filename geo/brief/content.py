@@ -12,14 +12,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo import assessment, classify, stats
+from geo import assessment, classify, ledgers, stats
 from geo.brief.request import PAGES, BriefRequest
 from geo.crs import map_bounds
 from geo.errors import InputError, Problem
 from geo.i18n import t
 from geo.indicators import INDICATORS
 from geo.maps import STATUS_COLORS, format_number, palette
-from geo.plan import TARGET_INDICATORS
+from geo.plan import RURAL_SEWAGE, TARGET_INDICATORS
 from geo.store.db import Store
 from geo.store.features import read_layer
 
@@ -45,6 +45,41 @@ class MapLayer:
 
 
 @dataclass(frozen=True)
+class LedgerFacts:
+    """The ledgers' headline figures (geo.ledgers, the current state): what 专项台账's tabs lead with."""
+
+    projects: int  # 两高 projects
+    project_energy_tce: float
+    monitored_units: int  # key energy users
+    connected_share: float  # share connected to online monitoring
+    sewage_year: int | None
+    towns_meeting: int  # streets/towns at or above the rural sewage target
+    towns_reporting: int
+    circular_done: int  # qualifying parks with circular transformation done
+    circular_qualifying: int
+
+
+def ledger_facts(store: Store) -> LedgerFacts:
+    """The ledgers' headline figures from geo.ledgers (rural sewage: the latest year reported)."""
+    two_high = ledgers.two_high_summary(store)
+    monitoring = ledgers.monitoring_summary(store).set_index("monitoring_status")
+    sewage_years = stats.years(store, RURAL_SEWAGE)
+    sewage = ledgers.rural_sewage_by_town(store, sewage_years[-1]) if sewage_years else None
+    circular = ledgers.circular_transformation(store)
+    return LedgerFacts(
+        projects=int(two_high["projects"].sum()),
+        project_energy_tce=float(two_high["energy_use_tce"].sum()),
+        monitored_units=int(monitoring["units"].sum()),
+        connected_share=float(monitoring["share"].get("connected", np.nan)),
+        sewage_year=sewage_years[-1] if sewage_years else None,
+        towns_meeting=int(sewage["meets_target"].sum()) if sewage is not None else 0,
+        towns_reporting=len(sewage) if sewage is not None else 0,
+        circular_done=circular.done,
+        circular_qualifying=circular.qualifying,
+    )
+
+
+@dataclass(frozen=True)
 class BriefContent:
     """A brief's numbers and labels (see `brief_content`)."""
 
@@ -61,6 +96,7 @@ class BriefContent:
     best: pd.DataFrame  # the five best parks (by the indicator's direction)
     worst: pd.DataFrame  # the five worst
     map: MapLayer
+    ledgers: LedgerFacts | None = None  # the 专项台账 brief only
 
     @property
     def year(self) -> int:
@@ -158,6 +194,7 @@ def brief_content(store: Store, request: BriefRequest, today: date | None = None
         best=ordered.head(TOP_N).reset_index(drop=True),
         worst=ordered.iloc[::-1].head(TOP_N).reset_index(drop=True),
         map=layer,
+        ledgers=ledger_facts(store) if PAGES[request.page].ledgers else None,
     )
 
 

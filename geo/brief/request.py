@@ -24,25 +24,33 @@ class BriefPage:
     title_en: str
     map_kind: str = "units"
     overlays: tuple[str, ...] = ()  # layers drawn over the map as the page shows them (e.g. the ledgers' points)
+    ledgers: bool = False  # the brief adds the ledgers' headline figures (专项台账)
 
 
 PAGES: dict[str, BriefPage] = {}
 
 
 def register_page(
-    code: str, title_zh: str, title_en: str, map_kind: str = "units", overlays: tuple[str, ...] = ()
+    code: str,
+    title_zh: str,
+    title_en: str,
+    map_kind: str = "units",
+    overlays: tuple[str, ...] = (),
+    ledgers: bool = False,
 ) -> BriefPage:
     """Offer the brief for a page (the 黑臭水体 / 禁燃区 pages add theirs with one call, e.g.
     `register_page("water", "黑臭水体", "Black-odorous water", overlays=("water_bodies",))`)."""
     if map_kind not in MAP_KINDS:
         raise ValueError(f"map_kind must be one of {MAP_KINDS}, got {map_kind!r}")
-    PAGES[code] = BriefPage(code, title_zh, title_en, map_kind, tuple(overlays))
+    PAGES[code] = BriefPage(code, title_zh, title_en, map_kind, tuple(overlays), ledgers)
     return PAGES[code]
 
 
 register_page("parks", "园区指标", "Park indicators", "parks")
 register_page("assessment", "目标考核", "Targets & assessment", "units")
-register_page("ledgers", "专项台账", "Ledgers", "units", overlays=("two_high_projects", "key_energy_units"))
+register_page(
+    "ledgers", "专项台账", "Ledgers", "units", overlays=("two_high_projects", "key_energy_units"), ledgers=True
+)
 
 # The words people use for a level → its code (the CLI takes either).
 LEVEL_ALIASES: dict[str, str] = {

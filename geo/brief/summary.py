@@ -12,7 +12,7 @@ from geo import stats
 from geo.brief.content import BriefContent
 from geo.i18n import t
 from geo.indicators import INDICATORS
-from geo.plan import TARGET_YEAR
+from geo.plan import RURAL_SEWAGE_TARGET, TARGET_YEAR
 
 NAMES_LISTED = 5  # at most this many units are named in a sentence; "等n个" says how many in all
 
@@ -91,9 +91,27 @@ def summary_lines(content: BriefContent) -> list[str]:
             f"{int(content.parks['value'].notna().sum())}个园区有数据，"
             f"{int(content.parks['value'].isna().sum())}个无数据。"
         )
+    if content.ledgers is not None:
+        lines.append(ledger_line(content.ledgers))
     if content.sample:
         lines.append("注：本简报使用示意数据，数值为程序生成，不代表真实统计。")
     return lines
+
+
+def ledger_line(facts) -> str:
+    """The ledgers in one sentence (the 专项台账 brief)."""
+    share = "—" if not np.isfinite(facts.connected_share) else f"{facts.connected_share * 100:.0f}%"
+    sewage = (
+        f"{facts.sewage_year}年农村生活污水治理率达到{RURAL_SEWAGE_TARGET:.0f}%的街镇{facts.towns_meeting}个"
+        f"（共{facts.towns_reporting}个）"
+        if facts.sewage_year
+        else "农村生活污水治理率无数据"
+    )
+    return (
+        f"台账（当前）：两高项目{facts.projects}个，年综合能耗{facts.project_energy_tce:,.0f} tce；"
+        f"重点用能单位{facts.monitored_units}家，在线监测接入率{share}；{sewage}；"
+        f"符合条件的市级以上园区已完成循环化改造{facts.circular_done}个（共{facts.circular_qualifying}个）。"
+    )
 
 
 def behind_names(kpi: pd.DataFrame) -> list[str]:

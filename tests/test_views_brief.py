@@ -43,3 +43,11 @@ def test_parks_and_ledgers_pages_have_the_button(open_page, page, key):
     at.button(key=key).click().run()
     assert not at.exception, at.exception
     assert "下载简报 PDF" in _downloads(at)
+
+
+def test_the_button_speaks_english_when_the_page_does(open_page):
+    at = open_page("views/assessment.py", BINHAI_LANG="en")
+    assert "Make brief" in [b.label for b in at.main.button]
+    at.button(key="brief_assessment_make").click().run()
+    assert {"Download the brief (PDF)", "Download the map (PNG, for slides)"} <= set(_downloads(at))
+    assert any("The brief is ready (2024, Development zones, Energy intensity)" in c.value for c in at.main.caption)

@@ -6,6 +6,7 @@ import shutil
 import subprocess
 
 import pytest
+from PIL import Image
 
 from geo import assessment
 from geo.store.db import Store
@@ -45,4 +46,11 @@ def test_official_downloads_the_assessment_brief_and_reads_it(portal, browser_pa
     assert all(name in flat for name in behind)
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
     assert "841.89 x 595.276 pts" in info  # A4 landscape, as chosen
+
+    # The map alone, for slides: drawn when asked for.
+    with page.expect_download(timeout=120_000) as caught:
+        main.get_by_role("button", name="下载地图 PNG（用于幻灯片）").click()
+    png = tmp_path / caught.value.suggested_filename
+    caught.value.save_as(png)
+    assert png.suffix == ".png" and Image.open(png).size == (1600, 1200)
     assert not [r for r in requests if r.startswith("http") and "127.0.0.1" not in r and "localhost" not in r]

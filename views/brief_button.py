@@ -9,6 +9,7 @@ A page not yet known to the brief registers itself first (geo.brief.register_pag
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 import streamlit as st
 
@@ -31,7 +32,8 @@ def brief_button(
     classification: str = "quantiles",
     classes: int = 5,
 ) -> None:
-    """The paper choice and the button; once rendered (with a spinner), the PDF and map PNG downloads."""
+    """The paper choice and the button; once rendered (with a spinner), the PDF download and the map PNG's
+    (drawn when clicked)."""
     key = f"brief_{page}"
     with st.container(key=f"{key}_box"):
         c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
@@ -48,16 +50,16 @@ def brief_button(
         if c2.button(tr("brief_make"), key=f"{key}_make", help=tr("brief_help"), icon=":material/picture_as_pdf:"):
             with st.spinner(tr("brief_rendering"), show_time=True):
                 try:
-                    pdf, png = cached(brief.brief_files, store(), request)
+                    pdf = cached(brief.brief_pdf, store(), request)
                 except PortalError as err:
                     show_error(err)
                     return
-            st.session_state[key] = (request, data_version(), pdf, png)
+            st.session_state[key] = (request, data_version(), pdf)
         made = st.session_state.get(key)
         # Offered only while the page still shows what the brief is of (same inputs, same data).
         if not made or made[0] != request or made[1] != data_version():
             return
-        _, _, pdf, png = made
+        _, _, pdf = made
         level_name = t(f"level_{level}", lang())
         st.caption(tr("brief_ready", year=year or "", level=level_name, indicator=INDICATORS[indicator].title(lang())))
         name = f"binhai-brief-{page}-{level}-{indicator}-{year or 'latest'}"
@@ -71,9 +73,10 @@ def brief_button(
             on_click="ignore",
             icon=":material/download:",
         )
+        # The slide PNG is drawn only when asked for: the button's wait is the PDF's alone.
         d2.download_button(
             tr("brief_download_png"),
-            png,
+            partial(brief.brief_map_png, store(), request),
             file_name=f"{name}-map.png",
             mime="image/png",
             key=f"{key}_png",

@@ -14,6 +14,7 @@ from geo.errors import PortalError
 from geo.indicators import INDICATORS
 from geo.maps import STATUS_COLORS, build_choropleth_map, legend_row
 from geo.plan import BASELINE_YEAR, TARGET_INDICATORS, TARGET_YEAR
+from views.brief_button import brief_button
 from views.shell import (
     after_write,
     as_of_choice,
@@ -43,6 +44,7 @@ c1, c2, c3 = st.columns([2, 2, 3])
 level = c1.selectbox(tr("level"), list(assessment.TARGET_LEVELS), index=1, format_func=lambda v: tr(f"level_{v}"))
 indicator = indicator_choice(c2, TARGET_INDICATORS)
 year = year_choice(c3, available_years)
+brief_button("assessment", level=level, indicator=indicator, year=year, as_of=as_of)
 
 table = cached(assessment.assessment, db, level, indicator, year, as_of=as_of)
 counts = table["status"].astype(str).value_counts()

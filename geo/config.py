@@ -50,6 +50,7 @@ class Settings:
     language: str = "zh"
     limits: Limits = field(default_factory=Limits)
     session_minutes: float = 30.0  # an idle portal login expires after this long
+    map_renderer: str = "canvas"  # checked here; geo.maps reads it through `map_renderer()`
 
 
 def _env_positive(name: str, default: float) -> float:
@@ -148,4 +149,5 @@ def load_settings(db_path: Path | None = None) -> Settings:
         language=_choice("BINHAI_LANG", "zh", LANGUAGE_CODES),
         limits=load_limits(),
         session_minutes=_env_positive("BINHAI_SESSION_MINUTES", Settings.session_minutes),
+        map_renderer=map_renderer(),
     )

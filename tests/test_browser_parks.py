@@ -37,6 +37,9 @@ def test_official_reads_a_parks_nox_per_km2_for_2023(portal, browser_page):
     wait_drawn(frame, "choropleth")
     legend = frame.locator(".binhai-legend").inner_text()
     assert "t/km²" in legend and "无数据" in legend
+    # The parks without data are drawn hatched on the canvas (the SVG pattern made a CanvasPattern).
+    hatched = "() => !!L.Canvas.prototype._binhaiPatterns['url(#binhai-nodata)']"
+    assert frame.owner.element_handle().content_frame().evaluate(hatched)
 
     # Click the largest park on screen where the mouse reaches it, then read the side panel.
     largest = next(f for f in features(frame, "choropleth") if f["own"])

@@ -110,3 +110,22 @@ def test_mixed_lines_and_polygons_share_popup_fields_with_dashes_for_missing_mea
     page = _html([(spec, gdf)])
     assert '"area_km2": "\\u2014"' in page and '"length_km": "\\u2014"' in page
     assert '"stage": "\\u2014"' in page
+
+
+def test_vector_layers_share_one_canvas_and_no_data_fills_become_a_canvas_pattern(tiny_parks, monkeypatch):
+    html = render_html(build_map([(layers.get_spec("parks"), tiny_parks)]))
+    assert '"preferCanvas": true' in html
+    # The hatched no-data fill names an SVG pattern; on a canvas it is drawn as a CanvasPattern.
+    assert "L.Canvas.prototype._fillStroke = function" in html and 'indexOf("url(#")' in html
+    # Every layer reports when it is drawn, under its own name, whatever the renderer.
+    assert 'window.binhaiDrawn = window.binhaiDrawn || {})["parks"]' in html
+    monkeypatch.setenv("BINHAI_MAP_RENDERER", "svg")
+    assert '"preferCanvas": false' in render_html(build_map([(layers.get_spec("parks"), tiny_parks)]))
+
+
+def test_an_unknown_renderer_is_refused_with_a_bilingual_message(monkeypatch):
+    from geo.config import SettingsError, map_renderer
+
+    monkeypatch.setenv("BINHAI_MAP_RENDERER", "webgl")
+    with pytest.raises(SettingsError, match="BINHAI_MAP_RENDERER"):
+        map_renderer()

@@ -530,3 +530,9 @@ def import_service(store: Store, actor: Actor, rows: pd.DataFrame, source: str, 
             s, actor, "facilities.import_service", "facility_service", source, None, {"rows": written}, now=now
         )
     return written
+
+
+def service_settings(store: Store) -> tuple[float, float]:
+    """(sewage per resident L/d, sewage share of water use): the figures the coverage method uses now."""
+    values = current_settings(store)
+    return float(values["coverage.sewage_per_capita_l"]), float(values["coverage.water_to_sewage"])

@@ -21,6 +21,7 @@ from geo.maps import (
     selection_layer,
     standalone_html,
 )
+from views.grid_overlay import add_chosen_grid, grid_overlay_choice
 from views.shell import (
     as_of_choice,
     cached,
@@ -67,6 +68,7 @@ with st.expander(tr("classification")):
     k1, k2 = st.columns(2)
     method = k1.radio(tr("classification"), classify.METHODS, format_func=tr, horizontal=True, key="cockpit_method")
     k = k2.slider(tr("classes"), 3, 7, 5, key="cockpit_k")
+grid = grid_overlay_choice(st, key="cockpit")
 
 unit = unit_label(stats.unit_of(indicator, normalisation))
 meta = INDICATORS[indicator]
@@ -129,6 +131,7 @@ with map_col:
         basemap=chosen_basemap(),
         bounds=map_bounds(admin),
     )
+    add_chosen_grid(fmap, grid)
     # Only a click on a feature reruns the page; panning and zooming do not. The selection is its own
     # layer, so the map (and the user's view) stays as it is when another park is picked.
     st_folium(

@@ -440,6 +440,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "grid_overlay": ("浓度网格叠加", "Concentration grid overlay"),
     "grid_none": ("不叠加", "None"),
     "opacity": ("不透明度", "Opacity"),
+    "size_by_capacity": ("圆圈大小 ∝ 设计规模", "Circle size ∝ design capacity"),
 }
 
 

@@ -112,12 +112,10 @@ with tab_plants:
             st.subheader(tr("plant_panel"))
             selected = st.selectbox(
                 tr("plant"),
-                [None, *ids],
-                format_func=lambda i: (
-                    tr("pick_plant")
-                    if i is None
-                    else f"{names[i]}{' · ' + tr('overloaded') if i in overloaded else ''}"
-                ),
+                ids,
+                index=None,
+                placeholder=tr("pick_plant"),
+                format_func=lambda i: f"{names[i]}{' · ' + tr('overloaded') if i in overloaded else ''}",
                 key="fac_plant",
             )
             if selected is None:

@@ -103,15 +103,7 @@ def build_plant_map(
     layer_control(fmap, collapsed=True)
     rows = [legend_row(t(key, lang), colour, radius="50%") for _, colour, key in classes]
     rows.append(legend_row(t("no_data", lang), NO_DATA_COLOR, radius="50%"))
-    rows += [
-        legend_row(
-            f"{capacity:g} {t('unit_10k_m3_d', lang)}",
-            "transparent",
-            height=int(2 * plant_radius(capacity)),
-            radius="50%",
-        )
-        for capacity in (1, 5, 15)
-    ]
+    rows.append(legend_row(t("size_by_capacity", lang), "transparent", border="1px solid #333333", radius="50%"))
     title = t("load_rate" if colour_by == "load" else "compliance_rate", lang)
     Legend(title, rows, t("illustrative_short", lang)).add_to(fmap)
     return localize_assets(fmap, asset_base)

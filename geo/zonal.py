@@ -156,8 +156,8 @@ def coverage_stats(
         if col0 >= col1 or row0 >= row1:
             continue
         rr, cc = np.mgrid[row0:row1, col0:col1]
-        ax, ay = transform * (cc, rr)
-        bx, by = transform * (cc + 1, rr + 1)
+        ax, ay = transform @ (cc, rr)
+        bx, by = transform @ (cc + 1, rr + 1)
         cells = shapely.box(np.minimum(ax, bx), np.minimum(ay, by), np.maximum(ax, bx), np.maximum(ay, by))
         areas = shapely.area(shapely.intersection(cells, polygon))
         ok = valid[rr, cc] & (areas > 0)

@@ -198,7 +198,7 @@ def concentration_grids(ctx: SampleContext) -> None:
     towns = admin[admin["kind"].isin(["street", "town"])]
     district = admin[admin["kind"] == "district"].geometry.iloc[0]
     cols, rows = np.meshgrid(np.arange(width) + 0.5, np.arange(height) + 0.5)
-    lon, lat = transform * (cols, rows)
+    lon, lat = transform @ (cols, rows)
     inside = shapely.contains_xy(district.buffer(0.02), lon, lat)
     metres_per_deg_y = 111_320.0
     metres_per_deg_x = metres_per_deg_y * math.cos(math.radians((y0 + y1) / 2))
@@ -206,7 +206,7 @@ def concentration_grids(ctx: SampleContext) -> None:
 
     def burn(points: np.ndarray, weights: np.ndarray) -> np.ndarray:
         field = np.zeros((height, width))
-        c, r = ~transform * (points[:, 0], points[:, 1])
+        c, r = ~transform @ (points[:, 0], points[:, 1])
         ok = (c >= 0) & (c < width) & (r >= 0) & (r < height)
         np.add.at(field, (r[ok].astype(int), c[ok].astype(int)), weights[ok])
         return _gaussian(field, *sigma)

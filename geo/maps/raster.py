@@ -56,8 +56,8 @@ def to_web_mercator(
     if nodata is not None:
         source = np.where(source == nodata, np.nan, source)
     height, width = source.shape
-    left, top = transform * (0, 0)
-    right, bottom = transform * (width, height)
+    left, top = transform @ (0, 0)
+    right, bottom = transform @ (width, height)
     dst_transform, dst_width, dst_height = calculate_default_transform(
         crs, WEB_MERCATOR, width, height, left=min(left, right), bottom=min(top, bottom),
         right=max(left, right), top=max(top, bottom),
@@ -104,8 +104,8 @@ def render_overlay(
     buffer = io.BytesIO()
     Image.fromarray(rgba, mode="RGBA").save(buffer, format="PNG", optimize=True)
     height, width = mercator.shape
-    x0, y1 = dst * (0, 0)
-    x1, y0 = dst * (width, height)
+    x0, y1 = dst @ (0, 0)
+    x1, y0 = dst @ (width, height)
     west, south = _TO_LONLAT.transform(x0, y0)
     east, north = _TO_LONLAT.transform(x1, y1)
     return Overlay(buffer.getvalue(), [[south, west], [north, east]], low, high, cmap)

@@ -42,7 +42,23 @@ PARK_INDICATORS: tuple[Indicator, ...] = (
     Indicator("vocs", "挥发性有机物（VOCs）排放量", "Volatile organic compounds (VOCs) emissions", "t"),
     Indicator("water_use", "用水量", "Water use", "万m³"),
     Indicator("circular_progress", "循环化改造完成度", "Circular transformation progress", "%", lower_is_better=False),
-    # --- issue 14: zonal statistics of the concentration grids (geo/grids.py) ---
+)
+# Reported per street/town (entity_id = the admin unit's id), not per park: kept apart because code that
+# builds park statistics iterates PARK_INDICATORS.
+TOWN_INDICATORS: tuple[Indicator, ...] = (
+    Indicator(
+        "rural_sewage_treatment_rate",
+        "农村生活污水治理率",
+        "Rural domestic sewage treatment rate",
+        "%",
+        lower_is_better=False,
+    ),
+    # issue 14: residents per 街镇, for the expected sewage (geo/facilities.py coverage)
+    Indicator("resident_population", "常住人口", "Resident population", "万人", lower_is_better=False, decimals=2),
+)
+# issue 14: zonal statistics of the concentration grids (geo/grids.py), per park and per 街镇; the cockpit
+# offers them beside PARK_INDICATORS. Kept apart because they come from a grid, not from the parks' reports.
+GRID_INDICATORS: tuple[Indicator, ...] = (
     Indicator("pm25_mean", "PM2.5 年均浓度（均值）", "PM2.5 annual mean", "μg/m³", aggregate="area_weighted"),
     Indicator("pm25_max", "PM2.5 年均浓度（最大值）", "PM2.5 annual maximum", "μg/m³", aggregate="area_weighted"),
     Indicator("pm25_awmean", "PM2.5 面积加权均值", "PM2.5 area-weighted mean", "μg/m³", aggregate="area_weighted"),
@@ -61,17 +77,4 @@ PARK_INDICATORS: tuple[Indicator, ...] = (
         "no2_coverage", "NO₂ 网格覆盖率", "NO₂ grid coverage", "%", lower_is_better=False, aggregate="area_weighted"
     ),
 )
-# Reported per street/town (entity_id = the admin unit's id), not per park: kept apart because code that
-# builds park statistics iterates PARK_INDICATORS.
-TOWN_INDICATORS: tuple[Indicator, ...] = (
-    Indicator(
-        "rural_sewage_treatment_rate",
-        "农村生活污水治理率",
-        "Rural domestic sewage treatment rate",
-        "%",
-        lower_is_better=False,
-    ),
-    # issue 14: residents per 街镇, for the expected sewage (geo/facilities.py coverage)
-    Indicator("resident_population", "常住人口", "Resident population", "万人", lower_is_better=False, decimals=2),
-)
-INDICATORS: dict[str, Indicator] = {i.code: i for i in (*PARK_INDICATORS, *TOWN_INDICATORS)}
+INDICATORS: dict[str, Indicator] = {i.code: i for i in (*PARK_INDICATORS, *TOWN_INDICATORS, *GRID_INDICATORS)}

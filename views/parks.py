@@ -12,7 +12,7 @@ from streamlit_folium import st_folium
 import layers
 from geo import assessment, classify, stats
 from geo.crs import map_bounds
-from geo.indicators import INDICATORS, PARK_INDICATORS
+from geo.indicators import GRID_INDICATORS, INDICATORS, PARK_INDICATORS
 from geo.maps import (
     build_choropleth_map,
     class_legend_rows,
@@ -48,7 +48,9 @@ if not available_years:
 
 # -- controls -----------------------------------------------------------------------------------
 c1, c2, c3 = st.columns([2, 2, 3])
-indicator = indicator_choice(c1, [i.code for i in PARK_INDICATORS], key="cockpit_indicator", index=2)
+indicator = indicator_choice(
+    c1, [i.code for i in (*PARK_INDICATORS, *GRID_INDICATORS)], key="cockpit_indicator", index=2
+)
 norms = stats.normalisations_for(indicator)
 if st.session_state.get("cockpit_norm") not in norms:
     st.session_state["cockpit_norm"] = norms[0]

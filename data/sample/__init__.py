@@ -59,8 +59,7 @@ __all__ = [
 # layers' generators by that order, so their rows keep their place in the tables.
 TABLE_GENERATORS = {
     "rural_sewage": (80, "data.sample.ledgers:rural_sewage"),
-    "wastewater_operations": (120, "data.sample.operations:wastewater_operations"),
-    "concentration_grids": (120, "data.sample.operations:concentration_grids"),
+    "wastewater_operations_and_grids": (120, "data.sample.operations:operations_and_grids"),
 }
 
 
@@ -184,7 +183,9 @@ def _seed_empty(store: Store, seed: int, scale: int, actor: Actor) -> dict[str, 
         targets = sample.targets.assign(valid_from=SAMPLE_VALID_FROM)
         counts["targets"] = write_targets(session, targets, "replace", now, actor.username)
         counts["water_samples"] = write_water_samples(session, sample.water_samples, mode="replace")
-        counts |= write_sample_tables(session, sample.tables, now, actor.username)
+        extra = write_sample_tables(session, sample.tables, now, actor.username)
+        counts["statistics"] += extra.pop("zonal_statistics", 0)  # the grids' zonal statistics are statistics rows
+        counts |= extra
         after = {"seed": seed, "scale": scale, "source": SOURCE, **counts}
         audit.record(session, actor, "store.seed", "store", store.path.name, None, after, now=_utc_now())
     return counts

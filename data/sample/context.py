@@ -24,8 +24,8 @@ class SampleData:
     statistics: pd.DataFrame
     targets: pd.DataFrame
     water_samples: pd.DataFrame
-    # Tables of their own (issue 14: facility_monthly, facility_service, grids) and statistics of 街镇
-    # that the park-indicator checks must not see (`town_statistics`), by table name.
+    # Tables of their own (issue 14: facility_monthly, facility_service, grids) and the grids' zonal statistics
+    # (`zonal_statistics`, written to the statistics table; not the parks' reported figures), by table name.
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 

@@ -157,13 +157,13 @@ def write_grids(session: Session, rows: Any, now: datetime, changed_by: str = "s
 
 
 def write_sample_tables(session: Session, tables: dict[str, Any], now: datetime, changed_by: str) -> dict[str, int]:
-    """The generator's tables (facility_monthly, facility_service, grids, town_statistics); rows per table."""
+    """The generator's tables (facility_monthly, facility_service, grids, zonal_statistics); rows per table."""
     from geo.store.statistics import write_statistics
 
     writers = {"facility_monthly": write_monthly, "facility_service": write_service, "grids": write_grids}
     counts = {}
     for name, rows in tables.items():
-        if name == "town_statistics":
+        if name == "zonal_statistics":
             counts[name] = write_statistics(session, rows, "append", now, changed_by)
         else:
             counts[name] = writers[name](session, rows, now, changed_by)

@@ -201,3 +201,18 @@ def test_sample_grids_give_every_park_a_plausible_pm25_mean(seeded_store):
     assert parks["value"].notna().all() and parks["value"].between(20, 80).all()
     earlier = stats.park_values(seeded_store, "pm25_mean", 2020)["value"]
     assert parks["value"].mean() < earlier.mean()  # the regional background falls
+
+
+def test_a_grid_added_after_the_layer_control_is_not_named_by_it():
+    """The control's script runs before the overlay is defined: naming it there broke the whole map."""
+    from geo.maps import Basemap
+    from geo.maps.behaviour import layer_control
+
+    fmap = new_map("zh", Basemap())
+    layer_control(fmap, collapsed=True)
+    add_grid_overlay(
+        fmap, np.full((4, 4), 30.0), Affine(0.1, 0, 117.4, 0, -0.1, 39.3), "EPSG:4326", None, title="x", unit="u"
+    )
+    html = render_html(fmap)
+    overlay = html[html.index("var image_overlay_") + 4 :].split(" ", 1)[0]
+    assert html.count(overlay) == 2  # defined, then added to the map; nothing else refers to it

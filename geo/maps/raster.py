@@ -168,6 +168,9 @@ def add_grid_overlay(
         name=html.escape(title),
         interactive=False,
         pane=GRID_PANE,
+        # Not in the layer control: a page adds the grid after the control, whose script would then name
+        # the overlay before it exists. The page's own picker switches it on and off.
+        control=False,
     ).add_to(fmap)
     GridLegend(title, overlay, unit, note).add_to(fmap)
     return overlay

@@ -14,6 +14,7 @@ from geo.crs import map_bounds
 from geo.errors import InputError, PortalError
 from geo.maps.facilities import build_gap_map, build_plant_map
 from geo.settings import EFFLUENT_PARAMETERS
+from views.grid_overlay import add_chosen_grid, grid_overlay_choice
 from views.shell import (
     after_write,
     cached,
@@ -70,6 +71,7 @@ with tab_plants:
             key="fac_colour",
         )
         summary = cached(facilities.plant_summary, db, year)
+        grid = grid_overlay_choice(st, key="fac")
         m1, m2, m3, m4 = st.columns(4)
         m1.metric(tr("plants"), f"{len(summary)}")
         m2.metric(tr("overloaded_plants"), f"{int(summary['overloaded'].sum())}")
@@ -105,6 +107,7 @@ with tab_plants:
                 basemap=chosen_basemap(),
                 bounds=bounds,
             )
+            add_chosen_grid(fmap, grid)
             st_folium(
                 fmap, height=560, use_container_width=True, returned_objects=["last_active_drawing"], key="fac_map"
             )

@@ -226,7 +226,7 @@ def expected_sewage(
 
 def coverage(store: Store, year: int, method: str = "both") -> pd.DataFrame:
     """Per 街镇: unit_id, unit_name, population (万人), water_use (万m³/a, parks), expected, capacity, gap
-    (万m³/d), plants (names serving it), and the rural sewage treatment rate and its target."""
+    (万m³/d), plants (list of the names serving it), and the rural sewage treatment rate and its target."""
     if method not in COVERAGE_METHODS:
         raise ValueError(f"method must be one of {COVERAGE_METHODS}, got {method!r}")
     settings = current_settings(store)
@@ -237,7 +237,7 @@ def coverage(store: Store, year: int, method: str = "both") -> pd.DataFrame:
                        JOIN statistics s ON s.entity_id = m.park_id AND s.indicator = 'water_use' AND s.year = $year
                        GROUP BY m.unit_id),
              served AS (SELECT f.served_id, sum(w.design_capacity * f.share) AS capacity,
-                               string_agg(w.name, '、' ORDER BY w.id) AS plants
+                               list(w.name ORDER BY w.id) AS plants
                         FROM facility_service f JOIN wastewater w ON w.id = f.facility_id
                         WHERE f.served_kind = 'town' GROUP BY f.served_id)
         SELECT a.id AS unit_id, a.name AS unit_name, pop.value AS population, water.water_use,

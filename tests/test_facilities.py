@@ -194,7 +194,7 @@ def test_coverage_gap_is_shared_capacity_minus_expected(empty_store):
     assert cov.loc["AU-A", "expected"] == pytest.approx(2.0)
     assert cov.loc["AU-A", "gap"] == pytest.approx(-1.4)
     assert cov.loc["AU-B", "gap"] == pytest.approx(0.4 - 0.4)
-    assert cov.loc["AU-A", "plants"] == "测试污水处理厂"
+    assert list(cov.loc["AU-A", "plants"]) == ["测试污水处理厂"]
 
 
 def test_coverage_follows_the_per_capita_setting(empty_store):

@@ -56,3 +56,20 @@ def test_english_page_has_no_chinese_labels(open_page):
     assert not at.exception
     assert at.title[0].value == "Wastewater"
     assert any(m.label == "Overloaded plants" for m in at.metric)
+
+
+def test_no_chinese_outside_the_datas_own_names_in_english(open_page, seeded_store):
+    from tests.test_views_english import BILINGUAL, CJK, _data_names, _texts
+
+    at = open_page("views/facilities.py", BINHAI_LANG="en")
+    names = _data_names(seeded_store)
+    leftovers = []
+    for text in _texts(at._tree):
+        rest = text
+        for name in names:
+            rest = rest.replace(name, "")
+        for word in BILINGUAL:
+            rest = rest.replace(word, "")
+        if CJK.search(rest):
+            leftovers.append(text)
+    assert not leftovers, sorted(set(leftovers))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import altair as alt
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -269,7 +270,10 @@ with tab_coverage:
             with_unit(tr("expected_sewage"), tr("unit_10k_m3_d")): units["expected"].round(2),
             with_unit(tr("serving_capacity"), tr("unit_10k_m3_d")): units["capacity"].round(2),
             with_unit(tr("capacity_gap"), tr("unit_10k_m3_d")): units["gap"].round(2),
-            tr("serving_plants"): units["plants"].fillna("—"),
+            tr("serving_plants"): [
+                ("、" if lang() == "zh" else ", ").join(p) if isinstance(p, list | tuple | np.ndarray) else "—"
+                for p in units["plants"]
+            ],
             with_unit(tr("rural_rate"), "%"): units["rural_rate"],
         }
     ).sort_values(with_unit(tr("capacity_gap"), tr("unit_10k_m3_d")), na_position="last")

@@ -239,7 +239,7 @@ def concentration_grids(ctx: SampleContext) -> None:
         for pollutant, surface in surfaces.items():
             values = np.where(inside, np.round(surface, 1), NODATA).astype("float32")
             grid = Grid(values, transform, "EPSG:4326", NODATA, BINHAI_BOUNDS)
-            name = f"{pollutant}-{year}（示意）"
+            name = f"{pollutant}-{year} · {SOURCE}"
             grids.append(
                 {
                     "grid_id": f"{pollutant}-{year}",

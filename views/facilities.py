@@ -13,7 +13,7 @@ import layers
 from geo import facilities, grids
 from geo.crs import map_bounds
 from geo.errors import InputError, PortalError
-from geo.maps.facilities import build_gap_map, build_plant_map
+from geo.maps.facilities import build_gap_map, build_plant_map, plant_selection_layer
 from geo.settings import EFFLUENT_PARAMETERS
 from views.grid_overlay import add_chosen_grid, grid_overlay_choice
 from views.shell import (
@@ -110,7 +110,12 @@ with tab_plants:
             )
             add_chosen_grid(fmap, grid)
             st_folium(
-                fmap, height=560, use_container_width=True, returned_objects=["last_active_drawing"], key="fac_map"
+                fmap,
+                height=560,
+                use_container_width=True,
+                returned_objects=["last_active_drawing"],
+                feature_group_to_add=plant_selection_layer(frame, st.session_state.get("fac_plant")),
+                key="fac_map",
             )
         with panel_col:
             st.subheader(tr("plant_panel"))

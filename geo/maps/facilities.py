@@ -17,7 +17,7 @@ from geo.maps.assets import STATIC_VENDOR, localize_assets
 from geo.maps.basemaps import Basemap
 from geo.maps.behaviour import layer_control
 from geo.maps.build import new_map
-from geo.maps.choropleth import add_choropleth
+from geo.maps.choropleth import SELECTED_COLOR, add_choropleth
 from geo.maps.legend import NO_DATA_SWATCH, Legend, legend_row
 from geo.maps.vector import CompactGeoJson, add_layer
 
@@ -107,6 +107,23 @@ def build_plant_map(
     title = t("load_rate" if colour_by == "load" else "compliance_rate", lang)
     Legend(title, rows, t("illustrative_short", lang)).add_to(fmap)
     return localize_assets(fmap, asset_base)
+
+
+def plant_selection_layer(plants: gpd.GeoDataFrame, selected_id: str | None) -> folium.FeatureGroup:
+    """The selected plant ringed (st_folium's `feature_group_to_add`: the map and its view stay as they are)."""
+    group = folium.FeatureGroup(name="selection", control=False)
+    chosen = plants[plants["id"] == selected_id] if selected_id is not None else plants.iloc[:0]
+    if len(chosen):
+        point = chosen.geometry.iloc[0]
+        folium.CircleMarker(
+            [point.y, point.x],
+            radius=plant_radius(float(chosen["design_capacity"].iloc[0])) + 5,
+            color=SELECTED_COLOR,
+            weight=4,
+            fill=False,
+            interactive=False,
+        ).add_to(group)
+    return group
 
 
 def gap_classes(gap: Sequence[float]) -> np.ndarray:

@@ -323,3 +323,33 @@ def test_sample_has_overloaded_and_exceeding_plants(seeded_store):
     assert 2 <= int((summary["exceedances"] > 0).sum()) <= 5
     found = facilities.exceedances(seeded_store, 2024)
     assert found["cold"].any()  # 中塘's winter NH3-N breaches are judged by the cold-water limit
+
+
+# -- the CLI ----------------------------------------------------------------------------------------
+
+
+def test_cli_monthly_import_writes_and_a_bad_file_exits_2_leaving_the_store_unchanged(empty_store, tmp_path, capsys):
+    from layers.__main__ import main
+
+    store = _plant_store(empty_store)
+    good = tmp_path / "good.csv"
+    good.write_bytes(_csv([{"设施名称": "测试污水处理厂", "月份": "2024-01", "处理水量": 20}]))
+    assert main(["monthly-import", str(good), "--db", str(store.path)]) == 0
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(_csv([{"设施名称": "测试污水处理厂", "月份": "2024-02", "处理水量": -1}]))
+    before = _counts(store)
+    assert main(["monthly-import", str(bad), "--db", str(store.path)]) == 2
+    assert _counts(store) == before
+    err = capsys.readouterr().err
+    assert "不能为负数" in err and "must not be negative" in err
+
+
+def test_cli_grid_import_refuses_a_png_with_exit_2(empty_store, tmp_path, capsys):
+    from PIL import Image
+
+    from layers.__main__ import main
+
+    fake = tmp_path / "photo.tif"
+    Image.new("RGB", (2, 2)).save(fake, format="PNG")
+    assert main(["grid-import", str(fake), "--pollutant", "pm25", "--year", "2024", "--db", str(empty_store.path)]) == 2
+    assert "not a GeoTIFF" in capsys.readouterr().err

@@ -29,6 +29,7 @@ pages = {
         st.Page("views/parks.py", title=tr("nav_parks"), icon=":material/factory:", url_path="parks"),
         st.Page("views/assessment.py", title=tr("nav_assessment"), icon=":material/flag:", url_path="assessment"),
         st.Page("views/ledgers.py", title=tr("nav_ledgers"), icon=":material/list_alt:", url_path="ledgers"),
+        st.Page("views/facilities.py", title=tr("nav_facilities"), icon=":material/water_drop:", url_path="facilities"),
     ],
     tr("nav_group_manage"): [
         st.Page("views/data.py", title=tr("nav_data"), icon=":material/database:", url_path="data"),

@@ -37,6 +37,8 @@ class Limits:
     max_vertices_per_feature: int = 50_000
     max_zip_ratio: float = 100.0
     max_zip_members: int = 50
+    max_raster_mb: float = 20.0  # issue 14: an uploaded concentration grid (GeoTIFF)
+    max_raster_pixels: int = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ def load_limits() -> Limits:
         max_vertices_per_feature=int(_env_positive("BINHAI_MAX_VERTICES_PER_FEATURE", d.max_vertices_per_feature)),
         max_zip_ratio=_env_positive("BINHAI_MAX_ZIP_RATIO", d.max_zip_ratio),
         max_zip_members=int(_env_positive("BINHAI_MAX_ZIP_MEMBERS", d.max_zip_members)),
+        max_raster_mb=_env_positive("BINHAI_MAX_RASTER_MB", d.max_raster_mb),
+        max_raster_pixels=int(_env_positive("BINHAI_MAX_RASTER_PIXELS", d.max_raster_pixels)),
     )
 
 

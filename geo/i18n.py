@@ -325,11 +325,151 @@ STRINGS: dict[str, tuple[str, str]] = {
         "An A4 brief of this page's level, indicator, year and data date: map, assessment table, park ranking, "
         "trend charts and a Chinese summary; made offline.",
     ),
+    # --- issue 14: 污水处理 (plants, compliance, coverage, monthly import) and concentration grids ---
+    "nav_facilities": ("污水处理", "Wastewater"),
+    "facilities_note": (
+        "污水处理厂负荷率与出水达标（GB 18918-2002 / DB12/599-2015，限值可在系统管理中调整），各街镇处理能力缺口，浓度网格。",
+        "Plants' load rate and effluent compliance (GB 18918-2002 / DB12/599-2015; limits are settings), "
+        "capacity gaps per street/town, concentration grids.",
+    ),
+    "tab_plants": ("处理厂", "Plants"),
+    "tab_exceedances": ("超标记录", "Exceedances"),
+    "tab_coverage": ("服务覆盖", "Coverage"),
+    "tab_import": ("月报导入", "Monthly import"),
+    "tab_grids": ("浓度网格", "Concentration grids"),
+    "no_plant_data": (
+        "尚无处理厂月度数据，请在“月报导入”中导入。",
+        "No monthly plant data yet: import it under Monthly import.",
+    ),
+    "colour_by": ("着色依据", "Colour by"),
+    "colour_by_load": ("负荷率", "Load rate"),
+    "colour_by_compliance": ("达标率", "Compliance"),
+    "plants": ("处理设施数", "Plants"),
+    "overloaded_plants": ("超负荷设施", "Overloaded plants"),
+    "plants_exceeding": ("有超标记录的设施", "Plants with exceedances"),
+    "compliance_overall": ("总体达标率", "Overall compliance"),
+    "plant_panel": ("设施详情", "Plant panel"),
+    "plant": ("设施", "Plant"),
+    "pick_plant": ("— 选择设施 —", "— choose a plant —"),
+    "pick_plant_hint": (
+        "点击地图上的设施或在上方选择，查看月度负荷率与出水浓度。",
+        "Click a plant on the map or choose it above to see its monthly load rate and effluent.",
+    ),
+    "overloaded": ("超负荷", "overloaded"),
+    "design_capacity": ("设计规模", "Design capacity"),
+    "unit_10k_m3_d": ("万m³/日", "10k m³/d"),
+    "unit_10k_people": ("万人", "10k residents"),
+    "standard": ("出水标准", "Effluent standard"),
+    "facility_type": ("设施类型", "Type"),
+    "load_rate": ("负荷率", "Load rate"),
+    "compliance_rate": ("达标率", "Compliance rate"),
+    "load_below_80": ("负荷率 < 80%", "Load < 80 %"),
+    "load_80_100": ("负荷率 80%–100%", "Load 80–100 %"),
+    "load_over_100": ("超负荷 > 100%", "Overloaded > 100 %"),
+    "compliance_below_90": ("达标率 < 90%", "Compliance < 90 %"),
+    "compliance_90_100": ("达标率 90%–100%", "Compliance 90–100 %"),
+    "compliance_100": ("全部达标", "Always compliant"),
+    "month": ("月份", "Month"),
+    "load_chart_caption": (
+        "月度负荷率（红色虚线 = 设计规模 100%）",
+        "Monthly load rate (red dashes = 100 % of design capacity)",
+    ),
+    "effluent_parameter": ("出水指标", "Effluent parameter"),
+    "effluent_chart_caption": (
+        "月均出水浓度与适用限值（红色虚线；低水温月份氨氮执行括号内限值）",
+        "Monthly mean effluent and the limit that applies (red dashes; NH3-N takes the cold-water limit in cold months)",
+    ),
+    "param_cod": ("化学需氧量（COD）", "COD"),
+    "param_bod5": ("五日生化需氧量（BOD₅）", "BOD₅"),
+    "param_ss": ("悬浮物（SS）", "Suspended solids (SS)"),
+    "param_tn": ("总氮（TN）", "Total nitrogen (TN)"),
+    "param_nh3n": ("氨氮（NH₃-N）", "Ammonia nitrogen (NH₃-N)"),
+    "param_tp": ("总磷（TP）", "Total phosphorus (TP)"),
+    "exceedances": ("超标次数", "Exceedances"),
+    "limit": ("限值", "Limit"),
+    "plant_table": ("处理设施一览", "Plants"),
+    "exceedance_caption": (
+        "月均浓度高于所执行标准限值（等于限值为达标）的记录。",
+        "Monthly means above the plant's standard limit (equal to the limit complies).",
+    ),
+    "no_exceedances": ("该年没有超标记录。", "No exceedances that year."),
+    "cold_limit_applied": ("执行低温限值", "Cold-water limit"),
+    "coverage_method": ("应处理污水量估算方法", "Expected sewage from"),
+    "coverage_both": ("人口 + 园区用水", "Residents + parks' water use"),
+    "coverage_population": ("常住人口", "Residents"),
+    "coverage_water_use": ("园区用水量", "Parks' water use"),
+    "coverage_formula": (
+        "应处理量 = 常住人口（万人）× {per_capita} L/人·日 ÷ 1000 + 园区用水量（万m³/年）× {share} ÷ 365；"
+        "处理能力 = Σ 设计规模 × 服务份额；缺口 = 处理能力 − 应处理量（负值 = 能力不足）。",
+        "Expected = residents (10k) × {per_capita} L/person·d ÷ 1000 + parks' water use (10k m³/a) × {share} ÷ 365; "
+        "capacity = Σ design capacity × service share; gap = capacity − expected (negative: capacity lacking).",
+    ),
+    "units_lacking": ("**{n}** 个街镇处理能力不足。", "**{n}** streets/towns lack capacity."),
+    "population": ("常住人口", "Residents"),
+    "expected_sewage": ("应处理污水量", "Expected sewage"),
+    "serving_capacity": ("服务处理能力", "Serving capacity"),
+    "capacity_gap": ("处理能力缺口", "Capacity gap"),
+    "serving_plants": ("服务设施", "Serving plants"),
+    "rural_rate": ("农村生活污水治理率", "Rural sewage treatment rate"),
+    "rural_rate_link": (
+        "农村生活污水治理率（对照 90% 目标）见专项台账",
+        "Rural sewage treatment vs the 90 % target: see the ledgers",
+    ),
+    "service_mapping": ("服务范围对照表", "Service mapping"),
+    "served_kind": ("服务对象类型", "Serves a"),
+    "served_unit": ("服务对象", "Served unit"),
+    "share": ("能力份额", "Capacity share"),
+    "service_import_hint": (
+        "导入 CSV（列：facility_id, served_kind = town/park, served_id, share 0–1）将替换整个对照表（水务局编辑）。",
+        "Importing a CSV (facility_id, served_kind = town/park, served_id, share 0–1) replaces the whole mapping (water editors).",
+    ),
+    "service_upload": ("上传服务范围对照表（CSV）", "Upload a service mapping (CSV)"),
+    "import_now": ("导入", "Import"),
+    "imported_rows": ("已导入 {n} 行。", "{n} rows imported."),
+    "monthly_import_help": (
+        "按处理厂月报格式导入 CSV 或 XLSX：设施名称或设施编号、月份（如 2024-03）、处理水量（万m³/月）、"
+        "COD、BOD5、SS、TN、NH3-N、TP（mg/L）、水温（°C）。先预览校验，无错误后一次性写入（水务局编辑）。",
+        "Import CSV or XLSX as plants report: plant name or id, month (e.g. 2024-03), treated volume (10k m³ per month), "
+        "COD, BOD5, SS, TN, NH3-N, TP (mg/L), water temperature (°C). Checked and previewed first, written in one go "
+        "when there is no error (water editors).",
+    ),
+    "monthly_upload": ("上传月报（CSV / XLSX）", "Upload monthly figures (CSV / XLSX)"),
+    "import_refused": ("文件未导入（数据库未改动）：", "Not imported (the store is unchanged):"),
+    "import_warnings": ("请核实以下数值（不影响导入）：", "Please check these values (they do not block the import):"),
+    "preview_rows": ("预览：共 {n} 行", "Preview: {n} rows"),
+    "grids_help": (
+        "年均浓度网格（GeoTIFF）。在“一张图”和“园区指标”上可叠加显示；导入后按园区、街镇计算均值、最大值、面积加权均值与覆盖率，作为指标保存。",
+        "Annual concentration grids (GeoTIFF), shown as an overlay on the overview map and the park cockpit; an upload "
+        "stores each park's and street/town's mean, maximum, area-weighted mean and coverage as indicators.",
+    ),
+    "pollutant": ("污染物", "Pollutant"),
+    "grid_name": ("名称", "Name"),
+    "grid_size": ("像元（宽 × 高）", "Cells (width × height)"),
+    "grid_limits": (
+        "上限：{mb} MB，{cells} 个像元；须带坐标系。",
+        "Limits: {mb} MB, {cells} cells; a CRS is required.",
+    ),
+    "grid_upload": ("上传浓度网格（GeoTIFF，统计录入）", "Upload a concentration grid (GeoTIFF, statistics editors)"),
+    "grid_uploaded": (
+        "网格已保存，写入 {n} 条分区统计指标。",
+        "Grid stored; {n} zonal statistics written as indicators.",
+    ),
+    "grid_overlay": ("浓度网格叠加", "Concentration grid overlay"),
+    "grid_none": ("不叠加", "None"),
+    "opacity": ("不透明度", "Opacity"),
+    "size_by_capacity": ("圆圈大小 ∝ 设计规模", "Circle size ∝ design capacity"),
 }
 
 
 # Units as the store and the plan write them (Chinese) → English; a unit not listed is the same in both.
-_UNITS_EN = {"万元": "10k yuan", "万m³": "10k m³", "万m³/d": "10k m³/d", "亿元": "100M yuan", "吨": "t"}
+_UNITS_EN = {
+    "万元": "10k yuan",
+    "万m³": "10k m³",
+    "万m³/d": "10k m³/d",
+    "亿元": "100M yuan",
+    "吨": "t",
+    "万人": "10k residents",
+}
 
 
 def unit_text(unit: str | None, lang: str = "zh") -> str:

@@ -15,6 +15,8 @@ class Indicator:
     unit: str
     lower_is_better: bool = True
     decimals: int = 1  # how many decimals the pages show for a total of this indicator
+    # How parks add up to a 开发区/街镇: "sum", or "area_weighted" (a concentration: the park-area-weighted mean).
+    aggregate: str = "sum"
 
     def title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" else self.title_en
@@ -51,5 +53,28 @@ TOWN_INDICATORS: tuple[Indicator, ...] = (
         "%",
         lower_is_better=False,
     ),
+    # issue 14: residents per 街镇, for the expected sewage (geo/facilities.py coverage)
+    Indicator("resident_population", "常住人口", "Resident population", "万人", lower_is_better=False, decimals=2),
 )
-INDICATORS: dict[str, Indicator] = {i.code: i for i in (*PARK_INDICATORS, *TOWN_INDICATORS)}
+# issue 14: zonal statistics of the concentration grids (geo/grids.py), per park and per 街镇; the cockpit
+# offers them beside PARK_INDICATORS. Kept apart because they come from a grid, not from the parks' reports.
+GRID_INDICATORS: tuple[Indicator, ...] = (
+    Indicator("pm25_mean", "PM2.5 年均浓度（均值）", "PM2.5 annual mean", "μg/m³", aggregate="area_weighted"),
+    Indicator("pm25_max", "PM2.5 年均浓度（最大值）", "PM2.5 annual maximum", "μg/m³", aggregate="area_weighted"),
+    Indicator("pm25_awmean", "PM2.5 面积加权均值", "PM2.5 area-weighted mean", "μg/m³", aggregate="area_weighted"),
+    Indicator(
+        "pm25_coverage",
+        "PM2.5 网格覆盖率",
+        "PM2.5 grid coverage",
+        "%",
+        lower_is_better=False,
+        aggregate="area_weighted",
+    ),
+    Indicator("no2_mean", "NO₂ 年均浓度（均值）", "NO₂ annual mean", "μg/m³", aggregate="area_weighted"),
+    Indicator("no2_max", "NO₂ 年均浓度（最大值）", "NO₂ annual maximum", "μg/m³", aggregate="area_weighted"),
+    Indicator("no2_awmean", "NO₂ 面积加权均值", "NO₂ area-weighted mean", "μg/m³", aggregate="area_weighted"),
+    Indicator(
+        "no2_coverage", "NO₂ 网格覆盖率", "NO₂ grid coverage", "%", lower_is_better=False, aggregate="area_weighted"
+    ),
+)
+INDICATORS: dict[str, Indicator] = {i.code: i for i in (*PARK_INDICATORS, *TOWN_INDICATORS, *GRID_INDICATORS)}

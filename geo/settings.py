@@ -171,6 +171,101 @@ SETTINGS: dict[str, Setting] = {
 }
 
 
+# --- issue 14: effluent limits (GB 18918-2002, DB12/599-2015), the low-temperature rule, coverage ---
+GB18918 = "GB 18918-2002"
+DB12_599 = "DB12/599-2015（数值待核实 / verify）"
+# Effluent parameters (mg/L) in the order the pages show them; nh3n_cold applies below the cold threshold.
+EFFLUENT_PARAMETERS = ("cod", "bod5", "ss", "tn", "nh3n", "tp")
+# standard code (layers.wastewater.STANDARDS) → (settings key part, source, limits incl. nh3n_cold)
+EFFLUENT_LIMITS: dict[str, tuple[str, str, dict[str, float]]] = {
+    "GB18918-1A": ("gb18918_1a", GB18918, {"cod": 50, "bod5": 10, "ss": 10, "tn": 15, "nh3n": 5, "nh3n_cold": 8, "tp": 0.5}),
+    "GB18918-1B": ("gb18918_1b", GB18918, {"cod": 60, "bod5": 20, "ss": 20, "tn": 20, "nh3n": 8, "nh3n_cold": 15, "tp": 1}),
+    "DB12/599-A": ("db12_599_a", DB12_599, {"cod": 30, "bod5": 6, "ss": 5, "tn": 10, "nh3n": 1.5, "nh3n_cold": 3, "tp": 0.3}),
+    "DB12/599-B": ("db12_599_b", DB12_599, {"cod": 40, "bod5": 10, "ss": 5, "tn": 15, "nh3n": 2, "nh3n_cold": 3.5, "tp": 0.4}),
+    "DB12/599-C": ("db12_599_c", DB12_599, {"cod": 50, "bod5": 10, "ss": 10, "tn": 15, "nh3n": 5, "nh3n_cold": 8, "tp": 0.5}),
+}  # fmt: skip
+_PARAMETER_TITLES = {
+    "cod": ("化学需氧量", "COD"),
+    "bod5": ("五日生化需氧量", "BOD5"),
+    "ss": ("悬浮物", "SS"),
+    "tn": ("总氮", "TN"),
+    "nh3n": ("氨氮", "NH3-N"),
+    "nh3n_cold": ("氨氮（低水温）", "NH3-N (cold water)"),
+    "tp": ("总磷", "TP"),
+}
+
+
+def effluent_key(standard: str, parameter: str) -> str:
+    """The settings key of one limit, e.g. effluent.gb18918_1a.nh3n_cold."""
+    return f"effluent.{EFFLUENT_LIMITS[standard][0]}.{parameter}"
+
+
+SETTINGS.update(
+    {
+        s.key: s
+        for s in (
+            *(
+                Setting(
+                    effluent_key(code, parameter),
+                    f"{code} {_PARAMETER_TITLES[parameter][0]}限值",
+                    f"{code} {_PARAMETER_TITLES[parameter][1]} limit",
+                    "float",
+                    float(value),
+                    "mg/L",
+                    0,
+                    1000,
+                    source=source,
+                )
+                for code, (_, source, limits) in EFFLUENT_LIMITS.items()
+                for parameter, value in limits.items()
+            ),
+            Setting(
+                "effluent.cold_water_c",
+                "低水温阈值（氨氮执行括号内限值）",
+                "Cold-water threshold (NH3-N cold limit applies below)",
+                "float",
+                12.0,
+                "°C",
+                -5,
+                40,
+                source=GB18918,
+            ),
+            Setting(
+                "effluent.db12_cold_rule",
+                "DB12/599 低温限值适用条件",
+                "DB12/599 cold-limit rule",
+                "choice",
+                "temperature",
+                choices=("temperature", "winter_months"),
+                source=DB12_599,
+            ),
+            Setting(
+                "coverage.sewage_per_capita_l",
+                "人均综合污水量",
+                "Sewage per resident",
+                "float",
+                200.0,
+                "L/人·日",
+                10,
+                2000,
+                source="示意取值 / illustrative",
+            ),
+            Setting(
+                "coverage.water_to_sewage",
+                "用水折污系数",
+                "Sewage share of water use",
+                "float",
+                0.85,
+                "",
+                0.1,
+                1.0,
+                source="示意取值 / illustrative",
+            ),
+        )
+    }
+)
+
+
 def _setting(key: str) -> Setting:
     try:
         return SETTINGS[key]

@@ -39,7 +39,7 @@ LEVEL_KINDS = {"zone": ("zone",), "town": ("street", "town"), "district": ("dist
 
 def normalisations_for(indicator: str) -> tuple[str, ...]:
     """Which normalisations make sense: ratios and percentages are shown as they are."""
-    if indicator == "energy_intensity" or INDICATORS[indicator].unit == "%":
+    if indicator == "energy_intensity" or INDICATORS[indicator].unit == "%" or INDICATORS[indicator].aggregate != "sum":
         return ("total",)
     if indicator == "value_added":
         return ("total", "per_km2")
@@ -214,7 +214,7 @@ def aggregate_value(df: pd.DataFrame, indicator: str, normalisation: str) -> pd.
     """Apply the aggregation formulas to per-unit sums (columns total, value_added, energy, park_area_km2)."""
     if indicator == "energy_intensity":
         value = df["energy"] / df["value_added"].replace(0, np.nan)
-    elif indicator == "circular_progress":
+    elif indicator == "circular_progress" or INDICATORS[indicator].aggregate == "area_weighted":
         value = df["area_weighted"]
     elif normalisation == "per_km2":
         value = df["total"] / df["park_area_km2"].replace(0, np.nan)

@@ -38,6 +38,15 @@ for info in pkgutil.walk_packages(geo.__path__, "geo."):
     importlib.import_module(info.name)
 
 
+def _tiny_grid() -> bytes:
+    import numpy as np
+    from affine import Affine
+
+    from geo.grids import grid_bytes
+
+    return grid_bytes(np.full((4, 4), 40.0), Affine(0.2, 0, 117.4, 0, -0.2, 39.3), "EPSG:4326", -9999.0)
+
+
 def _arguments(tmp_path: Path, store) -> dict[str, tuple]:
     """Plausible arguments (after store and actor) for each write function."""
     from geo.store.backup import create_backup
@@ -63,6 +72,15 @@ def _arguments(tmp_path: Path, store) -> dict[str, tuple]:
         "geo.editing.delete_feature": (PARKS, "PK-0001", 1),
         "geo.settings.update_setting": ("water.nh3n_heavy_mg_l", 16),
         "geo.store.backup.restore_backup": (backup, True),
+        # issue 14
+        "geo.facilities.import_monthly": ("设施名称,月份,处理水量\n塘沽新河污水处理厂,2024-01,400\n".encode(), "m.csv"),
+        "geo.facilities.import_service": (
+            pd.DataFrame(
+                {"facility_id": ["WW-0001"], "served_kind": ["town"], "served_id": ["AU-0002"], "share": [1.0]}
+            ),
+            "s.csv",
+        ),
+        "geo.grids.upload_grid": (_tiny_grid(), "g.tif", "pm25", 2024),
     }
 
 

@@ -7,6 +7,7 @@ import layers
 from geo.crs import map_bounds
 from geo.errors import StoreBusyError
 from geo.maps import build_map
+from views.grid_overlay import add_chosen_grid, grid_overlay_choice
 from views.shell import as_of_choice, chosen_basemap, lang, layer_frame, show_error, store_ready, tr
 
 st.title(tr("app_title"))
@@ -14,6 +15,7 @@ st.caption(tr("app_subtitle"))
 
 if store_ready():
     as_of = as_of_choice()
+    grid = grid_overlay_choice(st, key="overview")
     try:
         frames = [(spec, layer_frame(spec.name, as_of)) for spec in layers.all_specs()]
     except StoreBusyError as err:
@@ -22,6 +24,7 @@ if store_ready():
     admin = dict(frames)[layers.get_spec("admin_units")]
     bounds = map_bounds(admin)
     fmap = build_map(frames, lang=lang(), basemap=chosen_basemap(), bounds=bounds)
+    add_chosen_grid(fmap, grid)
     # returned_objects=[]: panning and zooming never rerun this script.
     st_folium(fmap, height=700, use_container_width=True, returned_objects=[], key=f"overview-{lang()}-{as_of}")
     st.caption(tr("map_caption"))

@@ -12,7 +12,7 @@ from streamlit_folium import st_folium
 import layers
 from geo import assessment, classify, stats
 from geo.crs import map_bounds
-from geo.indicators import INDICATORS, PARK_INDICATORS
+from geo.indicators import GRID_INDICATORS, INDICATORS, PARK_INDICATORS
 from geo.maps import (
     build_choropleth_map,
     class_legend_rows,
@@ -22,6 +22,7 @@ from geo.maps import (
     standalone_html,
 )
 from views.brief_button import brief_button
+from views.grid_overlay import add_chosen_grid, grid_overlay_choice
 from views.shell import (
     as_of_choice,
     cached,
@@ -48,7 +49,9 @@ if not available_years:
 
 # -- controls -----------------------------------------------------------------------------------
 c1, c2, c3 = st.columns([2, 2, 3])
-indicator = indicator_choice(c1, [i.code for i in PARK_INDICATORS], key="cockpit_indicator", index=2)
+indicator = indicator_choice(
+    c1, [i.code for i in (*PARK_INDICATORS, *GRID_INDICATORS)], key="cockpit_indicator", index=2
+)
 norms = stats.normalisations_for(indicator)
 if st.session_state.get("cockpit_norm") not in norms:
     st.session_state["cockpit_norm"] = norms[0]
@@ -79,6 +82,7 @@ brief_button(
     classification=method,
     classes=k,
 )
+grid = grid_overlay_choice(st, key="cockpit")
 
 unit = unit_label(stats.unit_of(indicator, normalisation))
 meta = INDICATORS[indicator]
@@ -141,6 +145,7 @@ with map_col:
         basemap=chosen_basemap(),
         bounds=map_bounds(admin),
     )
+    add_chosen_grid(fmap, grid)
     # Only a click on a feature reruns the page; panning and zooming do not. The selection is its own
     # layer, so the map (and the user's view) stays as it is when another park is picked.
     st_folium(

@@ -36,6 +36,7 @@ from geo.permissions import SYSTEM, Actor
 from geo.store import audit
 from geo.store.backup import replace_store
 from geo.store.db import Store
+from geo.store.facility_tables import write_sample_tables
 from geo.store.features import write_layer
 from geo.store.statistics import COLUMNS as STATISTICS_COLUMNS
 from geo.store.statistics import write_statistics
@@ -56,7 +57,10 @@ __all__ = [
 
 # Generators of rows that belong to no layer: name → (sample order, generator). They run among the
 # layers' generators by that order, so their rows keep their place in the tables.
-TABLE_GENERATORS = {"rural_sewage": (80, "data.sample.ledgers:rural_sewage")}
+TABLE_GENERATORS = {
+    "rural_sewage": (80, "data.sample.ledgers:rural_sewage"),
+    "wastewater_operations_and_grids": (120, "data.sample.operations:operations_and_grids"),
+}
 
 
 class GenerationStep(NamedTuple):
@@ -112,6 +116,7 @@ def generate(seed: int = 2025, scale: int = 1) -> SampleData:
         statistics=_rows(ctx.statistics, STATISTICS_COLUMNS),
         targets=_rows(ctx.targets, TARGET_COLUMNS),
         water_samples=_rows(ctx.water_samples, WATER_SAMPLE_COLUMNS),
+        tables={name: pd.concat(blocks, ignore_index=True) for name, blocks in ctx.tables.items()},
     )
 
 
@@ -178,6 +183,9 @@ def _seed_empty(store: Store, seed: int, scale: int, actor: Actor) -> dict[str, 
         targets = sample.targets.assign(valid_from=SAMPLE_VALID_FROM)
         counts["targets"] = write_targets(session, targets, "replace", now, actor.username)
         counts["water_samples"] = write_water_samples(session, sample.water_samples, mode="replace")
+        extra = write_sample_tables(session, sample.tables, now, actor.username)
+        counts["statistics"] += extra.pop("zonal_statistics", 0)  # the grids' zonal statistics are statistics rows
+        counts |= extra
         after = {"seed": seed, "scale": scale, "source": SOURCE, **counts}
         audit.record(session, actor, "store.seed", "store", store.path.name, None, after, now=_utc_now())
     return counts

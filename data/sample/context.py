@@ -24,6 +24,9 @@ class SampleData:
     statistics: pd.DataFrame
     targets: pd.DataFrame
     water_samples: pd.DataFrame
+    # Tables of their own (issue 14: facility_monthly, facility_service, grids) and the grids' zonal statistics
+    # (`zonal_statistics`, written to the statistics table; not the parks' reported figures), by table name.
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 @dataclass
@@ -53,6 +56,7 @@ class SampleContext:
     statistics: list[pd.DataFrame] = field(default_factory=list)
     targets: list[pd.DataFrame] = field(default_factory=list)
     water_samples: list[pd.DataFrame] = field(default_factory=list)
+    tables: dict[str, list[pd.DataFrame]] = field(default_factory=dict)
 
     def stream(self, k: int) -> np.random.Generator:
         """A random stream of its own, `default_rng([seed, k])`: draws from it leave `rng` untouched."""

@@ -16,7 +16,7 @@ from typing import Any
 
 from geo.config import SettingsError
 from geo.permissions import LEGACY_ROLES
-from geo.store import audit, history, membership
+from geo.store import audit, facility_tables, history, membership
 
 Step = str | Callable[[Any], Any]
 
@@ -236,6 +236,11 @@ MIGRATIONS: list[tuple[int, str, list[Step]]] = [
                 ticket_sha256 VARCHAR,
                 ticket_expires TIMESTAMP)""",
         ],
+    ),
+    (
+        12,
+        "wastewater plants' monthly figures and service areas; concentration grids (GeoTIFF)",
+        list(facility_tables.DDL),
     ),
 ]
 

@@ -1,0 +1,87 @@
+"""Real-browser journey: an overloaded plant's load-rate chart; the PM2.5 grid and a park's pm25_mean on 园区指标."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from geo import facilities, stats
+from geo.indicators import INDICATORS
+from geo.store.db import Store
+from tests.browser import ready_map, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+def _map_with_grid(page):
+    """The map's frame once it shows the grid overlay and its legend (a rerun may replace the frame meanwhile)."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    for _ in range(6):
+        frame = ready_map(page)
+        try:
+            frame.locator("img.leaflet-image-layer").first.wait_for(state="attached", timeout=20_000)
+            frame.locator(".binhai-grid-legend", has_text="μg/m³").wait_for(timeout=20_000)
+            return frame
+        except PlaywrightError:
+            wait_idle(page)
+    raise AssertionError("the grid overlay never showed on the map")
+
+
+def test_overloaded_plant_then_pm25_grid_and_a_parks_mean(portal, browser_page):
+    page, requests = browser_page
+    store = Store(portal.db_path)
+    summary = facilities.plant_summary(store, 2024)
+    plant = summary[summary["overloaded"]].sort_values("load_rate", ascending=False).iloc[0]
+
+    # 1. 污水处理 → pick an overloaded plant → its panel shows the monthly load-rate chart
+    page.goto(portal.url + "facilities", wait_until="domcontentloaded")
+    page.get_by_text("处理设施一览").first.wait_for(timeout=90_000)
+    wait_idle(page)
+    main = page.get_by_test_id("stMain")
+    picker = main.get_by_test_id("stSelectbox").filter(has=page.get_by_text("设施", exact=True)).first
+    picker.click()
+    page.keyboard.type(plant["name"][:4])
+    page.get_by_role("option", name=re.compile(re.escape(plant["name"]) + ".*超负荷")).click()
+    page.locator(".st-key-plant_panel_title strong", has_text=plant["name"]).wait_for(timeout=60_000)
+    chart = page.locator(".st-key-load_rate_chart")
+    chart.get_by_text("月度负荷率").wait_for(timeout=60_000)
+    chart.locator("canvas, svg").first.wait_for(timeout=60_000)
+    load_metric = main.get_by_test_id("stMetric").filter(has_text="负荷率").first
+    assert f"{plant['load_rate']:.0%}" in load_metric.inner_text()
+    page.screenshot(path=str(portal.artifacts / "facilities-overloaded-plant.png"), full_page=True)
+
+    # 2. 园区指标 → switch on the PM2.5 grid → pick pm25_mean → a park's panel shows its mean
+    page.goto(portal.url + "parks", wait_until="domcontentloaded")
+    page.get_by_text("园区排名").first.wait_for(timeout=90_000)
+    wait_idle(page)
+    main = page.get_by_test_id("stMain")
+    main.get_by_text("浓度网格叠加").first.click()
+    main.get_by_test_id("stSelectbox").filter(has_text="浓度网格叠加").first.click()
+    page.keyboard.type("PM2.5 · 2024")
+    page.get_by_role("option", name="PM2.5 · 2024").click()
+    wait_idle(page)
+    _map_with_grid(page)
+
+    main.get_by_test_id("stSelectbox").first.click()
+    page.keyboard.type("PM2.5 年均浓度（均值）")
+    page.get_by_role("option", name=re.compile(r"PM2\.5 年均浓度（均值）")).click()
+    page.get_by_text(re.compile(r"园区排名 · PM2\.5 年均浓度（均值）")).first.wait_for(timeout=60_000)
+    wait_idle(page)
+    frame = _map_with_grid(page)
+    parks = frame.locator("path.leaflet-interactive")
+    parks.first.wait_for(timeout=60_000)
+    boxes = [(i, parks.nth(i).bounding_box()) for i in range(parks.count())]
+    index = max((b for b in boxes if b[1]), key=lambda ib: ib[1]["width"] * ib[1]["height"])[0]
+    parks.nth(index).dispatch_event("click")
+
+    title = page.locator(".st-key-park_panel_title strong").first
+    title.wait_for(timeout=60_000)
+    park = stats.park_values(store, "pm25_mean", 2024).set_index("name").loc[title.inner_text().strip()]
+    expected = INDICATORS["pm25_mean"].format(park["value"])
+    row = page.locator("table[role='grid'] tr", has_text="PM2.5 年均浓度（均值）").first
+    row.wait_for(state="attached", timeout=60_000)
+    assert expected in row.text_content()
+    page.screenshot(path=str(portal.artifacts / "parks-pm25-grid.png"), full_page=True)
+    assert not [r for r in requests if r.startswith("http") and "127.0.0.1" not in r and "localhost" not in r]

@@ -24,6 +24,8 @@ class SampleData:
     statistics: pd.DataFrame
     targets: pd.DataFrame
     water_samples: pd.DataFrame
+    water_points: pd.DataFrame | None = None  # fixed sampling points (issue 11)
+    water_body_info: pd.DataFrame | None = None  # 责任单位, 河长, completion date (issue 11)
 
 
 @dataclass
@@ -53,6 +55,8 @@ class SampleContext:
     statistics: list[pd.DataFrame] = field(default_factory=list)
     targets: list[pd.DataFrame] = field(default_factory=list)
     water_samples: list[pd.DataFrame] = field(default_factory=list)
+    water_points: list[pd.DataFrame] = field(default_factory=list)
+    water_body_info: list[pd.DataFrame] = field(default_factory=list)
 
     def stream(self, k: int) -> np.random.Generator:
         """A random stream of its own, `default_rng([seed, k])`: draws from it leave `rng` untouched."""

@@ -29,6 +29,8 @@ pages = {
         st.Page("views/parks.py", title=tr("nav_parks"), icon=":material/factory:", url_path="parks"),
         st.Page("views/assessment.py", title=tr("nav_assessment"), icon=":material/flag:", url_path="assessment"),
         st.Page("views/ledgers.py", title=tr("nav_ledgers"), icon=":material/list_alt:", url_path="ledgers"),
+        st.Page("views/water.py", title=tr("nav_water"), icon=":material/water:", url_path="water"),
+        st.Page("views/disclosure.py", title=tr("nav_disclosure"), icon=":material/campaign:", url_path="public"),
     ],
     tr("nav_group_manage"): [
         st.Page("views/data.py", title=tr("nav_data"), icon=":material/database:", url_path="data"),

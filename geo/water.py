@@ -1143,3 +1143,27 @@ def _set_completed_on(session: Session, body_id: str, day: date, now: datetime, 
 
 def end_of(day: date) -> datetime:
     return datetime.combine(day, time.max)
+
+
+def display_spec(colour_by: str = "stage") -> Any:
+    """The water layer's spec for the 黑臭水体 map: with the latest class and a pending stage in its
+    tooltip and popup, coloured by stage (`"stage"`) or by the latest round's class (`"cls"`)."""
+    from dataclasses import replace
+
+    from layers.base import Field
+
+    spec = _spec()
+    extra = (
+        Field(
+            "cls",
+            "最新水质",
+            "Latest class",
+            choices=tuple((c, *CLASS_TITLES[c]) for c in (*CLASSES, "none")),
+            in_tooltip=True,
+        ),
+        Field("pending_stage", "待审核", "Pending review", choices=tuple((s, *STAGE_TITLES[s]) for s in STAGES)),
+    )
+    style = spec.style
+    if colour_by == "cls":
+        style = replace(style, category_field="cls", category_colors=tuple(CLASS_COLORS.items()))
+    return replace(spec, fields=(*spec.fields, *extra), style=style)

@@ -732,8 +732,8 @@ def check_evidence(files: list[EvidenceFile], max_mb: float) -> list[tuple[Evide
 
 
 def months_between(start: date, end: date) -> float:
-    """Whole and part months from `start` to `end` (30.44-day months)."""
-    return (end - start).days / 30.436875
+    """Calendar months from `start` to `end` (15 Feb → 15 Aug is 6.0), the days beyond as 31sts of a month."""
+    return (end.year - start.year) * 12 + (end.month - start.month) + (end.day - start.day) / 31
 
 
 def sustained_ready(body_rounds: pd.DataFrame, n_rounds: int, months: float) -> tuple[bool, str, str]:

@@ -36,6 +36,7 @@ if flash:
     st.success(flash)
 as_of = as_of_choice("water_as_of")
 L = lang()
+COLON, LIST_SEP = ("：", "、") if L == "zh" else (": ", ", ")
 frame = cached(water.bodies, db, as_of)
 
 
@@ -71,7 +72,7 @@ cols[-1].metric(tr("water_pending"), counts["pending"])
 
 relapses = shown[shown["stage"] == "relapsed"]
 if len(relapses):
-    st.warning(tr("water_relapsed_list", n=len(relapses), names="、".join(map(md_escape, relapses["name"]))))
+    st.warning(tr("water_relapsed_list", n=len(relapses), names=LIST_SEP.join(map(md_escape, relapses["name"]))))
 
 # -- map and table; the selection is the latest of a map click or a table row ------------------------------
 colour_by = st.radio(
@@ -178,7 +179,7 @@ if len(by_year):
         )
         .properties(height=240, title=tr("water_by_year"))
     )
-    st.altair_chart(chart, use_container_width=True)
+    st.altair_chart(chart, width="stretch")
 
 with st.expander(tr("water_quarters")):
     end = as_of or date.today()
@@ -197,18 +198,18 @@ body = record.body
 st.subheader(f"{body['name']} · {stage_label(body['stage'], body['pending_stage'])}")
 a1, a2, a3 = st.columns(3)
 a1.markdown(
-    f"**{tr('water_unit')}**：{md_escape(body.get('responsible_unit'))}  \n**{tr('water_chief')}**：{md_escape(body.get('river_chief'))}"
+    f"**{tr('water_unit')}**{COLON}{md_escape(body.get('responsible_unit'))}  \n**{tr('water_chief')}**{COLON}{md_escape(body.get('river_chief'))}"
 )
 a2.markdown(
-    f"**{tr('water_town')}**：{md_escape(body['town'])}  \n**{tr('water_system')}**：{md_escape(body['river_system'])}"
+    f"**{tr('water_town')}**{COLON}{md_escape(body['town'])}  \n**{tr('water_system')}**{COLON}{md_escape(body['river_system'])}"
 )
 completed = body.get("completed_on")
 a3.markdown(
-    f"**{tr('water_listed')}**：{md_escape(body['listed_year'])}  \n**{tr('water_completed_on')}**："
+    f"**{tr('water_listed')}**{COLON}{md_escape(body['listed_year'])}  \n**{tr('water_completed_on')}**{COLON}"
     f"{md_escape(pd.Timestamp(completed).date() if pd.notna(completed) else None)}"
 )
 st.markdown(
-    f"**{tr('water_class')}**：{water.class_title(body['cls'], L)} — {md_escape(body.get('reason_zh' if L == 'zh' else 'reason_en'))}"
+    f"**{tr('water_class')}**{COLON}{water.class_title(body['cls'], L)} — {md_escape(body.get('reason_zh' if L == 'zh' else 'reason_en'))}"
 )
 
 latest_day = record.samples["sampled_on"].max() if len(record.samples) else None
@@ -309,9 +310,7 @@ with tab_rounds:
                     tooltip=["kind:N", "limit:Q"],
                 )
             )
-            chart_cols[k % 2].altair_chart(
-                (base + lines).properties(height=220, title=ind.title(L)), use_container_width=True
-            )
+            chart_cols[k % 2].altair_chart((base + lines).properties(height=220, title=ind.title(L)), width="stretch")
         st.caption(tr("water_threshold_caption"))
 
 with tab_timeline:
@@ -321,10 +320,10 @@ with tab_timeline:
         status = water.EVENT_STATUS_TITLES.get(ev.status, (ev.status, ev.status))[0 if L == "zh" else 1]
         st.markdown(
             f"**{pd.Timestamp(ev.proposed_at):%Y-%m-%d %H:%M}** · {water.stage_title(ev.from_stage, L)} → "
-            f"{water.stage_title(ev.to_stage, L)} · {status}  \n{tr('water_note')}：{md_escape(ev.note)} "
-            f"（{tr('water_by')} {md_escape(ev.proposed_by)}）"
+            f"{water.stage_title(ev.to_stage, L)} · {status}  \n{tr('water_note')}{COLON}{md_escape(ev.note)} "
+            f" ({tr('water_by')} {md_escape(ev.proposed_by)})"
             + (
-                f"  \n{tr('water_decision')}：{md_escape(ev.decided_by)} {pd.Timestamp(ev.decided_at):%Y-%m-%d %H:%M} "
+                f"  \n{tr('water_decision')}{COLON}{md_escape(ev.decided_by)} {pd.Timestamp(ev.decided_at):%Y-%m-%d %H:%M} "
                 f"{md_escape(ev.decision_reason) if ev.decision_reason else ''}"
                 if ev.decided_by and ev.status != "pending"
                 else ""
@@ -413,8 +412,10 @@ if actor.has("water_editor"):
         submitted = st.form_submit_button(tr("water_save_round"))
     if submitted:
         try:
+            # A point left wholly blank is not part of the round (the form offers every stored point).
+            filled = [e for e in entered if any(e[c] for c in (*water.BY_COLUMN, "lon", "lat"))]
             points = (
-                water.read_round_file(upload.name, upload.getvalue()) if upload is not None else pd.DataFrame(entered)
+                water.read_round_file(upload.name, upload.getvalue()) if upload is not None else pd.DataFrame(filled)
             )
             result = water.record_round(
                 db,

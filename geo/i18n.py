@@ -387,6 +387,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "water_quarters": ("各季度末各阶段水体数", "Bodies per stage at the end of each quarter"),
     "water_reason": ("判定依据", "Why"),
     "water_relapse_done": ("该水体已判定反弹，重新列入清单。", "The body has relapsed and is re-listed."),
+    "water_relapsed_count": ("反弹水体：{n} 个", "Relapsed water bodies: {n}"),
     "water_relapsed_list": ("反弹水体 {n} 个：{names}", "{n} relapsed bodies: {names}"),
     "water_review": ("审核（销号）", "Review (sign-off)"),
     "water_round_date": ("采样日期", "Sampling date"),

@@ -63,6 +63,9 @@ def _arguments(tmp_path: Path, store) -> dict[str, tuple]:
         "geo.editing.delete_feature": (PARKS, "PK-0001", 1),
         "geo.settings.update_setting": ("water.nh3n_heavy_mg_l", 16),
         "geo.store.backup.restore_backup": (backup, True),
+        "geo.water.record_round": ("WB-0001", dt.date(2024, 12, 1), pd.DataFrame({"point_no": [1, 2, 3]})),
+        "geo.water.propose_stage": ("WB-0001", "effective", "说明", 1),
+        "geo.water.decide_proposal": (1, True),
     }
 
 

@@ -31,9 +31,11 @@ from views.shell import (
 )
 
 db = page_header("nav_water", "water_intro")
+# Always one slot for the message of the last write, so the page below never shifts when it shows.
+flash_slot = st.empty()
 flash = st.session_state.pop("water_flash", None)
 if flash:
-    st.success(flash)
+    flash_slot.success(flash)
 as_of = as_of_choice("water_as_of")
 L = lang()
 COLON, LIST_SEP = ("：", "、") if L == "zh" else (": ", ", ")

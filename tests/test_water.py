@@ -460,3 +460,25 @@ def test_migration_8_places_points_and_gives_old_samples_positions_with_values_u
     assert list(points["lon"]) == pytest.approx([117.603333, 117.61, 117.616667])
     assert list(after["lon"]) == list(points["lon"]) and set(after["lat"]) == {39.0}
     assert 8 in set(store.query("SELECT version FROM schema_version")["version"])
+
+
+def test_a_second_round_on_the_same_day_is_refused(store):
+    water.record_round(store, EDITOR, "WB-T1", date(2025, 5, 1), _points(), now=NOW)
+    with pytest.raises(InputError, match="已有一轮采样记录"):
+        water.record_round(store, EDITOR2, "WB-T1", date(2025, 5, 1), _points((3.0, 3.0, 3.0)), now=NOW)
+    assert store.scalar("SELECT count(*) FROM water_samples") == 3
+
+
+def test_a_relapse_withdraws_the_proposal_awaiting_review(empty_store):
+    _body(empty_store, stage="completed")
+    water.record_round(empty_store, EDITOR, "WB-T1", date(2025, 5, 1), _points(), now=NOW)
+    event = water.propose_stage(empty_store, EDITOR, "WB-T1", "effective", "见效", _version(empty_store), now=NOW)
+    water.record_round(
+        empty_store, EDITOR, "WB-T1", date(2025, 5, 20), _points((2.0, 2.0, 9.0)), now=datetime(2025, 6, 3)
+    )
+    status = empty_store.scalar("SELECT status FROM water_stage_events WHERE event_id = ?", [event])
+    assert status == "withdrawn"
+    with pytest.raises(PortalError, match="已由 system 处理"):
+        water.decide_proposal(empty_store, REVIEWER, event, True, "", now=datetime(2025, 6, 4))
+    timeline = water.body_record(empty_store, "WB-T1").events
+    assert list(timeline["to_stage"]) == ["effective", "relapsed"] and timeline["status"].iloc[-1] == "system"

@@ -330,7 +330,9 @@ def bodies(store: Store, as_of: date | datetime | None = None) -> gpd.GeoDataFra
     frame = store_features.read_layer(store, _spec(), as_of=as_of, with_versions=True)
     info = _info(store, moment).drop(columns=["valid_from", "changed_by"])
     frame = frame.merge(info, left_on="id", right_on="water_body_id", how="left").drop(columns="water_body_id")
-    by_round = rounds(samples(store, as_of=as_of))
+    sample_rows = samples(store, as_of=as_of)
+    newest = sample_rows.groupby("water_body_id")["sampled_on"].transform("max")
+    by_round = rounds(sample_rows[sample_rows["sampled_on"] == newest])  # only each body's latest round
     latest = by_round.sort_values("sampled_on").groupby("water_body_id").tail(1).set_index("water_body_id")
     frame["latest_round"] = frame["id"].map(latest["sampled_on"]) if len(latest) else None
     frame["cls"] = frame["id"].map(latest["cls"]).fillna("none") if len(latest) else "none"

@@ -405,8 +405,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "water_submit_proposal": ("提交申请", "Submit the proposal"),
     "water_system": ("所属水系", "River system"),
     "water_threshold_caption": (
-        "虚线为轻度、重度黑臭阈值。",
-        "Dashed lines: the light and heavy black-odorous thresholds.",
+        "虚线为黑臭阈值：橙色为轻度，深红为重度。",
+        "Dashed lines: black-odorous thresholds, orange light, dark red heavy.",
     ),
     "water_timeline": ("阶段记录", "Stage timeline"),
     "water_town": ("所在街镇", "Street/town"),

@@ -271,6 +271,7 @@ with tab_rounds:
                         for i in water.INDICATORS
                     },
                     tr("water_class"): detail["cls"].map(lambda c: water.class_title(c, L)),
+                    tr("water_reason"): detail["reason_zh" if L == "zh" else "reason_en"],
                     tr("water_sampler"): detail["sampler"].fillna("—"),
                 }
             ),
@@ -298,17 +299,18 @@ with tab_rounds:
                 alt.Chart(data)
                 .mark_line(point=True)
                 .encode(
-                    x=alt.X("sampled_on:T", title=tr("water_round_date")),
+                    x=alt.X("sampled_on:T", title=tr("water_round_date"), axis=alt.Axis(format="%Y-%m")),
                     y=alt.Y(f"{ind.column}:Q", title=f"{ind.title(L)} ({ind.unit})"),
                     color=alt.Color("point:N", title=tr("water_point")),
                 )
             )
             lines = (
                 alt.Chart(rules)
-                .mark_rule(strokeDash=[6, 4])
+                .mark_rule(strokeDash=[6, 4], strokeWidth=1.5)
                 .encode(
                     y="limit:Q",
-                    color=alt.value("#d73027"),
+                    # Not a colour legend (the points have it): light orange, heavy dark red, as on the map.
+                    stroke=alt.Stroke("kind:N", scale=alt.Scale(range=["#f46d43", "#67001f"]), legend=None),
                     tooltip=["kind:N", "limit:Q"],
                 )
             )

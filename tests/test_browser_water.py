@@ -170,3 +170,35 @@ def test_editor_round_and_proposal_then_reviewer_sign_off_then_public_list(porta
     shown, _ = water.public_list(store)
     row = shown.set_index("id").loc[body_id]
     assert row["stage"] == "completed" and str(row["completed_on"])[:10] == dt.date.today().isoformat()
+
+
+def test_a_click_on_the_record_map_becomes_a_points_position(portal, browser_page):
+    import re
+
+    from playwright.sync_api import expect
+
+    from tests.browser import MAP_IFRAME
+
+    page, _ = browser_page
+    store = Store(portal.db_path)
+    auth.add_user(store, ADMIN, "shui.dian", "editor-password-2", ["water_editor"], "水务点选")
+    frame = water.bodies(store)
+    name = str(frame[frame["stage"] == "planning"]["name"].iloc[0])
+    main = page.get_by_test_id("stMain")
+    page.goto(portal.url + "water", wait_until="domcontentloaded")
+    main.get_by_text("整治阶段").first.wait_for(timeout=90_000)
+    wait_idle(page)
+    log_in(page, "shui.dian", "editor-password-2")
+    page.get_by_test_id("stSidebar").get_by_text("已登录：水务点选").wait_for(timeout=60_000)
+    wait_idle(page)
+    _pick_body(page, name)
+    record_map = page.locator(MAP_IFRAME).nth(1)
+    record_map.scroll_into_view_if_needed()
+    ready_map(page)
+    box = record_map.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.55)
+    main.get_by_text("地图点选位置").first.wait_for(timeout=60_000)
+    wait_idle(page)
+    main.get_by_role("button", name="使用点选位置").click()
+    expect(main.get_by_label("点位1 经度", exact=True)).to_have_value(re.compile(r"^117\.\d{6}$"), timeout=60_000)
+    expect(main.get_by_label("点位1 纬度", exact=True)).to_have_value(re.compile(r"^3[89]\.\d{6}$"), timeout=60_000)

@@ -33,9 +33,18 @@ def _png(path) -> None:
 
 
 def _pick_body(page, name: str) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     box = page.locator(".st-key-water_pick_body").get_by_role("combobox")
     box.scroll_into_view_if_needed()
-    box.click()
+    option = page.get_by_role("option").first
+    for _ in range(4):  # the first click can land while the page is still settling
+        box.click()
+        try:
+            option.wait_for(timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            continue
     page.keyboard.type(name)
     page.get_by_role("option", name=name).first.wait_for(timeout=30_000)
     page.keyboard.press("Enter")

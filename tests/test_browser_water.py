@@ -46,8 +46,7 @@ def _pick_body(page, name: str) -> None:
         except PlaywrightTimeout:
             continue
     page.keyboard.type(name)
-    page.get_by_role("option", name=name).first.wait_for(timeout=30_000)
-    page.keyboard.press("Enter")
+    page.get_by_role("option", name=name).first.click(timeout=30_000)
     wait_idle(page)
     page.get_by_test_id("stMain").locator("h3").filter(has_text=name).first.wait_for(timeout=90_000)
 

@@ -369,6 +369,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "water_point": ("点位", "Point"),
     "water_pick_body": ("选择水体", "Choose a body"),
+    "water_all": ("全部", "All"),
     "water_points_caption": (
         "圆点为采样点位，颜色为最近一轮该点的水质（绿：非黑臭，橙：轻度，黑：重度）。",
         "Dots are the sampling points, coloured by the latest round at that point (green clean, orange light, black heavy).",

@@ -55,26 +55,30 @@ def stage_label(stage: str | None, pending: str | None = None) -> str:
 
 # -- filters --------------------------------------------------------------------------------------------
 f1, f2, f3, f4 = st.columns(4)
-towns = f1.multiselect(tr("water_town"), sorted(frame["town"].dropna().unique()), key="water_f_town")
-systems = f2.multiselect(tr("water_system"), sorted(frame["river_system"].dropna().unique()), key="water_f_system")
+towns = f1.multiselect(
+    tr("water_town"), sorted(frame["town"].dropna().unique()), key="water_f_town", placeholder=tr("water_all")
+)
+systems = f2.multiselect(
+    tr("water_system"),
+    sorted(frame["river_system"].dropna().unique()),
+    key="water_f_system",
+    placeholder=tr("water_all"),
+)
 stages = f3.multiselect(
-    tr("water_stage"), list(water.STAGES), format_func=lambda s: water.stage_title(s, L), key="water_f_stage"
+    tr("water_stage"),
+    list(water.STAGES),
+    format_func=lambda s: water.stage_title(s, L),
+    key="water_f_stage",
+    placeholder=tr("water_all"),
 )
 classes = f4.multiselect(
-    tr("water_class"), [*water.CLASSES, "none"], format_func=lambda c: water.class_title(c, L), key="water_f_class"
+    tr("water_class"),
+    [*water.CLASSES, "none"],
+    format_func=lambda c: water.class_title(c, L),
+    key="water_f_class",
+    placeholder=tr("water_all"),
 )
 shown = water.filter_bodies(frame, towns, systems, stages, classes)
-
-# -- counts per stage -------------------------------------------------------------------------------------
-counts = water.stage_counts(shown)
-cols = st.columns(len(water.STAGES) + 1)
-for col, stage in zip(cols, water.STAGES, strict=False):
-    col.metric(water.stage_title(stage, L), counts[stage])
-cols[-1].metric(tr("water_pending"), counts["pending"])
-
-relapses = shown[shown["stage"] == "relapsed"]
-if len(relapses):
-    st.warning(tr("water_relapsed_list", n=len(relapses), names=LIST_SEP.join(map(md_escape, relapses["name"]))))
 
 # -- map and table; the selection is the latest of a map click or a table row ------------------------------
 colour_by = st.radio(
@@ -116,6 +120,18 @@ st_folium(
     key="water_map",
 )
 st.caption(tr("water_rule"))
+
+# -- counts per stage (under the map: on a phone the map comes first) -------------------------------------------------------------------------------------
+counts = water.stage_counts(shown)
+cols = st.columns(len(water.STAGES) + 1)
+for col, stage in zip(cols, water.STAGES, strict=False):
+    col.metric(water.stage_title(stage, L), counts[stage])
+cols[-1].metric(tr("water_pending"), counts["pending"])
+
+relapses = shown[shown["stage"] == "relapsed"]
+if len(relapses):
+    st.warning(tr("water_relapsed_list", n=len(relapses), names=LIST_SEP.join(map(md_escape, relapses["name"]))))
+
 
 table = pd.DataFrame(
     {

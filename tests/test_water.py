@@ -482,3 +482,37 @@ def test_a_relapse_withdraws_the_proposal_awaiting_review(empty_store):
         water.decide_proposal(empty_store, REVIEWER, event, True, "", now=datetime(2025, 6, 4))
     timeline = water.body_record(empty_store, "WB-T1").events
     assert list(timeline["to_stage"]) == ["effective", "relapsed"] and timeline["status"].iloc[-1] == "system"
+
+
+def test_points_in_a_polygon_lie_inside_it_and_points_on_a_line_are_evenly_spread():
+    from geo.store.water import place_points
+
+    square = shapely.box(0, 0, 4, 4)
+    placed = place_points(square, 4)
+    assert len(placed) == 4 and all(square.contains(shapely.Point(p)) for p in placed)
+    # The outline starts at (4,0) and is 16 long: points at 2, 6, 10, 14 along it are (4,2), (2,4), (0,2),
+    # (2,0); each pulled 60 % of the way to the inside point (2,2): 2 + 0.4 × (4 − 2) = 2.8, …
+    flat = [v for p in placed for v in p]
+    assert flat == pytest.approx([2.8, 2.0, 2.0, 2.8, 1.2, 2.0, 2.0, 1.2])
+    line = place_points(shapely.LineString([(0, 0), (6, 0)]), 3)
+    assert line == [(1.0, 0.0), (3.0, 0.0), (5.0, 0.0)]
+
+
+def test_filters_counts_and_counts_by_year_of_listing():
+    frame = pd.DataFrame(
+        {
+            "town": ["甲镇", "甲镇", "乙街道", "乙街道"],
+            "river_system": ["海河水系", "蓟运河水系", "海河水系", "海河水系"],
+            "stage": ["remediating", "completed", "completed", "relapsed"],
+            "cls": ["heavy", "clean", "clean", "light"],
+            "listed_year": [2019, 2018, 2018, 2017],
+            "pending_stage": ["completed", None, None, None],
+        }
+    )
+    assert len(water.filter_bodies(frame, towns=["甲镇"])) == 2
+    assert len(water.filter_bodies(frame, systems=["海河水系"], classes=["clean"])) == 1
+    counts = water.stage_counts(frame)
+    assert (counts["completed"], counts["remediating"], counts["planning"], counts["pending"]) == (2, 1, 0, 1)
+    by_year = water.counts_by_listing_year(frame)
+    assert list(by_year.columns) == ["remediating", "completed", "relapsed"]
+    assert by_year.loc[2018, "completed"] == 2 and by_year.loc[2017, "relapsed"] == 1

@@ -858,8 +858,10 @@ def record_round(
     the body is re-listed as 反弹 in the same transaction (audited as the system acting on this round)
     and any proposal awaiting review is withdrawn.
     """
+    # "Today" is the calendar day of the server's users (the form offers the same), not UTC's; a caller
+    # naming the moment of the write (tests, replays) names its day too.
+    today = today or (now.date() if now else date.today())
     now = now or _now()
-    today = today or now.date()
     values = current_settings(store)
     th = Thresholds.from_settings(values)
     max_distance = float(values["water.point_max_distance_m"])

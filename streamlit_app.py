@@ -30,6 +30,8 @@ pages = {
         st.Page("views/assessment.py", title=tr("nav_assessment"), icon=":material/flag:", url_path="assessment"),
         st.Page("views/ledgers.py", title=tr("nav_ledgers"), icon=":material/list_alt:", url_path="ledgers"),
         st.Page("views/facilities.py", title=tr("nav_facilities"), icon=":material/water_drop:", url_path="facilities"),
+        st.Page("views/water.py", title=tr("nav_water"), icon=":material/water:", url_path="water"),
+        st.Page("views/disclosure.py", title=tr("nav_disclosure"), icon=":material/campaign:", url_path="public"),
     ],
     tr("nav_group_manage"): [
         st.Page("views/data.py", title=tr("nav_data"), icon=":material/database:", url_path="data"),

@@ -9,7 +9,7 @@ from tests.browser import MAP_IFRAME, ready_map
 
 pytestmark = pytest.mark.browser
 
-PAGES = ("map", "parks", "assessment", "ledgers", "data")
+PAGES = ("map", "parks", "assessment", "ledgers", "data", "water", "public")
 
 
 @pytest.fixture

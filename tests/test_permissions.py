@@ -81,6 +81,9 @@ def _arguments(tmp_path: Path, store) -> dict[str, tuple]:
             "s.csv",
         ),
         "geo.grids.upload_grid": (_tiny_grid(), "g.tif", "pm25", 2024),
+        "geo.water.record_round": ("WB-0001", dt.date(2024, 12, 1), pd.DataFrame({"point_no": [1, 2, 3]})),
+        "geo.water.propose_stage": ("WB-0001", "effective", "说明", 1),
+        "geo.water.decide_proposal": (1, True),
     }
 
 

@@ -9,6 +9,7 @@ from geo.errors import StoreBusyError
 from geo.maps import build_map
 from views.grid_overlay import add_chosen_grid, grid_overlay_choice
 from views.shell import as_of_choice, chosen_basemap, lang, layer_frame, show_error, store_ready, tr
+from views.water_notice import relapse_notice
 
 st.title(tr("app_title"))
 st.caption(tr("app_subtitle"))
@@ -32,3 +33,4 @@ if store_ready():
     cols = st.columns(len(frames))
     for col, (spec, frame) in zip(cols, frames, strict=True):
         col.metric(spec.title(lang()), f"{len(frame):,}")
+    relapse_notice(as_of)  # 反弹 (issue 11)

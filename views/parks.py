@@ -39,9 +39,11 @@ from views.shell import (
     with_unit,
     year_choice,
 )
+from views.water_notice import relapse_notice
 
 db = page_header("nav_parks")
 as_of = as_of_choice()
+relapse_notice(as_of)  # 反弹 water bodies for officials (issue 11)
 available_years = cached(stats.years, db, as_of=as_of)
 if not available_years:
     st.info(tr("no_statistics_yet"))

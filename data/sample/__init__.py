@@ -34,6 +34,7 @@ from data.sample.context import FIXED_TIMESTAMP, SOURCE, SampleContext, SampleDa
 from data.sample.geography import build_geography
 from geo.permissions import SYSTEM, Actor
 from geo.store import audit
+from geo.store import water as water_tables
 from geo.store.backup import replace_store
 from geo.store.db import Store
 from geo.store.facility_tables import write_sample_tables
@@ -59,6 +60,7 @@ __all__ = [
 # layers' generators by that order, so their rows keep their place in the tables.
 TABLE_GENERATORS = {
     "rural_sewage": (80, "data.sample.ledgers:rural_sewage"),
+    "water_records": (90, "data.sample.water_records:water_records"),
     "wastewater_operations_and_grids": (120, "data.sample.operations:operations_and_grids"),
 }
 
@@ -117,6 +119,8 @@ def generate(seed: int = 2025, scale: int = 1) -> SampleData:
         targets=_rows(ctx.targets, TARGET_COLUMNS),
         water_samples=_rows(ctx.water_samples, WATER_SAMPLE_COLUMNS),
         tables={name: pd.concat(blocks, ignore_index=True) for name, blocks in ctx.tables.items()},
+        water_points=pd.concat(ctx.water_points, ignore_index=True) if ctx.water_points else None,
+        water_body_info=pd.concat(ctx.water_body_info, ignore_index=True) if ctx.water_body_info else None,
     )
 
 
@@ -186,6 +190,13 @@ def _seed_empty(store: Store, seed: int, scale: int, actor: Actor) -> dict[str, 
         extra = write_sample_tables(session, sample.tables, now, actor.username)
         counts["statistics"] += extra.pop("zonal_statistics", 0)  # the grids' zonal statistics are statistics rows
         counts |= extra
+        if sample.water_points is not None:
+            counts["water_points"] = water_tables.write_points(session, sample.water_points, now, actor.username)
+            water_tables.fill_sample_positions(session)
+        if sample.water_body_info is not None:
+            counts["water_body_info"] = water_tables.write_info(
+                session, sample.water_body_info, SAMPLE_VALID_FROM, actor.username
+            )
         after = {"seed": seed, "scale": scale, "source": SOURCE, **counts}
         audit.record(session, actor, "store.seed", "store", store.path.name, None, after, now=_utc_now())
     return counts

@@ -27,6 +27,8 @@ class SampleData:
     # Tables of their own (issue 14: facility_monthly, facility_service, grids) and the grids' zonal statistics
     # (`zonal_statistics`, written to the statistics table; not the parks' reported figures), by table name.
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    water_points: pd.DataFrame | None = None  # fixed sampling points (issue 11)
+    water_body_info: pd.DataFrame | None = None  # 责任单位, 河长, completion date (issue 11)
 
 
 @dataclass
@@ -57,6 +59,8 @@ class SampleContext:
     targets: list[pd.DataFrame] = field(default_factory=list)
     water_samples: list[pd.DataFrame] = field(default_factory=list)
     tables: dict[str, list[pd.DataFrame]] = field(default_factory=dict)
+    water_points: list[pd.DataFrame] = field(default_factory=list)
+    water_body_info: list[pd.DataFrame] = field(default_factory=list)
 
     def stream(self, k: int) -> np.random.Generator:
         """A random stream of its own, `default_rng([seed, k])`: draws from it leave `rng` untouched."""

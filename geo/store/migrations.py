@@ -17,6 +17,7 @@ from typing import Any
 from geo.config import SettingsError
 from geo.permissions import LEGACY_ROLES
 from geo.store import audit, facility_tables, history, membership
+from geo.store import water as water_tables
 
 Step = str | Callable[[Any], Any]
 
@@ -221,6 +222,11 @@ MIGRATIONS: list[tuple[int, str, list[Step]]] = [
         7,
         "history of every layer: version, valid_from, changed_by and <layer>_history",
         [_version_layer_tables],
+    ),
+    (
+        8,
+        "water bureau: sampling points and positions of samples, body records, stage events, evidence",
+        [*water_tables.DDL, water_tables.points_for_existing_samples],
     ),
     (
         11,

@@ -308,6 +308,56 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Trend (solid) · straight-line path 2020→2025 (dashed) · 2025 target (red)",
     ),
     "no_features": ("（无要素）", "(no features)"),
+    # --- issue 13: statistics import, plan periods, final assessment, forecast, what-if ---
+    "stats_import_title": ("导入统计数据（年报表）", "Import statistics (yearly workbooks)"),
+    "stats_import_help": (
+        "XLSX 或 CSV（UTF-8 或 GBK）。宽表：每行一个园区或街镇/开发区，每列一个指标，表头带单位，如“综合能耗（万吨标准煤）”；"
+        "年份取自“年份”列、工作表名（如 2025）或下方的年份。长表：entity, year, indicator, value, unit。"
+        "按编号或名称匹配（全角/半角、“园区/工业园区”后缀不计），单位自动换算；先预览原值 → 新值，确认后一次写入，原值保留在历史中。",
+        "XLSX or CSV (UTF-8 or GBK). Wide form: one row per park or street/zone, one column per indicator, units in the "
+        "header, e.g. '综合能耗（万吨标准煤）'; the year comes from a 年份/year column, the sheet's name (e.g. 2025) or the "
+        "year below. Long form: entity, year, indicator, value, unit. Rows are matched by id or name (full-/half-width and "
+        "园区/工业园区 suffixes ignored) and units converted; preview old → new, then write in one step — old values stay in the history.",
+    ),
+    "stats_import_year": ("年份（文件未注明时）", "Year (if the file does not say)"),
+    "stats_import_year_help": (
+        "文件有“年份”列或工作表以年份命名时不必填写",
+        "Not needed when the file has a year column or its sheets are named after the year",
+    ),
+    "stats_import_file": ("统计表文件", "Statistics file"),
+    "stats_import_failed": (
+        "文件未通过检查，未写入任何数据：",
+        "The file did not pass the checks; nothing was written:",
+    ),
+    "stats_import_years": ("年份", "Years"),
+    "stats_import_matching": ("名称匹配", "Name matching"),
+    "stats_import_changes": ("将写入的数值（原值 → 新值）", "Values to be written (old → new)"),
+    "stats_name_in_file": ("文件中的名称", "Name in the file"),
+    "stats_matched_name": ("匹配到", "Matched to"),
+    "stats_matched_by": ("匹配方式", "Matched by"),
+    "stats_matched_id": ("编号", "id"),
+    "stats_matched_exact": ("名称完全一致", "exact name"),
+    "stats_matched_normalised": ("名称规范化后一致", "normalised name"),
+    "stats_matched_derived": ("计算", "derived"),
+    "stats_where": ("位置", "Where"),
+    "stats_derived": ("由能耗 ÷ 增加值计算", "energy ÷ value added"),
+    "stats_old": ("原值", "Old"),
+    "stats_new": ("新值", "New"),
+    "stats_as_written": ("文件单位", "Unit in the file"),
+    "stats_change": ("变化", "Change"),
+    "stats_change_new": ("新增", "New"),
+    "stats_change_changed": ("修改", "Changed"),
+    "stats_change_unchanged": ("未变", "Unchanged"),
+    "stats_outliers": (
+        "有 {n} 个数值达到上一年的 {factor} 倍以上，请核实（可能是单位错误）",
+        "{n} values are {factor}× or more the year before: check them (a wrong unit?)",
+    ),
+    "stats_confirm_outliers": ("已核实，确认导入这些数值", "Checked: import these values"),
+    "stats_import_button": ("导入 {n} 个数值", "Import {n} values"),
+    "stats_import_done": (
+        "已导入 {name}：新增 {new}、修改 {changed}、未变 {unchanged}",
+        "Imported {name}: {new} new, {changed} changed, {unchanged} unchanged",
+    ),
 }
 
 

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import InputError, PortalError, Problem
+from geo.i18n import t, unit_text
 from geo.indicators import INDICATORS
 from geo.permissions import Actor, writes
 from geo.store import audit, history
@@ -768,6 +769,40 @@ def _with_store_values(store: Store, values: pd.DataFrame) -> pd.DataFrame:
     out["change"] = np.where(out["old"].isna(), "new", np.where(same, "unchanged", "changed"))
     out["outlier"] = (out["previous"] > 0) & (out["value"] >= OUTLIER_FACTOR * out["previous"])
     return out.sort_values(["year", "entity_id", "indicator"], kind="stable").reset_index(drop=True)
+
+
+def preview_table(values: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The plan's values as the preview shows them: where in the file, who, what, old → new, what happens."""
+
+    def shown(code: str, value: float) -> str:
+        return "—" if value is None or value != value else INDICATORS[code].format(value)
+
+    where = [
+        t("stats_derived", lang) if by == "derived" else f"{sheet} {column}{row}"
+        for sheet, column, row, by in zip(
+            values["sheet"], values["column"], values["row"], values["matched_by"], strict=True
+        )
+    ]
+    return pd.DataFrame(
+        {
+            t("stats_where", lang): where,
+            t("id", lang): values["entity_id"],
+            t("stats_matched_name", lang): values["name"],
+            t("year", lang): values["year"].astype(str),
+            t("indicator", lang): [INDICATORS[c].title(lang) for c in values["indicator"]],
+            t("stats_old", lang): [shown(c, v) for c, v in zip(values["indicator"], values["old"], strict=True)],
+            t("stats_new", lang): [shown(c, v) for c, v in zip(values["indicator"], values["value"], strict=True)],
+            t("unit", lang): [unit_text(u, lang) for u in values["unit"]],
+            t("stats_as_written", lang): [
+                f"{u} ×{f:g}" if u and f != 1 else (u or "")
+                for u, f in zip(values["unit_written"], values["factor"], strict=True)
+            ],
+            t("stats_change", lang): [
+                t(f"stats_change_{c}", lang) + (" ⚠" if o else "")
+                for c, o in zip(values["change"], values["outlier"], strict=True)
+            ],
+        }
+    )
 
 
 # -- writing ------------------------------------------------------------------------------------------------

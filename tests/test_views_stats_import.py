@@ -33,7 +33,9 @@ def test_a_stats_editor_previews_and_imports_a_workbook(open_page, seeded_store)
     assert at.dataframe[-2].value["匹配方式"].tolist() == ["名称规范化后一致"]
     at.button(key="stats_import_go").click().run()
     assert not at.exception
-    assert any("新增 0、修改 3、未变 0" in s.value and "年报2024" in s.value for s in at.success), [s.value for s in at.success]
+    assert any("新增 0、修改 3、未变 0" in s.value and "年报2024" in s.value for s in at.success), [
+        s.value for s in at.success
+    ]
     value = seeded_store.scalar(
         "SELECT value FROM statistics WHERE entity_id = 'PK-0022' AND year = 2024 AND indicator = 'energy_consumption'"
     )

@@ -56,7 +56,10 @@ __all__ = [
 
 # Generators of rows that belong to no layer: name → (sample order, generator). They run among the
 # layers' generators by that order, so their rows keep their place in the tables.
-TABLE_GENERATORS = {"rural_sewage": (80, "data.sample.ledgers:rural_sewage")}
+TABLE_GENERATORS = {
+    "rural_sewage": (80, "data.sample.ledgers:rural_sewage"),
+    "plan_periods": (110, "data.sample.plan:fyp14_final_and_fyp15_targets"),  # issue 13: 2025 actuals, 2030 targets
+}
 
 
 class GenerationStep(NamedTuple):

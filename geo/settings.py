@@ -177,7 +177,7 @@ SETTINGS: dict[str, Setting] = {
             "%",
             0,
             100,
-            source="示意默认值，请按园区能源平衡表设定 / illustrative: set from the park's energy balance",
+            source="示意默认值，请按园区能源平衡表设定",
         ),
         Setting(
             "whatif.coal_tce_per_t",

@@ -40,6 +40,16 @@ FACTOR_KEYS = (
     "whatif.boiler_tce_per_th",
 )
 WHATIF_LEVELS = ("park", "zone")
+# The settings' sources in English (the settings name them in Chinese).
+SOURCES_EN = {
+    "whatif.coal_share_pct": "illustrative default: set it from the park's energy balance",
+    "whatif.coal_tce_per_t": "GB/T 2589-2020 General rules for calculation of the comprehensive energy consumption",
+    "whatif.co2_coal_t_per_tce": "Guidelines for provincial greenhouse gas inventories (trial), about 2.66 tCO₂/tce",
+    "whatif.co2_other_t_per_tce": "IPCC 2006: natural gas 56.1 tCO₂/TJ × 29.3076 GJ/tce",
+    "whatif.nox_coal_t_per_tce": "2nd national pollution source census, coal-fired industrial boilers: "
+    "about 2.94 kg per t raw coal ÷ 0.7143",
+    "whatif.boiler_tce_per_th": "illustrative: a 1 t/h boiler burns about 0.14 t raw coal an hour × 4,000 h a year × 0.7143",
+}
 
 
 @dataclass(frozen=True)
@@ -114,7 +124,7 @@ class WhatIfResult:
 
 
 def factors_table(store: Store) -> pd.DataFrame:
-    """The coefficients the what-if uses: key, titles, value, unit, source (the current settings)."""
+    """The coefficients the what-if uses: key, titles, value, unit, source, source_en (the current settings)."""
     values = current_settings(store)
     return pd.DataFrame(
         [
@@ -125,6 +135,7 @@ def factors_table(store: Store) -> pd.DataFrame:
                 "value": values[k],
                 "unit": SETTINGS[k].unit,
                 "source": SETTINGS[k].source,
+                "source_en": SOURCES_EN[k],
             }
             for k in FACTOR_KEYS
         ]

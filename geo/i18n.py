@@ -425,6 +425,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "whatif_before": ("无措施", "Without measures"),
     "whatif_after": ("采取措施", "With measures"),
     "whatif_factors": ("所用系数及依据", "Coefficients used and their sources"),
+    "whatif_show": ("设定措施并推演", "Set measures and see the outcome"),
+    "trend_forecast_caption": (
+        "橙色虚线：按最近 {n} 年最小二乘趋势外推至 {y1} 年（预计值）",
+        "Orange dashed: the least-squares trend of the last {n} years extended to {y1} (forecast)",
+    ),
+    "trend_forecast_insufficient": (
+        "趋势外推：数据不足（少于 3 年）",
+        "Trend forecast: insufficient data (fewer than 3 years)",
+    ),
 }
 
 

@@ -42,6 +42,7 @@ def test_the_fyp15_period_assesses_against_2030_targets_and_what_if_moves_the_in
     ranking = _frame_with(at, "目标 2030")
     assert len(ranking) > 0
     assert any("尚无 2030 年数据" in i.value for i in at.info)
+    at.toggle(key="whatif_on").set_value(True).run()
     at.radio(key="whatif_level").set_value("park").run()
     before = next(m for m in at.metric if m.label.startswith("措施后能耗强度")).value
     at.slider(key="whatif_coal").set_value(50).run()

@@ -171,7 +171,8 @@ else:
     download_table(final_shown, f"final-{period.code}-{level}-{indicator}", key="final_download")
 
 # -- what-if: measures on a park or a 开发区 ---------------------------------------------------------------
-with st.expander(tr("whatif_title", y1=TARGET_YEAR)):
+st.subheader(tr("whatif_title", y1=TARGET_YEAR))
+if st.toggle(tr("whatif_show"), key="whatif_on"):
     st.caption(tr("whatif_help"))
     w1, w2 = st.columns([1, 3])
     whatif_level = w1.radio(

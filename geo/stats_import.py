@@ -8,7 +8,7 @@ Two shapes are read, from XLSX (every sheet) or CSV (UTF-8 or GBK/GB18030):
 * long — columns `entity, year, indicator, value, unit` (or 名称/年份/指标/数值/单位).
 
 Rows name a park or a 街镇/开发区 by id or by name: exact first, then normalised (full-width →
-half-width, spaces and case ignored, a trailing 工业园区/产业园区/园区/工业园/产业园 dropped). Units are
+half-width, spaces and case ignored, a trailing 工业园区/产业园区/工业园/产业园/园区/园 dropped). Units are
 converted to the indicator's own unit where `UNIT_FACTORS` knows the factor and refused otherwise.
 
 `plan_import` reads and checks everything and returns the `ImportPlan` — the matching and every
@@ -88,7 +88,7 @@ IGNORED_HEADERS = ("序号", "备注", "所属开发区", "所属街镇", "行�
 LONG_INDICATOR = ("指标", "指标名称", "indicator")
 LONG_VALUE = ("数值", "值", "value")
 LONG_UNIT = ("单位", "计量单位", "unit")
-NAME_SUFFIXES = ("工业园区", "产业园区", "工业园", "产业园", "园区")
+NAME_SUFFIXES = ("工业园区", "产业园区", "工业园", "产业园", "园区", "园")  # longest first
 BLANKS = {"", "-", "—", "－", "/", "nan", "none", "null"}
 _PAREN = re.compile(r"^(?P<name>.*?)\s*[(\[（【](?P<unit>[^()\[\]（）【】]*)[)\]）】]\s*$")
 

@@ -76,6 +76,7 @@ def test_names_fold_full_width_to_half_width_and_drop_park_suffixes():
     assert normalise_name("中塘工业园区") == normalise_name("中塘工业园") == "中塘"
     assert normalise_name("ＴＥＤＡ 汽车产业园区") == normalise_name("TEDA汽车产业园") == "teda汽车"
     assert normalise_name("北塘园区") == "北塘"
+    assert normalise_name("绿色建材园区") == normalise_name("绿色建材园") == "绿色建材"
     assert normalise_name("园区") == "园区"  # nothing left to match on: kept
 
 
@@ -173,23 +174,23 @@ def seeded_store_cod_2024(store) -> float:
 def test_the_long_form_and_a_year_from_the_sheet_name(seeded_store, tmp_path):
     book = openpyxl.Workbook()
     sheet = book.active
-    sheet.title = "2025年"
+    sheet.title = "2026年"
     sheet.append(["名称", "综合能耗（吨标准煤）", "工业增加值（万元）"])
     sheet.append(["中塘工业园", 21_000, 80_000])
     long = book.create_sheet("long")
     long.append(["entity", "year", "indicator", "value", "unit"])
-    long.append(["PK-0014", 2025, "VOCs", 12.5, "t"])
-    long.append(["PK-0014", 2025, "氨氮", 500, "kg"])
-    path = tmp_path / "2025.xlsx"
+    long.append(["PK-0014", 2026, "VOCs", 12.5, "t"])
+    long.append(["PK-0014", 2026, "氨氮", 500, "kg"])
+    path = tmp_path / "2026.xlsx"
     book.save(path)
     plan = stats_import.plan_import(seeded_store, path)
     v = plan.values.set_index(["entity_id", "year", "indicator"])["value"]
-    assert v[("PK-0022", 2025, "energy_consumption")] == 21_000
-    assert v[("PK-0022", 2025, "energy_intensity")] == pytest.approx(21_000 / 80_000)
-    assert v[("PK-0014", 2025, "vocs")] == 12.5 and v[("PK-0014", 2025, "nh3n")] == 0.5
-    assert plan.counts()["new"] == 5 and plan.years == [2025]
+    assert v[("PK-0022", 2026, "energy_consumption")] == 21_000
+    assert v[("PK-0022", 2026, "energy_intensity")] == pytest.approx(21_000 / 80_000)
+    assert v[("PK-0014", 2026, "vocs")] == 12.5 and v[("PK-0014", 2026, "nh3n")] == 0.5
+    assert plan.counts()["new"] == 5 and plan.years == [2026]
     stats_import.import_statistics(seeded_store, EDITOR, plan)
-    assert 2025 in stats.years(seeded_store)
+    assert 2026 in stats.years(seeded_store)
 
 
 def test_a_gbk_csv_is_read(seeded_store, tmp_path):

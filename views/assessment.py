@@ -170,6 +170,19 @@ else:
     st.dataframe(final_shown, hide_index=True, width="stretch", height=table_height(len(final_shown), 360))
     download_table(final_shown, f"final-{period.code}-{level}-{indicator}", key="final_download")
 
+
+def _figure(value: float) -> str:
+    """A what-if figure: thousands grouped without decimals from 1,000, else four significant digits."""
+    if pd.isna(value):
+        return "—"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
+def _delta(change: float, spec: str) -> str | None:
+    """A metric's change, or none when the measures change nothing."""
+    return None if abs(change) < 1e-12 else f"{change:+{spec}}"
+
+
 # -- what-if: measures on a park or a 开发区 ---------------------------------------------------------------
 st.subheader(tr("whatif_title", y1=TARGET_YEAR))
 if st.toggle(tr("whatif_show"), key="whatif_on"):
@@ -205,7 +218,7 @@ if st.toggle(tr("whatif_show"), key="whatif_on"):
             r1.metric(
                 with_unit(tr("whatif_intensity"), ei.unit),
                 ei.format(result.after.intensity),
-                delta=f"{result.after.intensity - result.before.intensity:+.3f}",
+                delta=_delta(result.after.intensity - result.before.intensity, ".3f"),
                 delta_color="inverse",
             )
             verdict = result.met("after")
@@ -218,14 +231,14 @@ if st.toggle(tr("whatif_show"), key="whatif_on"):
             r3.metric(
                 with_unit(tr("whatif_co2"), "t"),
                 f"{result.after.co2:,.0f}",
-                delta=f"{result.after.co2 - result.before.co2:+,.0f}",
+                delta=_delta(result.after.co2 - result.before.co2, ",.0f"),
                 delta_color="inverse",
             )
             if result.district_after is not None:
                 r4.metric(
                     with_unit(tr("whatif_district"), ei.unit),
                     ei.format(result.district_after),
-                    delta=f"{result.district_after - result.district_before:+.4f}",
+                    delta=_delta(result.district_after - result.district_before, ".4f"),
                     delta_color="inverse",
                 )
             rows = [
@@ -241,8 +254,8 @@ if st.toggle(tr("whatif_show"), key="whatif_on"):
                     {
                         tr("indicator"): [r[0] for r in rows],
                         tr("unit"): [unit_label(r[1]) for r in rows],
-                        tr("whatif_before"): ["—" if pd.isna(r[2]) else f"{r[2]:,.4g}" for r in rows],
-                        tr("whatif_after"): ["—" if pd.isna(r[3]) else f"{r[3]:,.4g}" for r in rows],
+                        tr("whatif_before"): [_figure(r[2]) for r in rows],
+                        tr("whatif_after"): [_figure(r[3]) for r in rows],
                     }
                 ),
                 hide_index=True,

@@ -64,6 +64,8 @@ def _arguments(tmp_path: Path, store) -> dict[str, tuple]:
         "geo.settings.update_setting": ("water.nh3n_heavy_mg_l", 16),
         "geo.store.backup.restore_backup": (backup, True),
         "geo.stats_import.import_statistics": (None,),  # the role is checked before the plan is read
+        "geo.targets_import.import_targets": (None,),
+        "geo.plan.save_period": (None,),
     }
 
 

@@ -205,3 +205,39 @@ def test_the_forecast_table_and_the_dashed_extension(periods_store):
     drawn = forecast.trend_with_forecast(trend, 2030)
     dashed = drawn[drawn["kind"] == "forecast"]
     assert list(dashed["year"]) == [2026, 2027, 2028, 2029, 2030] and dashed["value"].iloc[0] == 78 / 82
+
+
+# -- targets import -------------------------------------------------------------------------------------------
+
+
+def test_targets_import_takes_the_baseline_from_the_store_and_keeps_the_old_target_in_history(periods_store, tmp_path):
+    from geo import targets_import
+
+    path = tmp_path / "十五五目标.csv"
+    path.write_text(
+        "名称,能耗强度（吨标准煤/万元）,VOCs（kg）\n南港测试园区,0.85,\n临港测试园区,0.8,25000\n", encoding="utf-8"
+    )
+    target_plan = targets_import.plan_targets(periods_store, path, plan.FYP15)
+    rows = target_plan.rows.set_index(["entity_id", "indicator"])
+    assert rows.loc[("PK-T1", "energy_intensity"), "change"] == "changed"  # 0.865 → 0.85
+    assert rows.loc[("PK-T2", "energy_intensity"), "baseline_value"] == pytest.approx(330 / 360)  # the 2025 actual
+    assert rows.loc[("PK-T2", "vocs"), "target_value"] == 25.0  # 25,000 kg
+    with pytest.raises(PermissionDenied):
+        targets_import.import_targets(periods_store, VIEWER, target_plan)
+    assert targets_import.import_targets(periods_store, ADMIN, target_plan) == {"new": 2, "changed": 1, "unchanged": 0}
+    assert assessment.target_of(periods_store, "PK-T1", "energy_intensity", target_year=2030)["target_value"] == 0.85
+    old = periods_store.scalar(
+        "SELECT target_value FROM targets_history WHERE entity_id = 'PK-T1' AND target_year = 2030"
+    )
+    assert old == 0.865
+    assert list(audit.entries(periods_store, action="targets.import")["entity_id"]) == ["十五五目标.csv"]
+
+
+def test_targets_for_another_year_than_the_periods_target_year_are_refused(periods_store, tmp_path):
+    from geo import targets_import
+    from geo.errors import InputError
+
+    path = tmp_path / "t.csv"
+    path.write_text("名称,年份,能耗强度\n南港测试园区,2035,0.85\n", encoding="utf-8")
+    with pytest.raises(InputError, match="目标年 2035 不是十五五的目标年 2030"):
+        targets_import.plan_targets(periods_store, path, plan.FYP15)

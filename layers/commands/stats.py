@@ -61,6 +61,42 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_targets(args: argparse.Namespace) -> int:
+    from geo import plan as plans
+    from geo import targets_import
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise InputError(path.name, [Problem(f"找不到文件 {path}", f"no such file {path}")])
+    db = store(args)
+    if not db.exists:
+        raise PortalError(
+            f"数据库 {db.path} 不存在，请先运行 python -m layers seed",
+            f"the store {db.path} does not exist: seed it first",
+        )
+    db.migrate(layers.all_specs())
+    period = plans.period_by_code(db, args.period)
+    plan = targets_import.plan_targets(db, path, period, max_rows=load_limits().max_features)
+    rows = [("编号 / id", "指标 / indicator", "基期 / baseline", "原目标 / old", "新目标 / new", "单位 / unit")]
+    rows += [
+        (r.entity_id, r.indicator, _fmt(r.baseline_value), _fmt(r.old_target), _fmt(r.target_value), r.unit)
+        for r in plan.rows[plan.rows["change"] != "unchanged"].head(SHOWN_ROWS).itertuples(index=False)
+    ]
+    print(text_table(rows))
+    counts = plan.counts()
+    summary = (
+        f"{period.title_zh} {period.target_year} 目标：新增 {counts['new']}、修改 {counts['changed']}、未变 {counts['unchanged']}\n"
+        f"{period.title_en} {period.target_year} targets: {counts['new']} new, {counts['changed']} changed, "
+        f"{counts['unchanged']} unchanged"
+    )
+    if args.dry_run:
+        print(f"{summary}\n试运行，未写入 / dry run: nothing written")
+        return 0
+    targets_import.import_targets(db, cli_actor(), plan, reason=args.reason)
+    print(f"已导入 / imported {plan.source_name}: {summary}")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction, db: argparse.ArgumentParser) -> None:
     p = sub.add_parser("stats", parents=[db], help="统计数据 / statistics")
     stats_sub = p.add_subparsers(dest="stats_command", required=True, metavar="ACTION")
@@ -77,3 +113,12 @@ def register(sub: argparse._SubParsersAction, db: argparse.ArgumentParser) -> No
     )
     p.add_argument("--reason", help="导入原因（记入审计日志）/ reason, kept in the audit log")
     p.set_defaults(run=cmd_import)
+
+    p = stats_sub.add_parser(
+        "import-targets", parents=[db], help="导入规划期目标（同统计表格式）/ import a plan period's targets"
+    )
+    p.add_argument("file")
+    p.add_argument("--period", required=True, help="规划期代码，如 fyp15 / plan period code, e.g. fyp15")
+    p.add_argument("--dry-run", action="store_true", help="只预览，不写入 / preview only, write nothing")
+    p.add_argument("--reason", help="导入原因（记入审计日志）/ reason, kept in the audit log")
+    p.set_defaults(run=cmd_import_targets)

@@ -125,7 +125,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "limit_zip": ("压缩包膨胀比上限 {v}", "Max zip expansion ratio {v}"),
     "stats_rows": ("统计与目标", "Statistics & targets"),
     "statistics": ("年度统计指标", "Yearly statistics"),
-    "targets": ("2025 年目标", "2025 targets"),
+    "targets": ("规划目标", "Plan targets"),
     "water_samples": ("水质监测记录", "Water samples"),
     "sample_source": ("数据来源", "Source"),
     "no_data": ("无数据", "No data"),

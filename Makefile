@@ -8,7 +8,7 @@ BINHAI_DB ?= data/binhai.duckdb
 export BINHAI_DB
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test lint fmt seed list export bench clean
+.PHONY: help run serve test lint fmt seed list export brief bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -49,6 +49,10 @@ export: $(VENV)/.installed ## export every layer as GeoJSON to data/exports/
 	mkdir -p data/exports
 	for l in $$($(PY) -c "import layers; print(' '.join(layers.REGISTRY))"); do \
 	  $(PY) -m layers export $$l --format geojson --out data/exports/$$l.geojson || exit 2; done
+
+brief: $(VENV)/.installed ## the meeting brief of 目标考核 by 街镇 → data/exports/brief.pdf (needs fonts-wqy-zenhei)
+	mkdir -p data/exports
+	$(PY) -m layers brief --page assessment --level 街镇 --indicator energy_intensity --out data/exports/brief.pdf --force
 
 $(VENV)/.bench-installed: requirements-bench.txt | $(VENV)/.installed
 	$(VENV)/bin/pip install --quiet -r requirements-bench.txt

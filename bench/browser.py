@@ -17,14 +17,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.browser import CHROMIUM_ARGS, ROOT, chromium_path, free_port
+from tests.browser import CHROMIUM_ARGS, ROOT, chromium_path, features, free_port, mouse_to, wait_drawn
 
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 QUIET_S = 3.0  # no new script run for this long → the page has settled
 
 
 @contextmanager
-def serve(script: str, db_path: Path, log: Path):
+def serve(script: str, db_path: Path, log: Path, extra_env: dict[str, str] | None = None):
     """`streamlit run script` on a free port with the rerun log on; yields (url, seconds until healthy)."""
     port = free_port()
     env = {
@@ -33,6 +33,7 @@ def serve(script: str, db_path: Path, log: Path):
         "BINHAI_BASEMAP": "none",
         "BINHAI_RERUN_LOG": str(log),
         "PYTHONPATH": str(ROOT),
+        **(extra_env or {}),
     }
     cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port)]
     cmd += ["--server.address", "127.0.0.1", "--server.headless", "true"]
@@ -94,8 +95,10 @@ def single_map(page):
 
 
 def first_map_path(page, timeout_ms: int = 300_000):
-    frame = page.frame_locator(MAP_FRAME).first
-    frame.locator("path.leaflet-interactive").first.wait_for(timeout=timeout_ms)
+    """The map frame once its layers are drawn (the map's own `window.binhaiDrawn` signal)."""
+    page.locator(MAP_FRAME).first.wait_for(timeout=timeout_ms)
+    frame = page.locator(MAP_FRAME).first.element_handle(timeout=timeout_ms).content_frame()
+    wait_drawn(frame, timeout_ms=timeout_ms)
     return frame
 
 
@@ -115,28 +118,12 @@ def _pan_and_zoom(page) -> None:
     page.wait_for_timeout(1500)
 
 
-_CLICKABLE_PARK = """paths => {
-    // The largest shape whose centre is on screen and not under a control: click where it is on top.
-    let best = null;
-    for (const p of paths) {
-        const r = p.getBoundingClientRect();
-        const x = r.x + r.width / 2, y = r.y + r.height / 2;
-        if (x < 0 || y < 0 || x > innerWidth || y > innerHeight) continue;
-        const top = document.elementFromPoint(x, y);
-        if (!top || !top.matches("path.leaflet-interactive")) continue;
-        if (!best || r.width * r.height > best[2]) best = [x, y, r.width * r.height];
-    }
-    return best;
-}"""
-
-
 def _click_a_park(page, frame) -> None:
-    """A real mouse click on a shape (Leaflet ignores synthetic clicks after a drag)."""
-    view = page.locator(MAP_FRAME).first.bounding_box()
-    target = frame.locator("path.leaflet-interactive").evaluate_all(_CLICKABLE_PARK)
+    """A real mouse click on the largest shape a mouse reaches (Leaflet ignores synthetic clicks after a drag)."""
+    target = next((f for f in features(frame) if f["own"]), None)
     if target is None:
         raise RuntimeError("no shape in view to click")
-    page.mouse.click(view["x"] + target[0], view["y"] + target[1])
+    mouse_to(page, target, click=True)
 
 
 def interaction(browser, db_path: Path, work: Path) -> dict[str, Any]:

@@ -4,7 +4,8 @@ Packages, each imported in one direction (a package never imports one listed abo
 
 - the domain modules here — `stats` (indicator values, aggregation to 开发区/街镇), `assessment`
   (targets, the straight-line status, the park panel), `ledgers`, `zonal`, `classify`, `plan`
-  (plan periods and the plan's fixed targets), `indicators`, `auth`;
+  (plan periods and the plan's fixed targets), `indicators`, `auth`, and `brief` (the meeting brief's
+  PDF and map, rendered with matplotlib and reportlab);
 - `geo.io` — one reader per file format, validation, datum checks, export writers;
 - `geo.maps` — folium maps, the compact layer payload, popups, legend, basemaps, offline assets;
 - `geo.store` — the only DuckDB opener, migrations, every write, derived tables, backup;

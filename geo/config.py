@@ -15,6 +15,9 @@ from geo.errors import PortalError
 
 ROOT = Path(__file__).resolve().parent.parent
 BASEMAPS = ("none", "local", "tianditu", "osm")
+# How Leaflet draws vector layers: one <canvas> (fast at 10,000 shapes; the default) or one SVG element per
+# shape (kept for comparison: `make bench` measures both).
+RENDERERS = ("canvas", "svg")
 LANGUAGE_CODES = ("zh", "en")
 DEFAULT_DB = ROOT / "data" / "binhai.duckdb"
 DEFAULT_LOCAL_TILES_URL = "/app/static/tiles/{z}/{x}/{y}.png"
@@ -86,6 +89,11 @@ def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
             f"env var {name} must be one of {', '.join(choices)}, got {raw!r}",
         )
     return value
+
+
+def map_renderer() -> str:
+    """The vector renderer from BINHAI_MAP_RENDERER: "canvas" (default) or "svg"."""
+    return _choice("BINHAI_MAP_RENDERER", "canvas", RENDERERS)
 
 
 def check_store_path(path: Path, source: str = "BINHAI_DB") -> Path:

@@ -308,6 +308,23 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Trend (solid) · straight-line path 2020→2025 (dashed) · 2025 target (red)",
     ),
     "no_features": ("（无要素）", "(no features)"),
+    # --- issue 16: meeting brief (生成简报) ---
+    "brief_make": ("生成简报", "Make brief"),
+    "brief_orientation": ("纸张方向", "Paper"),
+    "brief_portrait": ("A4 纵向", "A4 portrait"),
+    "brief_landscape": ("A4 横向", "A4 landscape"),
+    "brief_rendering": ("正在生成简报（地图、图表与表格）…", "Rendering the brief (map, charts and tables)…"),
+    "brief_ready": (
+        "简报已生成（{year}年，{level}，{indicator}）：",
+        "The brief is ready ({year}, {level}, {indicator}):",
+    ),
+    "brief_download_pdf": ("下载简报 PDF", "Download the brief (PDF)"),
+    "brief_download_png": ("下载地图 PNG（用于幻灯片）", "Download the map (PNG, for slides)"),
+    "brief_help": (
+        "按当前页面的层级、指标、年份和数据日期生成 A4 简报：专题图、考核表、园区排名、趋势图与中文摘要；离线生成。",
+        "An A4 brief of this page's level, indicator, year and data date: map, assessment table, park ranking, "
+        "trend charts and a Chinese summary; made offline.",
+    ),
     # --- issue 13: statistics import, plan periods, final assessment, forecast, what-if ---
     "stats_import_title": ("导入统计数据（年报表）", "Import statistics (yearly workbooks)"),
     "stats_import_help": (

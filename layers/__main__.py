@@ -3,7 +3,7 @@
 Results go to stdout; errors and hints go to stderr in Chinese and English. Exit status is 0 on
 success and 2 for bad input or usage (a rejected file, an unknown layer, a missing file, a role
 that is missing) — never a traceback for a user's mistake; a bug shows its traceback (exit 1).
-Commands live in `layers/commands/` by theme.
+Commands live in `layers/commands/` by theme (brief: the meeting brief).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from geo.errors import InputError, PortalError
-from layers.commands import audit, data, err, settings, stats, users
+from layers.commands import audit, brief, data, err, settings, stats, users
 
 USAGE_ERROR = 2
 
@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m layers", description="滨海新区一张图图层工具 / Binhai map layer tool", parents=[db]
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (data, users, audit, stats):
+    for module in (data, users, audit, brief, stats):
         module.register(sub, db)
     return parser
 

@@ -138,9 +138,18 @@ def open_check(page, portal: Portal, layer_title: str):
     page.keyboard.type(layer_title)
     option.wait_for(timeout=10_000)
     page.keyboard.press("Enter")
-    combobox.filter(has_text=layer_title).or_(
-        page.locator(".st-key-check_layer").get_by_text(layer_title)
-    ).first.wait_for(timeout=30_000)
+    # The chosen title shows in the box (as text, or as the value of its search input).
+    page.wait_for_function(
+        """(title) => {
+            const box = document.querySelector('.st-key-check_layer');
+            if (!box || document.querySelector('[role="option"]')) return false;
+            const input = box.querySelector('input');
+            return box.textContent.includes(title) || (input && (input.value || '').includes(title));
+        }""",
+        arg=layer_title,
+        timeout=30_000,
+    )
+    wait_idle(page)
     return main
 
 
@@ -205,6 +214,90 @@ def edit_grid_cell(page, editor, row: int, column: int, text: str) -> None:
     page.keyboard.press("Control+a")
     page.keyboard.type(text, delay=30)
     page.keyboard.press("Enter")
+
+
+_HIT_JS = """
+    const map = window.binhaiMap, size = map.getSize(), all = [];
+    map.eachLayer(l => { if (l.feature && l instanceof L.Path && l.options.interactive !== false) all.push(l); });
+    // The feature a real mouse at container point p reaches: the SVG path under it, or on a canvas the
+    // last-drawn feature containing it (Leaflet's own rule); none under a control or off the map.
+    function hitAt(p) {
+        if (p.x <= 0 || p.y <= 0 || p.x >= size.x || p.y >= size.y) return null;
+        const el = document.elementFromPoint(p.x, p.y);
+        if (!el) return null;
+        const lp = map.containerPointToLayerPoint(p);
+        let hit = null;
+        for (const l of all) {
+            if (l._path ? l._path === el : el.tagName === 'CANVAS' && l._renderer._container === el && l._containsPoint(lp)) hit = l;
+        }
+        return hit;
+    }
+"""
+# Renderer-agnostic (canvas or SVG) access to a map frame's drawn features, through Leaflet:
+# every interactive feature of the layer `name` (all layers when null) with a point inside it in
+# container pixels, and whether a real mouse at that point reaches that feature (`own`).
+FEATURES_JS = (
+    "(name) => {"
+    + _HIT_JS
+    + """
+    return all.filter(l => !name || l._binhaiLayer === name).map(l => {
+        const p = map.latLngToContainerPoint(l.getLatLng ? l.getLatLng() : l.getCenter());
+        let area = 0;
+        if (l.getBounds) {
+            const b = l.getBounds(), nw = map.latLngToContainerPoint(b.getNorthWest());
+            const se = map.latLngToContainerPoint(b.getSouthEast());
+            area = Math.abs((se.x - nw.x) * (se.y - nw.y));
+        }
+        return {id: String(l.feature.id ?? l.feature.properties.id ?? ''), layer: l._binhaiLayer || null,
+                x: p.x, y: p.y, own: hitAt(p) === l, area: area};
+    });
+}"""
+)
+# The id of the feature a real mouse at container point [x, y] would reach (null: none, or a control).
+FEATURE_AT_JS = (
+    "([x, y]) => {"
+    + _HIT_JS
+    + """
+    const hit = hitAt(L.point(x, y));
+    return hit ? String(hit.feature.id ?? hit.feature.properties.id ?? '') : null;
+}"""
+)
+
+
+def _frame(frame):
+    """A Frame (evaluate, wait_for_function) for a Frame or a FrameLocator (map_frame's)."""
+    return frame if hasattr(frame, "evaluate") else frame.owner.element_handle(timeout=60_000).content_frame()
+
+
+def wait_drawn(frame, layer: str | None = None, timeout_ms: int = 90_000) -> int:
+    """Wait until the map frame has drawn `layer` (any layer when None); the features drawn in all."""
+    frame = _frame(frame)
+    frame.wait_for_function(
+        "(name) => window.binhaiDrawn && (name ? window.binhaiDrawn[name] > 0 : Object.keys(window.binhaiDrawn).length > 0)",
+        arg=layer,
+        timeout=timeout_ms,
+    )
+    return frame.evaluate("() => Object.values(window.binhaiDrawn).reduce((a, b) => a + b, 0)")
+
+
+def features(frame, layer: str | None = None) -> list[dict]:
+    """Every interactive feature of `layer` (see FEATURES_JS), the largest on screen first."""
+    found = _frame(frame).evaluate(FEATURES_JS, layer)
+    return sorted(found, key=lambda f: -f["area"])
+
+
+def feature_at(frame, x: float, y: float) -> str | None:
+    """The id of the feature a real mouse at container point (x, y) of the map would reach."""
+    return _frame(frame).evaluate(FEATURE_AT_JS, [x, y])
+
+
+def mouse_to(page, feature: dict, click: bool = False) -> None:
+    """Move the real mouse onto `feature` (from `features`), and click it when asked."""
+    box = page.locator(MAP_IFRAME).first.bounding_box()
+    x, y = box["x"] + feature["x"], box["y"] + feature["y"]
+    page.mouse.move(x, y)
+    if click:
+        page.mouse.click(x, y)
 
 
 def ready_map(page, timeout_ms: int = 90_000, visible: bool = True):

@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.browser import map_frame
+from tests.browser import features, map_frame, mouse_to, wait_drawn
 
 pytestmark = pytest.mark.browser
 
@@ -19,10 +19,13 @@ def test_overview_map_draws_every_layer_offline(portal, browser_page):
     page.locator('iframe[title="streamlit_folium.st_folium"]').first.wait_for(timeout=60_000)
     frame = map_frame(page)
     frame.locator(".leaflet-container").wait_for(timeout=60_000)
-    frame.locator("path.leaflet-interactive").first.wait_for(timeout=30_000)
-    drawn = frame.locator("path.leaflet-interactive").count()
+    wait_drawn(frame, "parks")
+    drawn = wait_drawn(frame)
     # Admin units + parks + water bodies + zones + facilities in the seeded store: well over 100 shapes.
     assert drawn > 100
+    # One canvas draws them all (not one SVG element per shape).
+    assert frame.locator("path.leaflet-interactive").count() == 0
+    assert frame.locator(".leaflet-overlay-pane canvas").count() == 1
     overlays = frame.locator(".leaflet-control-layers-overlays label").all_inner_texts()
     assert any("工业园区" in o for o in overlays)
     assert any("黑臭水体" in o for o in overlays)
@@ -37,9 +40,9 @@ def test_park_tooltip_shows_escaped_text_on_hover(portal, browser_page):
     page.goto(portal.url, wait_until="domcontentloaded")
     page.locator('iframe[title="streamlit_folium.st_folium"]').first.wait_for(timeout=60_000)
     frame = map_frame(page)
-    park = frame.locator("path.leaflet-interactive[fill='#fc8d59']").first
-    park.wait_for(timeout=60_000)
-    park.hover(force=True)
+    wait_drawn(frame, "parks")
+    park = next(f for f in features(frame, "parks") if f["own"])
+    mouse_to(page, park)  # a real pointer over the park, on the canvas
     tooltip = frame.locator(".leaflet-tooltip")
     tooltip.wait_for(timeout=10_000)
     assert "园区名称" in tooltip.inner_text()

@@ -11,7 +11,7 @@ from geo import stats
 from geo.maps import format_number
 from geo.store.db import Store
 from geo.store.features import read_layer
-from tests.browser import MAP_IFRAME, map_frame, ready_map
+from tests.browser import MAP_IFRAME, feature_at, features, map_frame, mouse_to, ready_map, wait_drawn
 
 pytestmark = pytest.mark.browser
 
@@ -35,15 +35,13 @@ def test_official_reads_a_parks_nox_per_km2_for_2023(portal, browser_page):
     # While a rerun replaces the map, the old and the new iframe coexist for a moment.
     frame = map_frame(page)
     frame.locator(".binhai-legend", has_text="t/km²").wait_for(timeout=60_000)
-    frame.locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
+    wait_drawn(frame, "choropleth")
     legend = frame.locator(".binhai-legend").inner_text()
     assert "t/km²" in legend and "无数据" in legend
 
-    # Click the largest park on screen (its centre is inside it), then read the side panel.
-    parks = frame.locator("path.leaflet-interactive")
-    boxes = [(i, parks.nth(i).bounding_box()) for i in range(parks.count())]
-    index = max(boxes, key=lambda ib: ib[1]["width"] * ib[1]["height"])[0]
-    parks.nth(index).dispatch_event("click")
+    # Click the largest park on screen where the mouse reaches it, then read the side panel.
+    largest = next(f for f in features(frame, "choropleth") if f["own"])
+    mouse_to(page, largest, click=True)
 
     panel_title = page.locator(".st-key-park_panel_title strong").first
     panel_title.wait_for(timeout=60_000)
@@ -88,8 +86,7 @@ def test_five_real_mouse_clicks_each_open_the_clicked_park_and_keep_the_view(por
         height = page.viewport_size["height"]
         if not (0 < x < box["width"] and 0 < y < box["height"] and 0 < box["y"] + y < height):
             continue  # outside the map or below the window's edge
-        on_top = frame.evaluate(f"() => document.elementFromPoint({x}, {y}).getAttribute('class') || ''")
-        if "leaflet-interactive" not in on_top:
+        if feature_at(frame, x, y) != parks["id"].iloc[i]:
             continue  # under a control (search, legend, layer list): not a park's click
         name = parks["name"].iloc[i]
         page.mouse.move(box["x"] + x, box["y"] + y)  # the tooltip shows …

@@ -19,7 +19,7 @@ import pytest
 import layers
 from geo.store.db import Store
 from geo.store.features import read_layer, write_layer
-from tests.browser import map_frame, open_check, require_chromium, served_portal
+from tests.browser import features, map_frame, mouse_to, open_check, require_chromium, served_portal, wait_drawn
 
 pytestmark = pytest.mark.browser
 
@@ -30,24 +30,41 @@ MARKS = ("alert(1)", "alert(2)", "alert(3)", "alert(4)", "alert(6)")
 # Elements only an injection could have made (none of the portal's own markup has them).
 INJECTED = "img[src='x'], img[onerror], svg[onload], iframe[src^='javascript:'], a[href^='javascript:']"
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
-# Hover (and, where clicks do not rerun the page, click) every shape, SVG paths and circle markers
-# alike, so that every tooltip and popup is rendered once. Returns, for each hostile mark seen *as
-# text* in a tooltip or popup, the index of the first shape that showed it.
-OPEN_EVERY_SHAPE = """([shapes, marks, click]) => {
-    const seen = {};
-    shapes.forEach((shape, index) => {
-        const box = shape.getBoundingClientRect();
-        const at = {bubbles: true, cancelable: true, view: window,
-                    clientX: box.x + box.width / 2, clientY: box.y + box.height / 2};
+# Hover (and, where clicks do not rerun the page, click) every feature of the map — polygons, lines
+# and circle markers, on the canvas — through Leaflet's own events, so that every tooltip and popup is
+# rendered once. Returns, for each hostile mark seen *as text* in a tooltip or popup, the id of the
+# first feature that showed it.
+OPEN_EVERY_SHAPE = """([marks, click]) => {
+    const map = window.binhaiMap, seen = {}, all = [];
+    map.eachLayer(l => { if (l.feature && l instanceof L.Path && l.options.interactive !== false) all.push(l); });
+    for (const l of all) {
+        const latlng = l.getLatLng ? l.getLatLng() : l.getCenter();
+        const containerPoint = map.latLngToContainerPoint(latlng);
+        const originalEvent = new MouseEvent('mousemove', {clientX: containerPoint.x, clientY: containerPoint.y});
+        const at = {latlng: latlng, layerPoint: map.latLngToLayerPoint(latlng), containerPoint: containerPoint,
+                    originalEvent: originalEvent};
         for (const type of click ? ['mouseover', 'mousemove', 'click'] : ['mouseover', 'mousemove']) {
-            shape.dispatchEvent(new MouseEvent(type, at));
+            l.fire(type, Object.assign({}, at), true);
         }
         for (const shown of document.querySelectorAll('.leaflet-tooltip, .leaflet-popup-content')) {
-            for (const mark of marks) if (shown.textContent.includes(mark) && !(mark in seen)) seen[mark] = index;
+            for (const mark of marks) if (shown.textContent.includes(mark) && !(mark in seen)) {
+                seen[mark] = String(l.feature.id ?? l.feature.properties.id ?? '');
+            }
         }
-        shape.dispatchEvent(new MouseEvent('mouseout', at));
-    });
+        l.fire('mouseout', Object.assign({}, at), true);
+    }
     return seen;
+}"""
+# A Leaflet click on the feature with this id (what the park layer's click handler reacts to).
+CLICK_FEATURE = """(id) => {
+    const map = window.binhaiMap;
+    map.eachLayer(l => {
+        if (!l.feature || String(l.feature.id ?? l.feature.properties.id) !== id) return;
+        const latlng = l.getLatLng ? l.getLatLng() : l.getCenter();
+        const containerPoint = map.latLngToContainerPoint(latlng);
+        l.fire('click', {latlng: latlng, layerPoint: map.latLngToLayerPoint(latlng), containerPoint: containerPoint,
+                         originalEvent: new MouseEvent('click', {clientX: containerPoint.x, clientY: containerPoint.y})}, true);
+    });
 }"""
 # A `<script>alert(2)</script>` that got through would be a script element of its own (the map's data
 # script legitimately holds the escaped names, `&lt;script&gt;alert(2)…`).
@@ -92,10 +109,10 @@ def assert_nothing_injected(page, dialogs: list[str]) -> None:
         assert frame.evaluate(INJECTED_SCRIPTS, list(MARKS)) == 0, frame.url
 
 
-def open_every_shape(page, click: bool = True) -> dict[str, int]:
-    shapes = map_frame(page).locator("path.leaflet-interactive")
-    shapes.first.wait_for(timeout=60_000)
-    return shapes.evaluate_all(f"shapes => ({OPEN_EVERY_SHAPE})([shapes, {list(MARKS)!r}, {str(click).lower()}])")
+def open_every_shape(page, click: bool = True) -> dict[str, str]:
+    frame = map_frame(page)
+    wait_drawn(frame)
+    return frame.owner.element_handle().content_frame().evaluate(OPEN_EVERY_SHAPE, [list(MARKS), click])
 
 
 def test_overview_map_shows_hostile_names_as_text_in_tooltips_and_popups(hostile_portal, watched_page):
@@ -103,9 +120,8 @@ def test_overview_map_shows_hostile_names_as_text_in_tooltips_and_popups(hostile
     page.goto(hostile_portal.url, wait_until="domcontentloaded")
     page.locator(MAP_IFRAME).first.wait_for(timeout=60_000)
     frame = map_frame(page)
-    park = frame.locator("path.leaflet-interactive[fill='#fc8d59']").first
-    park.wait_for(timeout=60_000)
-    park.hover(force=True)  # a real pointer first, then every shape by event
+    wait_drawn(frame, "parks")
+    mouse_to(page, next(f for f in features(frame, "parks") if f["own"]))  # a real pointer first, then every shape
     seen = open_every_shape(page)
     # The hostile names reached the page, as text: escaped, not dropped.
     assert {"alert(1)", "alert(2)"} <= set(seen), seen
@@ -120,7 +136,7 @@ def test_park_cockpit_shows_a_hostile_park_name_as_text(hostile_portal, watched_
     seen = open_every_shape(page, click=False)  # a click here selects a park and reruns the page
     assert "alert(1)" in seen, seen
     for mark, name in (("alert(1)", EVIL_PARKS[0]), ("alert(6)", EVIL_PARKS[2])):
-        map_frame(page).locator("path.leaflet-interactive").nth(seen[mark]).dispatch_event("click")
+        map_frame(page).owner.element_handle().content_frame().evaluate(CLICK_FEATURE, seen[mark])
         # The side panel shows the literal name: HTML and markdown (a javascript: link) inert.
         page.locator(".st-key-park_panel_title strong", has_text=name).wait_for(timeout=60_000)
         assert_nothing_injected(page, dialogs)

@@ -76,13 +76,16 @@ def test_a_single_sign_on_identity_logs_in_as_the_user_with_that_email(
         page.screenshot(path=str(artifacts_dir / "sso-logged-in.png"), full_page=True)
 
         # An identity with no portal account is told so, and gets no role.
-        page.get_by_test_id("stSidebar").get_by_role("button", name="退出登录").click()
-        # Logging out also ends the provider's session: its page asks for a confirmation (when the
-        # provider shows one; otherwise the portal comes back at once).
+        # Logging out goes through Streamlit's /auth/logout (which drops the identity cookie) and on to
+        # the provider's end-session page, which asks for a confirmation when the provider shows one.
+        # Wait for that response: navigating away before it arrives would cancel the logout.
+        with page.expect_response(lambda response: "/auth/logout" in response.url, timeout=90_000):
+            page.get_by_test_id("stSidebar").get_by_role("button", name="退出登录").click()
         end_session = page.get_by_role("button", name="End session")
         end_session.or_(page.get_by_role("button", name="单点登录")).first.wait_for(timeout=90_000)
         if end_session.count():
-            end_session.click()
+            with page.expect_navigation(timeout=90_000):
+                end_session.click()
         page.goto(portal.url + "map", wait_until="domcontentloaded")
         page.get_by_test_id("stSidebar").get_by_role("button", name="单点登录").wait_for(timeout=60_000)
         page.get_by_test_id("stSidebar").get_by_role("button", name="单点登录").click()

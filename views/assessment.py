@@ -16,6 +16,7 @@ from geo.final_assessment import final_assessment, final_summary, has_final_data
 from geo.indicators import INDICATORS
 from geo.maps import STATUS_COLORS, build_choropleth_map, legend_row
 from geo.plan import TARGET_INDICATORS
+from views.brief_button import brief_button
 from views.shell import (
     after_write,
     as_of_choice,
@@ -63,6 +64,7 @@ if not available_years:
 level = c1.selectbox(tr("level"), list(assessment.TARGET_LEVELS), index=1, format_func=lambda v: tr(f"level_{v}"))
 indicator = indicator_choice(c2, TARGET_INDICATORS)
 year = year_choice(c3, available_years, key=f"year_{period.code}")
+brief_button("assessment", level=level, indicator=indicator, year=year, as_of=as_of)
 
 table = cached(assessment.assessment, db, level, indicator, year, as_of=as_of, target_year=TARGET_YEAR)
 outlook = cached(forecast.forecast_table, db, level, indicator, year, TARGET_YEAR, as_of=as_of)

@@ -15,11 +15,15 @@ from geo.crs import map_bounds
 from geo.display import labelled_table
 from geo.maps import STATUS_COLORS, build_map, format_number
 from geo.plan import RURAL_SEWAGE_TARGET
+from views.brief_button import brief_button
 from views.shell import cached, chosen_basemap, download_table, lang, layer_frame, page_header, table_height, tr
 
 db = page_header("nav_ledgers", "ledger_note")
 admin = layer_frame("admin_units")
 bounds = map_bounds(admin)
+ledger_years = cached(stats.years, db)
+if ledger_years:  # the brief: the plan's headline indicator by 街镇, the latest year
+    brief_button("ledgers", level="town", indicator="energy_intensity", year=ledger_years[-1])
 
 
 def point_titles() -> dict[str, str]:

@@ -21,6 +21,7 @@ from geo.maps import (
     selection_layer,
     standalone_html,
 )
+from views.brief_button import brief_button
 from views.shell import (
     as_of_choice,
     cached,
@@ -67,6 +68,17 @@ with st.expander(tr("classification")):
     k1, k2 = st.columns(2)
     method = k1.radio(tr("classification"), classify.METHODS, format_func=tr, horizontal=True, key="cockpit_method")
     k = k2.slider(tr("classes"), 3, 7, 5, key="cockpit_k")
+# The brief's KPI table is by 开发区, the level a park's figures roll up to first.
+brief_button(
+    "parks",
+    level="zone",
+    indicator=indicator,
+    year=year,
+    as_of=as_of,
+    normalisation=normalisation,
+    classification=method,
+    classes=k,
+)
 
 unit = unit_label(stats.unit_of(indicator, normalisation))
 meta = INDICATORS[indicator]

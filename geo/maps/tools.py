@@ -55,7 +55,8 @@ class MapTools(JSCSSMixin, MacroElement):
                 map.eachLayer(function (layer) {
                     var p = layer.feature && layer.feature.properties;
                     if (p && p.name && (layer.getBounds || layer.getLatLng)) {
-                        found.push({name: plain(String(p.name)), layer: layer});
+                        if (layer._binhaiName === undefined) { layer._binhaiName = plain(String(p.name)); }
+                        found.push({name: layer._binhaiName, layer: layer});
                     }
                 });
                 return found;
@@ -118,8 +119,14 @@ class MapTools(JSCSSMixin, MacroElement):
                         list.innerHTML = "";
                         inside.slice(0, 200).forEach(function (e) { item(list, e); });
                     }
-                    map.on("moveend zoomend layeradd layerremove", refresh);
-                    setTimeout(refresh, 0);
+                    // Once per burst of events: adding 10,000 features fires 10,000 "layeradd"s, and a
+                    // refresh per event would walk every layer each time (quadratic: minutes).
+                    var pending = null;
+                    function later() {
+                        if (pending === null) { pending = setTimeout(function () { pending = null; refresh(); }, 100); }
+                    }
+                    map.on("moveend zoomend layeradd layerremove", later);
+                    later();
                     return box;
                 }
             });

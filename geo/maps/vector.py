@@ -42,16 +42,18 @@ class _LayerRows(MacroElement):
     def js(self) -> str:
         # After the next two animation frames the features are painted: `window.binhaiDrawn[layer]`
         # then holds their count — what tests and the bench wait for, whatever the renderer — and
-        # `window.binhaiTiming[layer]` the clock (ms since the epoch) at start, added and painted.
+        # `window.binhaiTiming[layer]` the clock (ms since the epoch) at start, added and painted. Each
+        # feature's Leaflet layer carries `_binhaiLayer` (the layer's name) for tests to find it by.
         return (
-            "(function (layer) { var started = Date.now(); "
+            "(function (layer, layer_name) { var started = Date.now(); "
             f"var features = ({EXPAND_JS})({self.rows}, {PRECISION}); layer.addData(features); "
+            "layer.eachLayer(function (feature) { feature._binhaiLayer = layer_name; }); "
             "var added = Date.now(); "
             "requestAnimationFrame(function () { requestAnimationFrame(function () { "
             f"(window.binhaiTiming = window.binhaiTiming || {{}})[{self.signal}] = "
             "{started: started, added: added, painted: Date.now()}; "
             f"(window.binhaiDrawn = window.binhaiDrawn || {{}})[{self.signal}] = features.features.length; }}); }}); "
-            f"}})({self._parent.get_name()});"
+            f"}})({self._parent.get_name()}, {self.signal});"
         )
 
     def render(self, **kwargs: Any) -> None:

@@ -1,0 +1,251 @@
+"""6. What a user waits for in the browser: navigation → map drawn, click → panel, peak memory.
+
+Each load is a fresh Chromium (a new user: nothing cached) on a portal served for the measurement.
+"Drawn" is the map's own signal: `window.binhaiDrawn[layer]` holds a layer's feature count once its
+features are on screen (two animation frames after they were added), `window.binhaiTiming[layer]`
+the clock at that moment; the page is drawn when the set of drawn layers has not changed for
+`QUIET_S` and no script run is going on. The naive baseline (bench/naive_parks_app.py: st_folium of
+folium.GeoJson) has no signal: it is drawn when its count of SVG paths stops changing, timed by the
+page's own clock at the poll that first saw the final count. Both times run from the navigation's
+start (`performance.timeOrigin`), so the poll interval (50 ms) is the only slack.
+
+Peak memory: the largest sum of resident memory of the browser's processes (the browser and its
+children, read from /proc) seen while the page loads and settles.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import layers
+from bench.browser import serve
+from geo.store.db import Store
+from geo.store.features import read_layer
+from tests.browser import CHROMIUM_ARGS, ROOT, chromium_path
+
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+QUIET_S = 2.0
+POLL_S = 0.05
+PANEL = ".st-key-park_panel_title strong"
+
+# The signal of every map on a page: {layer: count} and {layer: {started, added, painted}} of the
+# newest map iframe (a rerun may replace the first one).
+_SIGNAL = f"""() => {{
+    const frames = [...document.querySelectorAll('{MAP_FRAME}')];
+    const out = {{frames: frames.length, drawn: {{}}, painted: 0, paths: 0, busy:
+        !!document.querySelector('[data-testid="stStatusWidget"]'), now: Date.now()}};
+    for (const f of frames) {{
+        let w; try {{ w = f.contentWindow; }} catch (e) {{ continue; }}
+        if (!w || !w.document) continue;
+        out.paths += w.document.querySelectorAll('path.leaflet-interactive').length;
+        for (const [k, v] of Object.entries(w.binhaiDrawn || {{}})) out.drawn[k] = v;
+        for (const v of Object.values(w.binhaiTiming || {{}})) out.painted = Math.max(out.painted, v.painted);
+    }}
+    return out;
+}}"""
+
+
+def _descendants(root: int) -> list[int]:
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        parents.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(parents.get(pid, []))
+    return out
+
+
+def _rss_mb(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+class PeakMemory:
+    """Samples the browser's process tree every 100 ms in a thread; `.peak_mb` when stopped."""
+
+    def __init__(self, browser_pid: int):
+        self.pid, self.peak_mb, self._stop = browser_pid, 0.0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak_mb = max(self.peak_mb, _rss_mb(_descendants(self.pid)))
+            self._stop.wait(0.1)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+@contextmanager
+def fresh_browser(pw):
+    """A new headless Chromium and the pid of its main process (for the memory reading)."""
+    marker = f"--binhai-bench={os.getpid()}-{time.monotonic_ns()}"
+    browser = pw.chromium.launch(executable_path=chromium_path(), headless=True, args=[*CHROMIUM_ARGS, marker])
+    pid = next(
+        int(p.name)
+        for p in Path("/proc").iterdir()
+        if p.name.isdigit() and marker.encode() in _read(p / "cmdline") and b"--type=" not in _read(p / "cmdline")
+    )
+    try:
+        yield browser, pid
+    finally:
+        browser.close()
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
+def load(pw, url: str, naive: bool, limit_s: float = 180.0) -> dict[str, Any]:
+    """Navigate in a fresh browser; seconds until drawn, features drawn, peak browser memory (MB)."""
+    with fresh_browser(pw) as (browser, pid), PeakMemory(pid) as memory:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        page.goto(url, wait_until="commit")
+        origin = page.evaluate("() => performance.timeOrigin")
+        deadline = time.monotonic() + limit_s
+        last, last_change, drawn_at = None, time.monotonic(), None
+        while time.monotonic() < deadline:
+            signal = page.evaluate(_SIGNAL)
+            state = (
+                (signal["frames"], signal["paths"])
+                if naive
+                else (signal["frames"], tuple(sorted(signal["drawn"].items())))
+            )
+            count = signal["paths"] if naive else sum(signal["drawn"].values())
+            if state != last or signal["busy"]:
+                if state != last:
+                    drawn_at = signal["now"] if naive else signal["painted"]
+                last, last_change = state, time.monotonic()
+            elif count and time.monotonic() - last_change >= QUIET_S:
+                break
+            time.sleep(POLL_S)
+        else:
+            raise RuntimeError(f"{url}: not drawn within {limit_s} s (last {last})")
+        page.close()
+    return {"s": round((drawn_at - origin) / 1000, 2), "features": count, "peak_mb": round(memory.peak_mb)}
+
+
+def click_to_panel(pw, url: str, parks) -> float:
+    """Seconds from a real mouse click on a park of the drawn /parks map to its name in the panel."""
+    points = parks.geometry.representative_point()
+    covered = [int(parks.geometry.covers(p).sum()) for p in points]
+    with fresh_browser(pw) as (browser, _):
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        page.goto(url, wait_until="commit")
+        page.wait_for_function(f"() => document.querySelectorAll('{MAP_FRAME}').length === 1", timeout=120_000)
+        frame = page.locator(MAP_FRAME).first.element_handle().content_frame()
+        frame.wait_for_function("() => window.binhaiDrawn && window.binhaiDrawn.choropleth > 0", timeout=180_000)
+        box = page.locator(MAP_FRAME).first.bounding_box()
+        # The largest park alone under its inner point, on screen and not under a control.
+        order = parks.to_crs(4548).area.sort_values(ascending=False).index
+        for i in order:
+            position = parks.index.get_loc(i)
+            if covered[position] != 1:
+                continue
+            point = points.iloc[position]
+            x, y, top = frame.evaluate(
+                "([lat, lon]) => { const p = window.binhaiMap.latLngToContainerPoint([lat, lon]); "
+                "const e = document.elementFromPoint(p.x, p.y); "
+                "return [p.x, p.y, e ? e.tagName + ' ' + (e.getAttribute('class') || '') : '']; }",
+                [point.y, point.x],
+            )
+            if 0 < x < box["width"] and 0 < y < box["height"] and "leaflet-zoom-animated" in top:
+                break
+        else:
+            raise RuntimeError("no park to click")
+        name = str(parks["name"].iloc[position])
+        page.mouse.move(box["x"] + x, box["y"] + y)
+        started = time.perf_counter()
+        page.mouse.click(box["x"] + x, box["y"] + y)
+        page.locator(PANEL).filter(has_text=name).first.wait_for(timeout=120_000)
+        return round(time.perf_counter() - started, 2)
+
+
+PAGES = {"map": "一张图", "parks": "园区指标", "assessment": "目标考核", "ledgers": "专项台账"}
+
+
+def run(stores: dict[int, Path], repeats: int = 3, log=print) -> dict[str, Any]:
+    """Every page at every scale, portal (canvas and svg) and naive, medians of `repeats` loads."""
+    from playwright.sync_api import sync_playwright
+
+    result: dict[str, Any] = {}
+    with sync_playwright() as pw:
+        for scale, db in stores.items():
+            parks = read_layer(Store(db), layers.get_spec("parks"))
+            pages = PAGES if scale == min(stores) else {"map": PAGES["map"], "parks": PAGES["parks"]}
+            variants = [("canvas", p, False) for p in pages] + [("svg", "parks", False), ("naive", "", True)]
+            times: dict[tuple[str, str], list[dict[str, Any]]] = {}
+            with (
+                serve(
+                    "server.py", db, Path(f"/tmp/bench-drawing-{scale}-canvas.log"), {"BINHAI_MAP_RENDERER": "canvas"}
+                ) as (canvas_url, _),
+                serve("server.py", db, Path(f"/tmp/bench-drawing-{scale}-svg.log"), {"BINHAI_MAP_RENDERER": "svg"}) as (
+                    svg_url,
+                    _,
+                ),
+                serve(str(naive_app()), db, Path(f"/tmp/bench-drawing-{scale}-naive.log")) as (naive_url, _),
+            ):
+                urls = {"canvas": canvas_url, "svg": svg_url, "naive": naive_url}
+                for variant, path, naive in variants:  # one untimed load each: servers warm, caches filled
+                    load(pw, urls[variant] + path, naive)
+                for _ in range(repeats):  # interleaved, so a busy moment of the machine hits every variant
+                    for variant, path, naive in variants:
+                        times.setdefault((variant, path), []).append(load(pw, urls[variant] + path, naive))
+                clicks = [click_to_panel(pw, canvas_url + "parks", parks) for _ in range(repeats)]
+            for (variant, path), runs in times.items():
+                name = "naive_parks" if variant == "naive" else f"{variant}_{path}"
+                key = f"drawing_scale{scale}_{name}"
+                result[f"{key}_s"] = statistics.median(r["s"] for r in runs)
+                result[f"{key}_features"] = runs[-1]["features"]
+                result[f"{key}_peak_mb"] = max(r["peak_mb"] for r in runs)
+                log(f"  scale {scale} {name}: {[r['s'] for r in runs]} s, {runs[-1]['features']} features")
+            base = f"drawing_scale{scale}"
+            result[f"{base}_click_to_panel_s"] = statistics.median(clicks)
+            result[f"{base}_parks_ratio_naive_to_portal"] = round(
+                result[f"{base}_naive_parks_s"] / result[f"{base}_canvas_parks_s"], 1
+            )
+            result[f"{base}_parks_ratio_svg_to_canvas"] = round(
+                result[f"{base}_svg_parks_s"] / result[f"{base}_canvas_parks_s"], 1
+            )
+            result[f"{base}_parks_count"] = len(parks)
+            log(f"  scale {scale}: click → panel {clicks} s")
+    return result
+
+
+def naive_app() -> Path:
+    """The baseline script in a folder whose static/ is the portal's (same vendored Leaflet)."""
+    folder = Path("/tmp/binhai-bench-naive-parks")
+    folder.mkdir(exist_ok=True)
+    (folder / "naive_parks_app.py").write_text((ROOT / "bench" / "naive_parks_app.py").read_text())
+    if not (folder / "static").exists():
+        (folder / "static").symlink_to(ROOT / "static", target_is_directory=True)
+    return folder / "naive_parks_app.py"

@@ -76,19 +76,23 @@ def _targets_source(as_of: date | datetime | None) -> tuple[str, dict[str, Any]]
     return history.source("targets", moment, _TARGET_COLUMNS), ({} if moment is None else {"as_of": moment})
 
 
-def target_of(store: Store, entity_id: str, indicator: str, as_of: date | datetime | None = None) -> dict | None:
-    """The target row (for the plan's target year) of an entity for an indicator, or None."""
+def target_of(
+    store: Store, entity_id: str, indicator: str, as_of: date | datetime | None = None, target_year: int = TARGET_YEAR
+) -> dict | None:
+    """The target row (for `target_year`, default the current plan's) of an entity for an indicator, or None."""
     source, extra = _targets_source(as_of)
     df = store.query(
         f"SELECT {_TARGET_COLUMNS} FROM {source} AS t "  # noqa: S608 - this module's SQL
         "WHERE entity_id = $entity AND indicator = $indicator AND target_year = $year",
-        {"entity": entity_id, "indicator": indicator, "year": TARGET_YEAR, **extra},
+        {"entity": entity_id, "indicator": indicator, "year": int(target_year), **extra},
     )
     return None if df.empty else df.iloc[0].to_dict()
 
 
-def targets_table(store: Store, level: str, indicator: str, as_of: date | datetime | None = None) -> pd.DataFrame:
-    """Targets of every unit at a level for one indicator, with the unit's name (as of a date if given)."""
+def targets_table(
+    store: Store, level: str, indicator: str, as_of: date | datetime | None = None, target_year: int = TARGET_YEAR
+) -> pd.DataFrame:
+    """Targets for `target_year` of every unit at a level for one indicator, with the unit's name (as of a date)."""
     if level not in TARGET_LEVELS:
         raise ValueError(f"level must be one of {list(TARGET_LEVELS)}, got {level!r}")
     source, extra = _targets_source(as_of)
@@ -102,10 +106,10 @@ def targets_table(store: Store, level: str, indicator: str, as_of: date | dateti
         FROM {source} AS t
         LEFT JOIN {admin} AS a ON a.id = t.entity_id
         LEFT JOIN {parks} AS p ON p.id = t.entity_id
-        WHERE list_contains($levels, t.level) AND t.indicator = $indicator
+        WHERE list_contains($levels, t.level) AND t.indicator = $indicator AND t.target_year = $target_year
         ORDER BY t.entity_id
         """,  # noqa: S608 - this module's SQL
-        {"levels": list(TARGET_LEVELS[level]), "indicator": indicator, **extra},
+        {"levels": list(TARGET_LEVELS[level]), "indicator": indicator, "target_year": int(target_year), **extra},
     )
 
 
@@ -129,10 +133,16 @@ def actual_values(
 
 
 def assessment(
-    store: Store, level: str, indicator: str, year: int, as_of: date | datetime | None = None
+    store: Store,
+    level: str,
+    indicator: str,
+    year: int,
+    as_of: date | datetime | None = None,
+    target_year: int = TARGET_YEAR,
 ) -> pd.DataFrame:
-    """Targets joined with actual values and the straight-line status, ranked worst first (as of a date)."""
-    targets = targets_table(store, level, indicator, as_of=as_of)
+    """Targets (of the period ending in `target_year`) joined with actual values and the straight-line status,
+    ranked worst first (as of a date)."""
+    targets = targets_table(store, level, indicator, as_of=as_of, target_year=target_year)
     actual = actual_values(store, level, indicator, year, as_of=as_of)
     df = targets.merge(actual, on="entity_id", how="left").rename(columns={"value": "actual"})
     results = [

@@ -125,7 +125,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "limit_zip": ("压缩包膨胀比上限 {v}", "Max zip expansion ratio {v}"),
     "stats_rows": ("统计与目标", "Statistics & targets"),
     "statistics": ("年度统计指标", "Yearly statistics"),
-    "targets": ("2025 年目标", "2025 targets"),
+    "targets": ("规划目标", "Plan targets"),
     "water_samples": ("水质监测记录", "Water samples"),
     "sample_source": ("数据来源", "Source"),
     "no_data": ("无数据", "No data"),
@@ -567,6 +567,132 @@ STRINGS: dict[str, tuple[str, str]] = {
         "or upload CSV/XLSX (transparency, DO, ORP, NH3-N, point; optional lon, lat, sampler)",
     ),
     "water_who": ("操作记录", "Who did what"),
+    # --- issue 13: statistics import, plan periods, final assessment, forecast, what-if ---
+    "stats_import_title": ("导入统计数据（年报表）", "Import statistics (yearly workbooks)"),
+    "stats_import_help": (
+        "XLSX 或 CSV（UTF-8 或 GBK）。宽表：每行一个园区或街镇/开发区，每列一个指标，表头带单位，如“综合能耗（万吨标准煤）”；"
+        "年份取自“年份”列、工作表名（如 2025）或下方的年份。长表：entity, year, indicator, value, unit。"
+        "按编号或名称匹配（全角/半角、“园区/工业园区”后缀不计），单位自动换算；先预览原值 → 新值，确认后一次写入，原值保留在历史中。",
+        "XLSX or CSV (UTF-8 or GBK). Wide form: one row per park or street/zone, one column per indicator, units in the "
+        "header, e.g. 'energy use (10k tce)'; the year comes from a year column, the sheet's name (e.g. 2025) or the "
+        "year below. Long form: entity, year, indicator, value, unit. Rows are matched by id or name (full-/half-width "
+        "and park-name suffixes ignored) and units converted; preview old → new, then write in one step — old values "
+        "stay in the history.",
+    ),
+    "stats_import_year": ("年份（文件未注明时）", "Year (if the file does not say)"),
+    "stats_import_year_help": (
+        "文件有“年份”列或工作表以年份命名时不必填写",
+        "Not needed when the file has a year column or its sheets are named after the year",
+    ),
+    "stats_import_file": ("统计表文件", "Statistics file"),
+    "stats_import_failed": (
+        "文件未通过检查，未写入任何数据：",
+        "The file did not pass the checks; nothing was written:",
+    ),
+    "stats_import_years": ("年份", "Years"),
+    "stats_import_matching": ("名称匹配", "Name matching"),
+    "stats_import_changes": ("将写入的数值（原值 → 新值）", "Values to be written (old → new)"),
+    "stats_name_in_file": ("文件中的名称", "Name in the file"),
+    "stats_matched_name": ("匹配到", "Matched to"),
+    "stats_matched_by": ("匹配方式", "Matched by"),
+    "stats_matched_id": ("编号", "id"),
+    "stats_matched_exact": ("名称完全一致", "exact name"),
+    "stats_matched_normalised": ("名称规范化后一致", "normalised name"),
+    "stats_matched_derived": ("计算", "derived"),
+    "stats_where": ("位置", "Where"),
+    "stats_derived": ("由能耗 ÷ 增加值计算", "energy ÷ value added"),
+    "stats_old": ("原值", "Old"),
+    "stats_new": ("新值", "New"),
+    "stats_as_written": ("文件单位", "Unit in the file"),
+    "stats_change": ("变化", "Change"),
+    "stats_change_new": ("新增", "New"),
+    "stats_change_changed": ("修改", "Changed"),
+    "stats_change_unchanged": ("未变", "Unchanged"),
+    "stats_outliers": (
+        "有 {n} 个数值达到上一年的 {factor} 倍以上，请核实（可能是单位错误）",
+        "{n} values are {factor}× or more the year before: check them (a wrong unit?)",
+    ),
+    "stats_confirm_outliers": ("已核实，确认导入这些数值", "Checked: import these values"),
+    "stats_import_button": ("导入 {n} 个数值", "Import {n} values"),
+    "stats_import_done": (
+        "已导入 {name}：新增 {new}、修改 {changed}、未变 {unchanged}",
+        "Imported {name}: {new} new, {changed} changed, {unchanged} unchanged",
+    ),
+    "plan_period": ("规划期", "Plan period"),
+    "period_no_years": ("{period} 期间尚无统计数据", "No statistics within {period} yet"),
+    "period_no_targets": ("{period} 尚无此指标的目标", "{period} has no targets for this indicator yet"),
+    "assessment_rule_period": (
+        "进度按 {y0} 基期至 {y1} 目标的直线路径计算：完成度 = (实际 − 基期) ÷ (路径应达 − 基期)；"
+        "≥100% 或已达 {y1} 目标为正常推进，50%–100% 为有风险，低于 50% 为滞后。",
+        "Status follows the straight line from the {y0} baseline to the {y1} target: progress = (actual − "
+        "baseline) ÷ (expected − baseline); ≥ 100 % or target already met = on track, 50–100 % = at risk, "
+        "below 50 % = behind.",
+    ),
+    "forecast_rule": (
+        "预计值：以最近 {n} 年数据做最小二乘直线外推到 {y1} 年，并给出 95% 预测区间；少于 3 个数据点为“数据不足”。",
+        "Forecast: least-squares line through the last {n} years, extended to {y1}, with its 95 % prediction "
+        "interval; fewer than 3 points = insufficient data.",
+    ),
+    "forecast": ("预计", "Forecast"),
+    "forecast_interval": ("95% 预测区间", "95 % prediction interval"),
+    "forecast_insufficient": ("数据不足", "Insufficient data"),
+    "outlook": ("预计结果", "Outlook"),
+    "outlook_likely_met": ("预计达标", "Likely met"),
+    "outlook_likely_missed": ("预计未达标", "Likely missed"),
+    "outlook_insufficient": ("数据不足", "Insufficient data"),
+    "final_title": ("{period} 终期评估（{y1} 年）", "{period} final assessment ({y1})"),
+    "final_not_yet": (
+        "尚无 {y1} 年数据，终期评估待年报导入后生成。",
+        "No {y1} figures yet: the final assessment appears once they are imported.",
+    ),
+    "final_rule": (
+        "达标：目标为下降时实际值 ≤ 目标值，为上升时 ≥ 目标值；差距 = 实际 − 目标。按未达标（差距由大到小）、无数据、达标排序。",
+        "Met: actual ≤ target for a cut, ≥ target for a rise; gap = actual − target. Ranked not met (largest "
+        "shortfall first), no data, met.",
+    ),
+    "result": ("考核结果", "Result"),
+    "result_met": ("达标", "Met"),
+    "result_not_met": ("未达标", "Not met"),
+    "result_no_data": ("无数据", "No data"),
+    "total": ("合计", "Total"),
+    "final_gap": ("差距（实际 − 目标）", "Gap (actual − target)"),
+    "final_gap_pct": ("差距占目标", "Gap vs target"),
+    "whatif_title": ("情景推演：采取措施后 {y1} 年能否达标", "What-if: would the {y1} target be met with measures?"),
+    "whatif_help": (
+        "选择园区或开发区并设定措施：压减燃煤、关停燃煤锅炉（按蒸吨）、改用天然气、提高工业增加值。"
+        "起点为目标年实际值，无实际值时为趋势预计值。系数见下表，可在系统管理中修改。",
+        "Choose a park or a development zone and set measures: cut coal, close coal-fired boilers (by t/h), "
+        "convert to natural gas, raise value added. The start is the target year's actual value, else its "
+        "trend forecast. The coefficients are listed below and are settings an administrator can change.",
+    ),
+    "whatif_coal_cut": ("压减燃煤（%）", "Cut coal (%)"),
+    "whatif_boilers": ("关停燃煤锅炉（蒸吨）", "Close coal boilers (t/h)"),
+    "whatif_convert": ("改用天然气（能耗不变）", "Convert to natural gas (same energy)"),
+    "whatif_va_raise": ("提高工业增加值（%）", "Raise value added (%)"),
+    "whatif_basis_actual": ("起点：{y1} 年实际值", "Start: the actual {y1} figures"),
+    "whatif_basis_forecast": ("起点：{y1} 年趋势预计值", "Start: the {y1} trend forecast"),
+    "whatif_basis_latest": (
+        "起点：最近一年实际值（数据不足以外推）",
+        "Start: the latest figures (too few years to extrapolate)",
+    ),
+    "whatif_basis_none": ("数据不足", "Insufficient data"),
+    "whatif_intensity": ("措施后能耗强度", "Energy intensity with measures"),
+    "whatif_co2": ("二氧化碳排放（估算）", "CO₂ emissions (estimate)"),
+    "whatif_district": ("措施后全区能耗强度", "District energy intensity with measures"),
+    "whatif_energy": ("综合能耗", "Energy use"),
+    "whatif_coal": ("其中燃煤", "of which coal"),
+    "whatif_before": ("无措施", "Without measures"),
+    "whatif_after": ("采取措施", "With measures"),
+    "whatif_factors": ("所用系数及依据", "Coefficients used and their sources"),
+    "whatif_show": ("设定措施并推演", "Set measures and see the outcome"),
+    "trend_forecast_caption": (
+        "橙色虚线：按最近 {n} 年最小二乘趋势外推至 {y1} 年（预计值）",
+        "Orange dashed: the least-squares trend of the last {n} years extended to {y1} (forecast)",
+    ),
+    "trend_forecast_insufficient": (
+        "趋势外推：数据不足（少于 3 年）",
+        "Trend forecast: insufficient data (fewer than 3 years)",
+    ),
 }
 
 

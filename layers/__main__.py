@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from geo.errors import InputError, PortalError
-from layers.commands import audit, brief, data, err, facilities, settings, users
+from layers.commands import audit, brief, data, err, facilities, settings, stats, users
 
 USAGE_ERROR = 2
 
@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m layers", description="滨海新区一张图图层工具 / Binhai map layer tool", parents=[db]
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (data, users, audit, brief, facilities):
+    for module in (data, users, audit, brief, facilities, stats):
         module.register(sub, db)
     return parser
 

@@ -84,6 +84,9 @@ def _arguments(tmp_path: Path, store) -> dict[str, tuple]:
         "geo.water.record_round": ("WB-0001", dt.date(2024, 12, 1), pd.DataFrame({"point_no": [1, 2, 3]})),
         "geo.water.propose_stage": ("WB-0001", "effective", "说明", 1),
         "geo.water.decide_proposal": (1, True),
+        "geo.stats_import.import_statistics": (None,),  # the role is checked before the plan is read
+        "geo.targets_import.import_targets": (None,),
+        "geo.plan.save_period": (None,),
     }
 
 

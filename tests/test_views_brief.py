@@ -24,7 +24,7 @@ def test_assessment_brief_button_offers_the_pdf_and_the_map(open_page):
     request, _, pdf = at.session_state["brief_assessment"]
     assert (request.level, request.indicator, request.orientation) == ("zone", "energy_intensity", "portrait")
     assert pdf.startswith(b"%PDF")
-    assert any("简报已生成（2024年，开发区，能耗强度）" in c.value for c in at.main.caption)
+    assert any("简报已生成（2025年，开发区，能耗强度）" in c.value for c in at.main.caption)
 
 
 def test_a_changed_input_withdraws_the_old_brief(open_page):
@@ -50,4 +50,4 @@ def test_the_button_speaks_english_when_the_page_does(open_page):
     assert "Make brief" in [b.label for b in at.main.button]
     at.button(key="brief_assessment_make").click().run()
     assert {"Download the brief (PDF)", "Download the map (PNG, for slides)"} <= set(_downloads(at))
-    assert any("The brief is ready (2024, Development zones, Energy intensity)" in c.value for c in at.main.caption)
+    assert any("The brief is ready (2025, Development zones, Energy intensity)" in c.value for c in at.main.caption)

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 import layers
-from geo import io
+from geo import io, stats_import
 from geo.display import labelled_table
 from geo.errors import InputError, PortalError
 from geo.i18n import t
@@ -16,6 +16,7 @@ from geo.store.tables import WRITE_MODES, record_counts
 from views.shell import (
     after_write,
     cached,
+    data_version,
     lang,
     layer_counts,
     layer_diff_by_name,
@@ -155,6 +156,110 @@ if upload is not None:
                         unchanged=change.unchanged,
                     )
                 )
+
+# -- statistics workbooks (issue 13) -------------------------------------------------------------------
+st.subheader(tr("stats_import_title"))
+st.caption(tr("stats_import_help"))
+sy1, sy2 = st.columns([1, 3])
+stats_year = sy1.number_input(
+    tr("stats_import_year"),
+    min_value=stats_import.YEAR_RANGE[0],
+    max_value=stats_import.YEAR_RANGE[1],
+    value=None,
+    step=1,
+    help=tr("stats_import_year_help"),
+    key="stats_year",
+)
+stats_upload = sy2.file_uploader(tr("stats_import_file"), type=["xlsx", "csv"], key="stats_upload")
+
+
+def stats_plan(upload, year: int | None):
+    """The upload read, checked and matched once per (file, year, store version)."""
+    key = (upload.file_id, year, data_version())
+    memo = st.session_state.get("stats_plan")
+    if memo is not None and memo[0] == key:
+        return memo[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / Path(upload.name).name
+        path.write_bytes(upload.getbuffer())
+        try:
+            result = stats_import.plan_import(
+                db, path, year=year, source_name=upload.name, max_rows=limits.max_features
+            )
+        except PortalError as err:
+            result = err
+    st.session_state["stats_plan"] = (key, result)
+    return result
+
+
+if stats_upload is not None:
+    if stats_upload.size / 1_048_576 > limits.max_upload_mb:
+        st.error(
+            tr(
+                "upload_too_large",
+                name=md_escape(stats_upload.name),
+                size=stats_upload.size / 1_048_576,
+                limit=limits.max_upload_mb,
+            )
+        )
+        st.stop()
+    plan = stats_plan(stats_upload, None if stats_year is None else int(stats_year))
+    if isinstance(plan, InputError):
+        st.error(tr("stats_import_failed"))
+        st.code(plan.report(lang()) + "\n\n" + plan.report("en" if lang() == "zh" else "zh"), language=None)
+        st.stop()
+    if isinstance(plan, PortalError):
+        show_error(plan)
+        st.stop()
+    counts_by_change = plan.counts()
+    k1, k2, k3, k4 = st.columns(4)
+    k1.metric(tr("stats_import_years"), ", ".join(str(y) for y in plan.years))
+    k2.metric(tr("stats_change_new"), counts_by_change["new"])
+    k3.metric(tr("stats_change_changed"), counts_by_change["changed"])
+    k4.metric(tr("stats_change_unchanged"), counts_by_change["unchanged"])
+    st.caption(tr("stats_import_matching"))
+    st.dataframe(
+        plan.matching.assign(matched_by=plan.matching["matched_by"].map(lambda m: tr(f"stats_matched_{m}"))).rename(
+            columns={
+                "name_in_file": tr("stats_name_in_file"),
+                "entity_id": tr("id"),
+                "name": tr("stats_matched_name"),
+                "matched_by": tr("stats_matched_by"),
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        height=table_height(len(plan.matching), 240),
+    )
+    st.caption(tr("stats_import_changes"))
+    shown_changes = stats_import.preview_table(plan.values, lang())
+    st.dataframe(shown_changes, hide_index=True, width="stretch", height=table_height(len(shown_changes), 360))
+    st.subheader(tr("import_title"))
+    stats_actor = require_role("stats_editor")
+    if stats_actor is not None:
+        confirmed_outliers = True
+        if len(plan.outliers):
+            st.warning(tr("stats_outliers", n=len(plan.outliers), factor=f"{stats_import.OUTLIER_FACTOR:,.0f}"))
+            st.code("\n".join(p.text(lang()) for p in stats_import.outlier_problems(plan)), language=None)
+            confirmed_outliers = st.checkbox(tr("stats_confirm_outliers"), key="stats_confirm_outliers")
+        stats_reason = st.text_input(tr("reason"), key="stats_reason")
+        n_writes = len(plan.writes)
+        if st.button(
+            tr("stats_import_button", n=n_writes),
+            type="primary",
+            disabled=not confirmed_outliers or n_writes == 0,
+            key="stats_import_go",
+        ):
+            try:
+                done = stats_import.import_statistics(
+                    db, stats_actor, plan, confirm_outliers=confirmed_outliers, reason=stats_reason or None
+                )
+            except PortalError as err:
+                show_error(err)
+            else:
+                after_write()
+                st.session_state.pop("stats_plan", None)
+                st.success(tr("stats_import_done", name=md_escape(plan.source_name), **done))
 
 # -- what changed between two dates ------------------------------------------------------------------
 st.subheader(tr("diff_title"))

@@ -10,7 +10,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import layers
-from geo import assessment, classify, stats
+from geo import assessment, classify, forecast, plan, stats
 from geo.crs import map_bounds
 from geo.indicators import GRID_INDICATORS, INDICATORS, PARK_INDICATORS
 from geo.maps import (
@@ -223,7 +223,24 @@ with panel_col:
                 .mark_rule(color="#d62728")
                 .encode(y="value:Q")
             )
+        # Issue 13: the park's own trend extended (dashed) to the next plan period's target year.
+        last_year = int(panel.trend["year"].max()) if len(panel.trend) else None
+        ahead = [p.target_year for p in cached(plan.plan_periods, db) if last_year and p.target_year > last_year]
+        dashed = pd.DataFrame()
+        if ahead:
+            drawn = forecast.trend_with_forecast(panel.trend, ahead[0])
+            dashed = drawn[drawn["kind"] == "forecast"].assign(year=lambda d: d["year"].astype(str))
+        if len(dashed):
+            charts.append(
+                alt.Chart(dashed)
+                .mark_line(strokeDash=[2, 3], color="#ff7f0e")
+                .encode(x="year:O", y="value:Q", tooltip=["year", alt.Tooltip("value:Q", format=",.3~f")])
+            )
         st.caption(tr("trend_caption"))
+        if len(dashed):
+            st.caption(tr("trend_forecast_caption", y1=ahead[0], n=forecast.LAST_N))
+        elif ahead:
+            st.caption(tr("trend_forecast_insufficient"))
         st.altair_chart(alt.layer(*charts).properties(height=220), width="stretch")
         if target and panel.result:
             st.markdown(

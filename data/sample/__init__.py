@@ -62,6 +62,7 @@ TABLE_GENERATORS = {
     "rural_sewage": (80, "data.sample.ledgers:rural_sewage"),
     "water_records": (90, "data.sample.water_records:water_records"),
     "wastewater_operations_and_grids": (120, "data.sample.operations:operations_and_grids"),
+    "plan_periods": (110, "data.sample.plan:fyp14_final_and_fyp15_targets"),  # issue 13: 2025 actuals, 2030 targets
 }
 
 

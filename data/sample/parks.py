@@ -285,14 +285,22 @@ def _park_statistics(rng: np.random.Generator, park_frame: gpd.GeoDataFrame, are
     return stats.drop(columns="order").reset_index(drop=True)
 
 
-def _targets(rng: np.random.Generator, park_frame: gpd.GeoDataFrame, admin: gpd.GeoDataFrame, stats) -> pd.DataFrame:
-    """2025 targets from 2020 baselines for every park, and for the units that hold parks.
+def _targets(
+    rng: np.random.Generator,
+    park_frame: gpd.GeoDataFrame,
+    admin: gpd.GeoDataFrame,
+    stats,
+    baseline_year: int = BASELINE_YEAR,
+    target_year: int = TARGET_YEAR,
+    intensity_cut: float = ENERGY_INTENSITY_CUT,
+) -> pd.DataFrame:
+    """Targets (default 2025 from 2020 baselines) for every park, and for the units that hold parks.
 
     Aggregate baselines are sums of park totals; their intensity is total energy over total value
     added (the value-added-weighted mean of the parks' intensities).
     """
     totals = ["energy_consumption", "value_added", *EMISSION_INDICATORS]
-    baseline = stats[stats["year"] == BASELINE_YEAR].pivot(index="entity_id", columns="indicator", values="value")
+    baseline = stats[stats["year"] == baseline_year].pivot(index="entity_id", columns="indicator", values="value")
     baseline = baseline.reindex(park_frame["id"])[totals]
     unit_id = dict(zip(admin["name"], admin["id"], strict=True))
     unit_kind = dict(zip(admin["name"], admin["kind"], strict=True))
@@ -312,7 +320,7 @@ def _targets(rng: np.random.Generator, park_frame: gpd.GeoDataFrame, admin: gpd.
     intensity = (entities["energy_consumption"] / entities["value_added"]).to_numpy(dtype=float)
     cuts = rng.uniform(*EMISSION_CUT_RANGE, (m, len(EMISSION_INDICATORS)))
 
-    parts = [(0, "energy_intensity", intensity, np.round(intensity * (1 - ENERGY_INTENSITY_CUT), 4))]
+    parts = [(0, "energy_intensity", intensity, np.round(intensity * (1 - intensity_cut), 4))]
     for j, code in enumerate(EMISSION_INDICATORS, 1):
         base = entities[code].to_numpy(dtype=float)
         parts.append((j, code, base, np.round(base * (1 - cuts[:, j - 1]), 4)))
@@ -323,9 +331,9 @@ def _targets(rng: np.random.Generator, park_frame: gpd.GeoDataFrame, admin: gpd.
                     "entity_id": entities.index.to_numpy(),
                     "level": entities["level"].to_numpy(),
                     "indicator": code,
-                    "baseline_year": BASELINE_YEAR,
+                    "baseline_year": baseline_year,
                     "baseline_value": base,
-                    "target_year": TARGET_YEAR,
+                    "target_year": target_year,
                     "target_value": target,
                     "unit": INDICATORS[code].unit,
                     "source": SOURCE,

@@ -229,6 +229,39 @@ MIGRATIONS: list[tuple[int, str, list[Step]]] = [
         [*water_tables.DDL, water_tables.points_for_existing_samples],
     ),
     (
+        10,
+        "plan periods as data (十三五, 十四五, 十五五): baseline and target year, kept with history",
+        [
+            """CREATE TABLE IF NOT EXISTS plan_periods (
+                code VARCHAR PRIMARY KEY,
+                title_zh VARCHAR NOT NULL,
+                title_en VARCHAR NOT NULL,
+                baseline_year INTEGER NOT NULL,
+                target_year INTEGER NOT NULL,
+                source VARCHAR NOT NULL,
+                valid_from TIMESTAMP NOT NULL,
+                changed_by VARCHAR NOT NULL)""",
+            """CREATE TABLE IF NOT EXISTS plan_periods_history (
+                code VARCHAR,
+                title_zh VARCHAR,
+                title_en VARCHAR,
+                baseline_year INTEGER,
+                target_year INTEGER,
+                source VARCHAR,
+                valid_from TIMESTAMP,
+                changed_by VARCHAR,
+                valid_to TIMESTAMP NOT NULL)""",
+            """INSERT INTO plan_periods VALUES
+                ('fyp13', '十三五', '13th Five-Year Plan', 2015, 2020, '国民经济和社会发展第十三个五年规划',
+                 TIMESTAMP '1970-01-01', 'system'),
+                ('fyp14', '十四五', '14th Five-Year Plan', 2020, 2025, '滨海新区“十四五”节能减排工作实施方案',
+                 TIMESTAMP '1970-01-01', 'system'),
+                ('fyp15', '十五五', '15th Five-Year Plan', 2025, 2030, '“十五五”规划（目标为示意）',
+                 TIMESTAMP '1970-01-01', 'system')
+                ON CONFLICT DO NOTHING""",
+        ],
+    ),
+    (
         11,
         "portal sessions behind an HttpOnly cookie (logins survive a reload)",
         [

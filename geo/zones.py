@@ -586,3 +586,34 @@ def _enact(session: Session, actor: Actor, row: dict[str, Any], now: datetime, l
             before, after_state = None, store_features.feature_state(session, spec, zone_id)
     audit.record(session, actor, f"zone.enact.{kind}", spec.name, zone_id, before, after_state, now=now)
     return _put(session, {**row, "zone_id": zone_id, "status": "in_force"}, now, actor.username, replace=True)
+
+
+def boundary_from_file(path: Any, limits: Limits, source_name: str) -> tuple[BaseGeometry, dict[str, Any]]:
+    """One zone boundary from a file (GeoJSON, GPKG, zipped Shapefile, KML) through the validated import path.
+
+    Attributes are optional here (the planner fills them in on the page); the file must hold exactly one
+    feature (`InputError` otherwise: a KML of three placemarks is three zones, not one). Returns the
+    geometry (EPSG:4326) and the attributes the file gave.
+    """
+    from dataclasses import replace
+
+    from geo.io import read_features
+
+    spec = _layer_spec()
+    relaxed = replace(spec, fields=tuple(replace(f, required=False) for f in spec.fields))
+    frame = read_features(path, relaxed, limits, source_name=source_name)
+    if len(frame) != 1:
+        n = len(frame)
+        raise InputError(
+            source_name,
+            [
+                Problem(
+                    f"文件含 {n} 个要素（如 KML 的多个地标），此处需要恰好 1 个禁燃区边界；请合并为一个（多部分）面后再上传",
+                    f"the file holds {n} features (e.g. KML placemarks); exactly one zone boundary is expected: "
+                    "merge them into one (multi-part) area first",
+                )
+            ],
+        )
+    row = frame.iloc[0]
+    values = {f.name: row.get(f.name) for f in spec.fields if not _missing(row.get(f.name))}
+    return row.geometry, values

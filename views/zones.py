@@ -49,13 +49,18 @@ def show_input_error(err: PortalError) -> None:
         show_error(err)
 
 
-def reference_layers() -> list:
-    return [(ADMIN, admin_frame), (ZONES, zones.zones_in_force(db))]
+def reference_layers(except_id: str | None = None) -> list:
+    """Admin units and the zones in force, without the one being edited (it is in the editable group)."""
+    return [(ADMIN, admin_frame), (ZONES, zones.zones_in_force(db, except_id=except_id))]
 
 
-def set_seed(key: str, geometry, meta: dict) -> None:
-    """What the editor opens with; a new key gives a fresh editor (the old drawings are dropped)."""
-    st.session_state["zone_seed"] = {"key": key, "geometry": geometry, "meta": meta}
+def set_seed(key: str, geometry, meta: dict, source: str | None = None) -> None:
+    """What the editor opens with; a new key gives a fresh editor (the old drawings are dropped).
+
+    `source` is the 边界来源 choice that made it: switching the choice starts afresh, a save or a repair keeps it.
+    """
+    source = source or seed().get("source")
+    st.session_state["zone_seed"] = {"key": key, "geometry": geometry, "meta": meta, "source": source}
 
 
 def seed() -> dict:
@@ -147,16 +152,14 @@ def plan_task() -> None:
     labels = {r.id: f"{r.name}（{r.id}）" for r in in_force.itertuples()}
     meta: dict = {"kind": "new"}
     if source == "draw":
-        key = "draw"
-        if seed()["key"] != key and not seed()["key"].startswith("draw+"):
-            set_seed(key, None, meta)
+        if seed().get("source") != source:
+            set_seed("draw", None, meta, source)
     elif source in ("edit", "repeal"):
         zone_id = st.selectbox(tr("zones_pick_zone"), list(labels), format_func=labels.get)
         row = in_force[in_force["id"] == zone_id].iloc[0]
         meta = {"kind": source, "zone_id": zone_id, "name": row["name"], "fuel_class": row["fuel_class"]}
-        key = f"{source}:{zone_id}:v{row['version']}"
-        if not seed()["key"].startswith(key):
-            set_seed(key, row.geometry, meta)
+        if seed().get("source") != source or seed()["meta"].get("zone_id") != zone_id:
+            set_seed(f"{source}:{zone_id}:v{row['version']}", row.geometry, meta, source)
     elif source == "draft":
         mine = zones.proposals(db, author=actor.username if actor else "")
         mine = mine[mine["status"].isin(zones.EDITABLE)]
@@ -178,17 +181,15 @@ def plan_task() -> None:
             "proposal_id": pid,
             "version": int(row["version"]),
         }
-        key = f"draft:{pid}:v{int(row['version'])}"
-        if not seed()["key"].startswith(key):
-            set_seed(key, row.geometry, meta)
+        if seed().get("source") != source or seed()["meta"].get("proposal_id") != pid:
+            set_seed(f"draft:{pid}:v{int(row['version'])}", row.geometry, meta, source)
         if row["status"] == "returned":
             st.warning(tr("zones_returned_reason", reason=md_escape(row["decision_reason"])))
     else:
         upload = st.file_uploader(tr("zones_upload"), type=["geojson", "json", "gpkg", "zip", "kml"])
         if upload is None:
             return
-        key = f"upload:{upload.file_id}"
-        if not seed()["key"].startswith(key):
+        if seed().get("source") != source or seed()["meta"].get("upload") != upload.file_id:
             with tempfile.TemporaryDirectory() as tmp:
                 path = Path(tmp) / Path(upload.name).name
                 path.write_bytes(upload.getbuffer())
@@ -197,7 +198,7 @@ def plan_task() -> None:
                 except PortalError as err:
                     show_input_error(err)
                     return
-            set_seed(key, geometry, {"kind": "new", **values})
+            set_seed(f"upload:{upload.file_id}", geometry, {"kind": "new", "upload": upload.file_id, **values}, source)
     current = seed()
     meta = current["meta"]
     notice = st.session_state.pop("zone_notice", None)
@@ -210,7 +211,7 @@ def plan_task() -> None:
     else:
         st.caption(tr("zones_editor_help"))
         fmap = editor_map(
-            reference_layers(),
+            reference_layers(meta.get("zone_id")),
             current["geometry"],
             meta.get("zone_id"),
             lang=lang(),
@@ -297,7 +298,7 @@ def save_form(candidate, meta: dict, findings) -> None:
                 return
             after_write()
             st.session_state.pop("zone_saved", None)
-            set_seed("draw", None, {"kind": "new"})
+            st.session_state.pop("zone_seed", None)
             st.session_state["zone_notice"] = tr("zones_submitted", id=saved_row["id"])
             st.rerun()
 

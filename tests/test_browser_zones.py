@@ -9,6 +9,7 @@ Every request stays on localhost (the editor's assets are vendored)."""
 from __future__ import annotations
 
 import re
+import time
 
 import geopandas as gpd
 import pytest
@@ -41,10 +42,26 @@ def only_localhost(requests: list[str]) -> None:
     assert not foreign, sorted(foreign)[:5]
 
 
-def editor_frame(page):
-    frame = ready_map(page)
-    frame.wait_for_function("() => window.binhaiEditor !== undefined", timeout=60_000)
-    return frame
+def editor_frame(page, zone_id: str | None = None, timeout_s: float = 90):
+    """The editor's frame once it is ready (and edits `zone_id` when given); a rerun may replace it meanwhile."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    deadline = time.monotonic() + timeout_s
+    wanted = (
+        "() => window.binhaiEditor !== undefined"
+        if zone_id is None
+        else "() => window.binhaiEditor !== undefined && window.drawnItems.toGeoJSON().features.some("
+        f"f => f.properties.zone_id === {zone_id!r})"
+    )
+    while True:
+        try:
+            frame = ready_map(page)
+            frame.wait_for_function(wanted, timeout=10_000)
+            wait_idle(page)
+            return frame
+        except PlaywrightError:
+            if time.monotonic() > deadline:
+                raise
 
 
 def screen_point(page, frame, lon: float, lat: float) -> tuple[float, float]:
@@ -138,9 +155,8 @@ def test_editing_one_vertex_of_a_multi_part_zone_with_a_hole_shows_the_added_are
     wait_idle(page)
     page.get_by_test_id("stSelectbox").filter(has_text="现行禁燃区").click()
     page.get_by_role("option", name="多部分测试禁燃区（PZ-MULTI）").click()
+    frame = editor_frame(page, "PZ-MULTI")
     page.get_by_text("全部检查通过").wait_for(timeout=60_000)
-    wait_idle(page, quiet_ms=1500)
-    frame = editor_frame(page)
     frame.locator(".leaflet-pm-icon-edit").click()
     frame.locator(".marker-icon").first.wait_for(timeout=30_000)
     # Drag the hole's north-east corner to the hole's centre: the hole shrinks, the zone grows.

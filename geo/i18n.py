@@ -425,6 +425,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "zones_version_label": ("第 {version} 版（{day}起）", "version {version} (from {day})"),
     "zones_one_version": ("该禁燃区只有一个版本。", "This zone has a single version."),
     "zones_login_plan": ("保存与提交需要规划人员角色。", "Saving and submitting need the planner role."),
+    "zones_boilers": (
+        "须先改燃或关停的在用锅炉（{fuel_class}禁用燃料）：{n} 台",
+        "Boilers in use that must convert or close first (fuels banned in {fuel_class}): {n}",
+    ),
+    "zones_boiler_unit": ("使用单位", "Unit"),
+    "zones_boiler_fuel": ("燃料", "Fuel"),
+    "zones_boiler_capacity": ("额定出力", "Capacity"),
+    "zones_boiler_deadline": ("改造完成时限", "Conversion deadline"),
+    "zones_boiler_rule": ("目录条款", "Catalogue rule"),
 }
 
 

@@ -232,10 +232,14 @@ class Impact:
     units: pd.DataFrame  # id, name, kind, covered_km2, unit_km2, share
     inside: dict[str, pd.DataFrame]  # layer name → id, name of the features inside
     diff: BoundaryDiff | None = None
+    boilers: pd.DataFrame | None = None  # in-use boilers inside burning a fuel the zone's class bans
 
 
-def impact(store: Store, geometry: BaseGeometry, zone_id: str | None = None) -> Impact:
-    """What a draft covers, all areas in EPSG:4548; for an edit (`zone_id`) the added/removed area too."""
+def impact(store: Store, geometry: BaseGeometry, zone_id: str | None = None, fuel_class: str | None = None) -> Impact:
+    """What a draft covers, all areas in EPSG:4548; for an edit (`zone_id`) the added/removed area too.
+
+    With `fuel_class` the in-use boilers inside that burn a fuel the class bans (`boilers_to_convert`).
+    """
     import layers
 
     area = zone_checks.area_km2
@@ -274,7 +278,53 @@ def impact(store: Store, geometry: BaseGeometry, zone_id: str | None = None) -> 
         old = current[current["id"] == zone_id]
         if len(old):
             diff = boundary_diff(old.geometry.iloc[0], geometry)
-    return Impact(area(geometry), unit_frame, inside, diff)
+    boilers = boilers_to_convert(store, geometry, fuel_class) if fuel_class else None
+    return Impact(area(geometry), unit_frame, inside, diff, boilers)
+
+
+def banned_fuel(fuel_class: str, fuel: str, capacity: float | None, capacity_unit: str | None) -> dict | None:
+    """The catalogue rule of `fuel_class` that bans `fuel` at this capacity (None when none does).
+
+    The rules are data (layers/fuel_catalogue_2017.json); a capacity in MW is compared in t/h
+    (`MW_PER_T_H`); a rule with a capacity bound spares boilers at or above it, an unknown capacity is not spared.
+    """
+    from layers import boilers
+
+    for rule in boilers.CATALOGUE["classes"].get(fuel_class, []):
+        if rule["fuel"] != fuel:
+            continue
+        bound = rule.get("below_capacity_t_h")
+        if bound is None or capacity is None or pd.isna(capacity):
+            return rule
+        t_h = capacity / boilers.MW_PER_T_H if capacity_unit == "mw" else capacity
+        if t_h < bound:
+            return rule
+    return None
+
+
+def boilers_to_convert(store: Store, geometry: BaseGeometry, fuel_class: str, lang: str = "zh") -> pd.DataFrame:
+    """In-use boilers inside `geometry` whose fuel the zone's class bans: the list to convert before it takes effect."""
+    import layers
+
+    frame = store_features.read_layer(store, layers.get_spec("boilers"))
+    frame = frame[(frame["status"] == "in_use") & frame.geometry.within(geometry)]
+    rows = []
+    for b in frame.itertuples():
+        rule = banned_fuel(fuel_class, b.fuel, b.capacity, b.capacity_unit)
+        if rule is not None:
+            rows.append(
+                {
+                    "id": b.id,
+                    "name": b.name,
+                    "fuel": b.fuel,
+                    "capacity": b.capacity,
+                    "capacity_unit": b.capacity_unit,
+                    "deadline": b.deadline,
+                    "rule": rule["zh"] if lang == "zh" else rule["en"],
+                }
+            )
+    columns = ["id", "name", "fuel", "capacity", "capacity_unit", "deadline", "rule"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 # -- writes ----------------------------------------------------------------------------------------

@@ -218,3 +218,33 @@ def test_migration_9_adds_the_proposal_tables_to_a_store_made_before_it(tmp_path
     assert store.migrate(layers.all_specs()) == migrations.LATEST
     assert {"zone_proposals", "zone_proposals_history"} <= store.tables()
     assert 9 in set(store.query("SELECT version FROM schema_version")["version"])
+
+
+@pytest.mark.parametrize(
+    ("fuel_class", "fuel", "capacity", "unit", "banned"),
+    [
+        ("III", "coal", 75, "t_h", True),
+        ("III", "biomass", 10, "t_h", True),
+        ("III", "gas", 10, "t_h", False),
+        ("II", "coal", 35, "t_h", False),  # boilers of 20 t/h or more are spared in class II
+        ("II", "coal", 10, "t_h", True),
+        ("II", "heavy_oil", 75, "t_h", True),
+        ("II", "biomass", 10, "t_h", False),
+        ("I", "coal", 14, "mw", False),  # 14 MW ≈ 20 t/h
+        ("I", "coal", 7, "mw", True),
+        ("I", "electric", 7, "mw", False),
+    ],
+)
+def test_the_catalogue_rules_per_class(fuel_class, fuel, capacity, unit, banned):
+    assert (zones.banned_fuel(fuel_class, fuel, capacity, unit) is not None) is banned
+
+
+def test_a_zone_lists_the_in_use_boilers_that_burn_its_banned_fuels(seeded_store):
+    boilers = read_layer(seeded_store, layers.get_spec("boilers"))
+    zone = zones.zones_in_force(seeded_store)
+    zone = zone[zone["fuel_class"] == "III"].iloc[0]
+    inside = boilers[boilers.geometry.within(zone.geometry)]
+    expected = set(inside[(inside["status"] == "in_use") & inside["fuel"].isin(["coal", "heavy_oil", "biomass"])]["id"])
+    found = zones.impact(seeded_store, zone.geometry, fuel_class="III").boilers
+    assert set(found["id"]) == expected
+    assert set(zones.boilers_to_convert(seeded_store, zone.geometry, "II")["id"]) <= expected

@@ -98,8 +98,8 @@ def show_findings(findings, seed_key: str, meta: dict) -> None:
             st.rerun()
 
 
-def show_impact(geometry, zone_id: str | None) -> zones.Impact:
-    impact = zones.impact(db, geometry, zone_id)
+def show_impact(geometry, zone_id: str | None, fuel_class: str) -> zones.Impact:
+    impact = zones.impact(db, geometry, zone_id, fuel_class)
     st.subheader(tr("zones_impact"))
     cols = st.columns(3)
     cols[0].metric(tr("zones_area"), f"{impact.area_km2:,.3f}")
@@ -126,6 +126,25 @@ def show_impact(geometry, zone_id: str | None) -> zones.Impact:
         line = tr("zones_inside_count", layer=spec.title(lang()), n=len(frame))
         names = "、".join(md_escape(v) for v in frame["name"].head(20))
         st.markdown(f"- {md_escape(line)}" + (f"：{names}" if names else ""))
+    boilers = impact.boilers
+    if boilers is not None:
+        st.markdown(f"**{tr('zones_boilers', fuel_class=FUEL.label(fuel_class, lang()), n=len(boilers))}**")
+        if len(boilers):
+            spec = layers.get_spec("boilers")
+            fuel, unit = spec.get_field("fuel"), spec.get_field("capacity_unit")
+            table = pd.DataFrame(
+                {
+                    tr("zones_boiler_unit"): boilers["name"],
+                    tr("zones_boiler_fuel"): [fuel.label(v, lang()) for v in boilers["fuel"]],
+                    tr("zones_boiler_capacity"): [
+                        f"{c:g} {unit.label(u, lang())}" if pd.notna(c) else "—"
+                        for c, u in zip(boilers["capacity"], boilers["capacity_unit"], strict=True)
+                    ],
+                    tr("zones_boiler_deadline"): boilers["deadline"].astype(str),
+                    tr("zones_boiler_rule"): boilers["rule"],
+                }
+            )
+            st.dataframe(table, hide_index=True, height=table_height(len(table)))
     return impact
 
 
@@ -231,29 +250,30 @@ def plan_task() -> None:
         st.info(tr("zones_no_candidate"))
         return
     zone_id = meta.get("zone_id") if meta.get("kind") == "edit" else None
+    codes = list(FUEL.allowed)
+    fuel = st.selectbox(
+        tr("zones_fuel_class"),
+        codes,
+        index=codes.index(meta["fuel_class"]) if meta.get("fuel_class") in codes else len(codes) - 1,
+        format_func=lambda c: FUEL.label(c, lang()),
+        key=f"fuel-{current['key']}",
+    )
     findings = [] if meta.get("kind") == "repeal" else zones.run_checks(db, candidate, zone_id, limits)
     show_findings(findings, current["key"], meta)
     impact = None
     if not zone_checks.blocking(findings) or all(f.code in ("overlap", "outside", "gap", "sliver") for f in findings):
         if candidate.geom_type in ("Polygon", "MultiPolygon") and candidate.is_valid:
-            impact = show_impact(candidate, meta.get("zone_id") if meta.get("kind") != "new" else None)
+            impact = show_impact(candidate, meta.get("zone_id") if meta.get("kind") != "new" else None, fuel)
     review(candidate, zone_id, findings, impact, current["key"])
-    save_form(candidate, meta, findings)
+    save_form(candidate, meta, findings, fuel)
 
 
-def save_form(candidate, meta: dict, findings) -> None:
+def save_form(candidate, meta: dict, findings, fuel: str) -> None:
     actor = require_role("planner")
     if actor is None:
         return
     with st.form("zone-save"):
         name = st.text_input(tr("zones_name"), value=str(meta.get("name") or ""))
-        codes = list(FUEL.allowed)
-        fuel = st.selectbox(
-            tr("zones_fuel_class"),
-            codes,
-            index=codes.index(meta["fuel_class"]) if meta.get("fuel_class") in codes else len(codes) - 1,
-            format_func=lambda c: FUEL.label(c, lang()),
-        )
         document = st.text_input(tr("zones_document"), value=str(meta.get("document") or ""))
         saved = st.form_submit_button(tr("zones_save"), type="primary", disabled=bool(zone_checks.blocking(findings)))
     if saved:
@@ -275,7 +295,7 @@ def save_form(candidate, meta: dict, findings) -> None:
             show_input_error(err)
             return
         after_write()
-        meta = {**meta, "proposal_id": row["id"], "version": row["version"], "name": row["name"]}
+        meta = {**meta, "proposal_id": row["id"], "version": row["version"], "name": row["name"], "fuel_class": fuel}
         st.session_state["zone_saved"] = {"id": row["id"], "version": row["version"]}
         set_seed(f"draft:{row['id']}:v{row['version']}", candidate, meta)
         st.session_state["zone_notice"] = tr("zones_saved", id=row["id"], version=row["version"])
@@ -340,7 +360,7 @@ def approve_task() -> None:
         [] if row["kind"] == "repeal" else zones.run_checks(db, geometry, zone_id if row["kind"] == "edit" else None)
     )
     show_findings_readonly(findings)
-    impact = show_impact(geometry, zone_id)
+    impact = show_impact(geometry, zone_id, row["fuel_class"])
     review(geometry, zone_id, findings, impact, f"approve-{pid}-v{row['version']}")
     if row["author"] == actor.username:
         st.warning(tr("zones_own_proposal"))

@@ -434,6 +434,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "zones_boiler_capacity": ("额定出力", "Capacity"),
     "zones_boiler_deadline": ("改造完成时限", "Conversion deadline"),
     "zones_boiler_rule": ("目录条款", "Catalogue rule"),
+    "zones_export": ("导出已批准的禁燃区", "Export the approved zones"),
+    "zones_export_format": ("格式", "Format"),
+    "zones_export_crs": ("坐标系", "Coordinate system"),
+    "zones_export_kml": ("KML 总是 WGS84（EPSG:4326）。", "KML is always WGS84 (EPSG:4326)."),
+    "zones_export_button": ("下载", "Download"),
 }
 
 

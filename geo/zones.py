@@ -667,3 +667,85 @@ def boundary_from_file(path: Any, limits: Limits, source_name: str) -> tuple[Bas
     row = frame.iloc[0]
     values = {f.name: row.get(f.name) for f in spec.fields if not _missing(row.get(f.name))}
     return row.geometry, values
+
+
+# -- export ----------------------------------------------------------------------------------------
+
+EXPORT_FORMATS = ("gpkg", "geojson", "kml", "shp")
+EXPORT_CRS = ("EPSG:4490", "EPSG:4326")
+# Attribute names a Chinese GIS user expects; each fits a Shapefile's 10-byte field name in GBK.
+EXPORT_COLUMNS = {
+    "id": "编号",
+    "name": "名称",
+    "fuel_class": "管控类别",
+    "effective_date": "施行日期",
+    "approval_no": "批准文号",
+    "approved_on": "批准日期",
+    "area_km2": "面积km2",
+}
+
+
+def approved_zones(store: Store, as_of: date | None = None) -> gpd.GeoDataFrame:
+    """Zones in force with the approval that put them there (document number and date), if any."""
+    frame = zones_in_force(store, as_of=as_of)
+    decided = store.query(
+        f"SELECT zone_id, approval_no, CAST(decided_at AS DATE) AS approved_on FROM {TABLE} "  # noqa: S608
+        "WHERE status = 'in_force' AND kind <> 'repeal' QUALIFY row_number() OVER "
+        "(PARTITION BY zone_id ORDER BY decided_at DESC) = 1"
+    )
+    merged = frame.merge(decided, left_on="id", right_on="zone_id", how="left")
+    # Zones in force before this workflow existed: the designating document stands for the approval.
+    merged["approval_no"] = merged["approval_no"].where(merged["approval_no"].notna(), merged["document"])
+    return gpd.GeoDataFrame(merged, geometry="geometry", crs=STORAGE_CRS)
+
+
+def export_zones(store: Store, fmt: str, crs: str = "EPSG:4490", lang: str = "zh") -> tuple[bytes, str]:
+    """Approved zones in force as file bytes and a file name: gpkg, geojson, kml (always WGS84) or a zipped Shapefile.
+
+    Columns carry Chinese names (`EXPORT_COLUMNS`), the class its Chinese label; areas in km² (EPSG:4548).
+    """
+    import tempfile
+    import zipfile
+    from pathlib import Path
+
+    if fmt not in EXPORT_FORMATS:
+        raise PortalError(f"不支持的导出格式 {fmt}", f"unsupported export format {fmt}")
+    if crs not in EXPORT_CRS:
+        raise PortalError(f"不支持的坐标系 {crs}", f"unsupported CRS {crs}")
+    frame = approved_zones(store)
+    fuel = _layer_spec().get_field("fuel_class")
+    out = gpd.GeoDataFrame(
+        {
+            EXPORT_COLUMNS["id"]: frame["id"],
+            EXPORT_COLUMNS["name"]: frame["name"],
+            EXPORT_COLUMNS["fuel_class"]: [fuel.label(v, "zh") for v in frame["fuel_class"]],
+            EXPORT_COLUMNS["effective_date"]: [
+                None if _missing(v) else str(pd.Timestamp(v).date()) for v in frame["effective_date"]
+            ],
+            EXPORT_COLUMNS["approval_no"]: frame["approval_no"],
+            EXPORT_COLUMNS["approved_on"]: [
+                None if _missing(v) else str(pd.Timestamp(v).date()) for v in frame["approved_on"]
+            ],
+            EXPORT_COLUMNS["area_km2"]: frame["area_km2"].round(4),
+        },
+        geometry=frame.geometry.values,
+        crs=STORAGE_CRS,
+    )
+    target_crs = "EPSG:4326" if fmt == "kml" else crs
+    # CGCS2000 and WGS84 differ by well under a metre here: relabelled, as imports do (geo/crs.py).
+    out = out.set_crs(target_crs, allow_override=True)
+    stem = "禁燃区_已批准"
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        if fmt == "shp":
+            out.to_file(folder / f"{stem}.shp", encoding="GBK", engine="pyogrio")
+            buffer = folder / f"{stem}.zip"
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                for part in sorted(folder.glob(f"{stem}.*")):
+                    if part.suffix != ".zip":
+                        archive.write(part, part.name)
+            return buffer.read_bytes(), f"{stem}.zip"
+        driver = {"gpkg": "GPKG", "geojson": "GeoJSON", "kml": "KML"}[fmt]
+        path = folder / f"{stem}.{fmt}"
+        out.to_file(path, driver=driver, engine="pyogrio")
+        return path.read_bytes(), path.name

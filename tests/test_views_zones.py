@@ -120,3 +120,23 @@ def test_the_author_holding_both_roles_sees_no_decision_form(seeded_store, open_
     at.radio[0].set_value("approve").run()
     assert any("须由其他审批人审批" in w.value for w in at.warning)
     assert not any(b.label == "批准" for b in at.button)
+
+
+@pytest.mark.parametrize("task", ["plan", "approve", "history"])
+def test_every_zone_task_reads_in_english(open_page, seeded_store, task):
+    from tests.test_views_english import BILINGUAL, CJK, _data_names, _texts
+
+    at = as_user(open_page("views/zones.py", BINHAI_LANG="en"), APPROVER)
+    at.radio[0].set_value(task).run()
+    assert not at.exception, at.exception
+    names = _data_names(seeded_store)
+    leftovers = []
+    for text in _texts(at._tree):
+        rest = text
+        for name in names:
+            rest = rest.replace(name, "")
+        for word in (*BILINGUAL, "审批乙"):
+            rest = rest.replace(word, "")
+        if CJK.search(rest):
+            leftovers.append(text)
+    assert not leftovers, sorted(set(leftovers))

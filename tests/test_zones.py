@@ -248,3 +248,28 @@ def test_a_zone_lists_the_in_use_boilers_that_burn_its_banned_fuels(seeded_store
     found = zones.impact(seeded_store, zone.geometry, fuel_class="III").boilers
     assert set(found["id"]) == expected
     assert set(zones.boilers_to_convert(seeded_store, zone.geometry, "II")["id"]) <= expected
+
+
+@pytest.mark.parametrize("fmt", zones.EXPORT_FORMATS)
+def test_approved_zones_export_with_chinese_names_and_the_approval(seeded_store, tmp_path, fmt):
+    import zipfile
+
+    row = draft(seeded_store)
+    row = zones.submit(seeded_store, PLANNER, row["id"], row["version"], now=DAY)
+    done = zones.decide(
+        seeded_store, APPROVER, row["id"], row["version"], True, "同意", DAY.date(), "津滨批〔2026〕7号", now=DAY
+    )
+    data, name = zones.export_zones(seeded_store, fmt, "EPSG:4490")
+    path = tmp_path / name
+    path.write_bytes(data)
+    if fmt == "shp":
+        with zipfile.ZipFile(path) as archive:
+            archive.extractall(tmp_path / "shp")
+        path = next((tmp_path / "shp").glob("*.shp"))
+    frame = gpd.read_file(path)
+    assert {"编号", "名称", "管控类别", "施行日期", "批准文号", "批准日期"} <= set(frame.columns)
+    ours = frame[frame["编号"] == done["zone_id"]].iloc[0]
+    assert ours["批准文号"] == "津滨批〔2026〕7号" and str(ours["批准日期"])[:10] == DAY.date().isoformat()
+    assert len(frame) == len(zones.zones_in_force(seeded_store))
+    if fmt in ("gpkg", "geojson", "shp"):
+        assert frame.crs.to_epsg() == 4490

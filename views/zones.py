@@ -49,6 +49,10 @@ def show_input_error(err: PortalError) -> None:
         show_error(err)
 
 
+def zone_label(name: str, zone_id: str) -> str:
+    return f"{name}（{zone_id}）" if lang() == "zh" else f"{name} ({zone_id})"
+
+
 def reference_layers(except_id: str | None = None) -> list:
     """Admin units and the zones in force, without the one being edited (it is in the editable group)."""
     return [(ADMIN, admin_frame), (ZONES, zones.zones_in_force(db, except_id=except_id))]
@@ -125,7 +129,8 @@ def show_impact(geometry, zone_id: str | None, fuel_class: str) -> zones.Impact:
         spec = layers.get_spec(name)
         line = tr("zones_inside_count", layer=spec.title(lang()), n=len(frame))
         names = "、".join(md_escape(v) for v in frame["name"].head(20))
-        st.markdown(f"- {md_escape(line)}" + (f"：{names}" if names else ""))
+        colon = "：" if lang() == "zh" else ": "
+        st.markdown(f"- {md_escape(line)}" + (f"{colon}{names}" if names else ""))
     boilers = impact.boilers
     if boilers is not None:
         st.markdown(f"**{tr('zones_boilers', fuel_class=FUEL.label(fuel_class, lang()), n=len(boilers))}**")
@@ -168,7 +173,7 @@ def plan_task() -> None:
     sources = ["draw", "upload", "edit", "draft", "repeal"]
     source = st.radio(tr("zones_source"), sources, format_func=lambda s: tr(f"zones_source_{s}"), horizontal=True)
     in_force = zones.zones_in_force(db)
-    labels = {r.id: f"{r.name}（{r.id}）" for r in in_force.itertuples()}
+    labels = {r.id: zone_label(r.name, r.id) for r in in_force.itertuples()}
     meta: dict = {"kind": "new"}
     if source == "draw":
         if seed().get("source") != source:
@@ -421,9 +426,17 @@ def history_task() -> None:
         st.dataframe(table, hide_index=True, height=table_height(len(table)))
     else:
         st.info(tr("zones_queue_empty"))
+    st.subheader(tr("zones_export"))
+    c1, c2 = st.columns(2)
+    fmt = c1.selectbox(tr("zones_export_format"), zones.EXPORT_FORMATS, key="zones_export_fmt")
+    crs = c2.selectbox(tr("zones_export_crs"), zones.EXPORT_CRS, key="zones_export_crs")
+    if fmt == "kml":
+        st.caption(tr("zones_export_kml"))
+    data, name = zones.export_zones(db, fmt, crs)
+    st.download_button(tr("zones_export_button"), data, file_name=name, on_click="ignore", key="zones_export")
     st.subheader(tr("zones_versions"))
     everything = read_layer(db, ZONES, columns=("name",))
-    labels = {r.id: f"{r.name}（{r.id}）" for r in everything.itertuples()}
+    labels = {r.id: zone_label(r.name, r.id) for r in everything.itertuples()}
     if not labels:
         return
     zone_id = st.selectbox(tr("zones_pick_zone"), list(labels), format_func=labels.get, key="versions_zone")

@@ -130,6 +130,8 @@ def check_crs(geom: BaseGeometry, zones_in_force: Sequence[BaseGeometry], tol: T
                 f"coordinates look projected (e.g. {x0:.0f}, {y0:.0f}), not lon/lat: supply EPSG:4490/4326",
             )
         ]
+    if not shapely.is_valid(geom):  # overlays of an invalid shape throw; check_validity reports it first
+        return []
     shifted_back = convert_gcj02_to_wgs84(np.array([geom], dtype=object))[0]
     for zone in zones_in_force:
         if not shapely.intersects(shifted_back, zone):

@@ -154,3 +154,8 @@ def test_an_edit_answers_only_for_the_overlap_it_adds():
     pushed_in = shapely.box(117.62, 39.00, 117.70, 39.05)
     [finding] = [f for f in zc.check_zone(pushed_in, DISTRICT, IN_FORCE, TOL, previous=previous) if f.code == "overlap"]
     assert finding.area_km2 == pytest.approx(km2(shapely.box(117.62, 39.00, 117.64, 39.05)), rel=1e-6)
+
+
+def test_a_bow_tie_across_a_zone_in_force_is_reported_not_raised():
+    bow_tie = shapely.Polygon([(117.60, 39.00), (117.70, 39.06), (117.70, 39.00), (117.60, 39.06), (117.60, 39.00)])
+    assert codes(zc.check_zone(bow_tie, DISTRICT, IN_FORCE, TOL)) == ["self_intersection"]

@@ -161,7 +161,7 @@ def review(geometry, zone_id: str | None, findings, impact: zones.Impact | None,
             ("removed", tr("zones_removed") + f" {impact.diff.removed_km2:.3f}", impact.diff.removed),
         ]
     st.caption(tr("zones_review_map"))
-    fmap = review_map([(ADMIN, admin_frame)], geometry, parts, lang=lang(), basemap=chosen_basemap(), bounds=bounds)
+    fmap = review_map(reference_layers(zone_id), geometry, parts, lang=lang(), basemap=chosen_basemap(), bounds=bounds)
     st_folium(fmap, height=420, use_container_width=True, returned_objects=[], key=f"zone-review-{key}-{lang()}")
 
 

@@ -191,3 +191,28 @@ def test_editing_one_vertex_of_a_multi_part_zone_with_a_hole_shows_the_added_are
     assert len(parts) == 2 and sum(len(p.interiors) for p in parts) == 1
     assert saved["area_km2"] == pytest.approx(km2(MULTI) + cut, rel=0.02)
     only_localhost(requests)
+
+
+def test_a_drawn_bow_tie_is_reported_and_repaired_with_make_valid(portal, browser_page):
+    page, requests = browser_page
+    store = Store(portal.db_path)
+    auth.add_user(store, ADMIN, "planner.d", "planner-pass", ["planner"], "规划丁")
+    page.goto(portal.url + "zones", wait_until="domcontentloaded")
+    page.get_by_text("请在地图上绘制边界").wait_for(timeout=60_000)
+    wait_idle(page)
+    log_in(page, "planner.d", "planner-pass")
+    page.get_by_test_id("stSidebar").get_by_text("已登录：规划丁").wait_for(timeout=60_000)
+    wait_idle(page, quiet_ms=1500)
+    frame = editor_frame(page)
+    frame.evaluate("() => window.binhaiEditor.map.setView([38.91, 117.56], 13, {animate: false})")
+    frame.locator(".leaflet-pm-icon-polygon").click()
+    corners = [(117.55, 38.90), (117.57, 38.92), (117.57, 38.90), (117.55, 38.92), (117.55, 38.90)]
+    for lon, lat in corners:
+        page.mouse.click(*screen_point(page, frame, lon, lat))
+    page.get_by_text("边界自相交").wait_for(timeout=60_000)
+    assert page.get_by_role("button", name="保存草稿").is_disabled()
+    page.get_by_role("button", name="用 make_valid 修复").click()
+    page.get_by_text("已修复").wait_for(timeout=60_000)
+    page.get_by_text("全部检查通过").wait_for(timeout=60_000)
+    page.screenshot(path=str(portal.artifacts / "zones-repaired.png"), full_page=True)
+    only_localhost(requests)

@@ -204,9 +204,10 @@ def test_a_drawn_bow_tie_is_reported_and_repaired_with_make_valid(portal, browse
     page.get_by_test_id("stSidebar").get_by_text("已登录：规划丁").wait_for(timeout=60_000)
     wait_idle(page, quiet_ms=1500)
     frame = editor_frame(page)
-    frame.evaluate("() => window.binhaiEditor.map.setView([38.91, 117.56], 13, {animate: false})")
+    # Away from the zones the other journeys put in force (snapping would move the clicks onto them).
+    frame.evaluate("() => window.binhaiEditor.map.setView([38.85, 117.61], 13, {animate: false})")
     frame.locator(".leaflet-pm-icon-polygon").click()
-    corners = [(117.55, 38.90), (117.57, 38.92), (117.57, 38.90), (117.55, 38.92), (117.55, 38.90)]
+    corners = [(117.60, 38.84), (117.62, 38.86), (117.62, 38.84), (117.60, 38.86), (117.60, 38.84)]
     for lon, lat in corners:
         page.mouse.click(*screen_point(page, frame, lon, lat))
     page.get_by_text("边界自相交").wait_for(timeout=60_000)

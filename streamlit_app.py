@@ -35,6 +35,7 @@ pages = {
     ],
     tr("nav_group_manage"): [
         st.Page("views/data.py", title=tr("nav_data"), icon=":material/database:", url_path="data"),
+        st.Page("views/zones.py", title=tr("nav_zones"), icon=":material/edit_location_alt:", url_path="zones"),
     ],
 }
 actor = current_actor()

@@ -279,6 +279,37 @@ SETTINGS: dict[str, Setting] = {
             5000,
             source="示意：1 t/h 锅炉约耗原煤 0.14 t/h × 4,000 h/a × 0.7143",
         ),
+        # --- issue 12: prohibited-zone checks (geo/zone_checks.py) ---
+        Setting(
+            "zones.overlap_pct",
+            "禁燃区·与现行区重叠容差",
+            "Zones: overlap tolerance with zones in force",
+            "float",
+            1.0,
+            "%",
+            0,
+            100,
+        ),
+        Setting(
+            "zones.min_area_km2",
+            "禁燃区·最小面积（碎片/空隙）",
+            "Zones: minimum area (slivers, gaps)",
+            "float",
+            0.01,
+            "km²",
+            0,
+            100,
+        ),
+        Setting(
+            "zones.outside_pct",
+            "禁燃区·区界外面积容差",
+            "Zones: tolerance outside the district",
+            "float",
+            0.5,
+            "%",
+            0,
+            100,
+        ),
     )
 }
 

@@ -19,7 +19,8 @@ SPEC = LayerSpec(
     title_zh="高污染燃料禁燃区",
     title_en="High-pollution-fuel prohibited zones",
     geometry=("Polygon",),
-    editor_role="planner",
+    # A whole-layer import puts zones in force at once: only an approver may (planners submit drafts, issue 12).
+    editor_role="zone_approver",
     id_prefix="PZ",
     draw_order=20,
     sample="data.sample.zones:prohibited_zone_layer",

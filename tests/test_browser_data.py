@@ -1,4 +1,4 @@
-"""Real-browser journey of a planner: check a file, log in, import it; a bad file gets a message."""
+"""Real-browser journey of a zone approver: check a file, log in, import it; a bad file gets a message."""
 
 from __future__ import annotations
 
@@ -27,10 +27,10 @@ def _zone_file(tmp_path, name: str, ring: list[list[float]]):
     return path
 
 
-def test_planner_checks_logs_in_and_imports_a_zone(portal, browser_page, tmp_path):
+def test_approver_checks_logs_in_and_imports_a_zone(portal, browser_page, tmp_path):
     page, _ = browser_page
     store = Store(portal.db_path)
-    auth.add_user(store, ADMIN, "planner1", "planner-pass", ["planner"], "规划甲")
+    auth.add_user(store, ADMIN, "planner1", "planner-pass", ["zone_approver"], "规划甲")
     spec = layers.get_spec("prohibited_zones")
     before = count_features(store, spec)
 
@@ -38,7 +38,7 @@ def test_planner_checks_logs_in_and_imports_a_zone(portal, browser_page, tmp_pat
     ring = [[117.60, 39.00], [117.62, 39.00], [117.62, 39.02], [117.60, 39.02], [117.60, 39.00]]
     main.locator("input[type=file]").set_input_files(str(_zone_file(tmp_path, "新划定禁燃区（测试）", ring)))
     main.get_by_text("校验通过：1 个要素可导入").wait_for(timeout=60_000)
-    main.get_by_text("此操作需要登录（角色：规划人员）").wait_for(timeout=30_000)
+    main.get_by_text("此操作需要登录（角色：禁燃区审批）").wait_for(timeout=30_000)
 
     log_in(page, "planner1", "planner-pass")
     page.get_by_test_id("stSidebar").get_by_text("已登录：规划甲").wait_for(timeout=30_000)

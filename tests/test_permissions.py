@@ -22,6 +22,7 @@ from tests.conftest import ADMIN
 ROOT = Path(__file__).resolve().parent.parent
 VIEWER = Actor("guan.yuan", "官员", frozenset({"viewer"}), "portal")
 PLANNER = Actor("gui.hua", "规划", frozenset({"planner"}), "portal")
+APPROVER = Actor("shen.pi", "审批", frozenset({"zone_approver"}), "portal")
 PARKS = layers.get_spec("parks")
 ZONES = layers.get_spec("prohibited_zones")
 # Functions in geo/ that open a transaction but are not users' writes, and why.
@@ -87,6 +88,10 @@ def _arguments(tmp_path: Path, store) -> dict[str, tuple]:
         "geo.stats_import.import_statistics": (None,),  # the role is checked before the plan is read
         "geo.targets_import.import_targets": (None,),
         "geo.plan.save_period": (None,),
+        "geo.zones.save_draft": ("新禁燃区", "III", feature),
+        "geo.zones.submit": ("ZD-0001", 1),
+        "geo.zones.decide": ("ZD-0001", 1, True, "同意"),
+        "geo.zones.enact_due": (),
     }
 
 
@@ -136,11 +141,19 @@ def test_a_layers_own_editor_role_is_enough_for_that_layer_only(seeded_store, tm
     )
     checked = io.validate_frame(zone, ZONES, Limits(), "zone.geojson")
     change = io.write_features(
-        seeded_store, PLANNER, ZONES, checked, "append", "zone.geojson", now=dt.datetime(2025, 2, 1)
+        seeded_store, APPROVER, ZONES, checked, "append", "zone.geojson", now=dt.datetime(2025, 2, 1)
     )
     assert change.added == ["PZ-NEW"]
     with pytest.raises(PermissionDenied):
-        io.write_features(seeded_store, PLANNER, PARKS, checked, "append", "parks.geojson")
+        io.write_features(seeded_store, APPROVER, PARKS, checked, "append", "parks.geojson")
+
+
+def test_a_planner_cannot_import_the_whole_zone_layer_past_approval(seeded_store):
+    from geo import io
+
+    with pytest.raises(PermissionDenied) as refused:
+        io.write_features(seeded_store, PLANNER, ZONES, None, "append", "zones.geojson")
+    assert refused.value.zh == "需要角色：禁燃区审批；当前角色：规划人员"
 
 
 def _functions() -> dict[str, tuple[ast.FunctionDef, str]]:

@@ -24,6 +24,8 @@ LOCAL_ASSETS: dict[str, str] = {
     "leaflet_draw_js": "leaflet-draw/leaflet.draw.js",
     "leaflet_draw_css": "leaflet-draw/leaflet.draw.css",
     "proj4": "proj4/proj4-global.js",
+    "leaflet_geoman_js": "leaflet-geoman/leaflet-geoman.js",  # zone editor (geo/maps/editor.py), MIT
+    "leaflet_geoman_css": "leaflet-geoman/leaflet-geoman.css",
 }
 
 

@@ -34,6 +34,7 @@ import pandas as pd
 
 from geo.config import Limits
 from geo.errors import InputError, Problem
+from geo.io.csvfile import UNKNOWN_ENCODING, decode_text
 from geo.ledgers import rural_sewage_by_town
 from geo.permissions import Actor, writes
 from geo.settings import EFFLUENT_LIMITS, EFFLUENT_PARAMETERS, current_settings, effluent_key
@@ -347,11 +348,10 @@ def _read_table(data: bytes, source: str) -> pd.DataFrame:
         if suffix in (".xlsx", ".xlsm"):
             return pd.read_excel(io.BytesIO(data), dtype=object)
         if suffix == ".csv":
-            for encoding in ("utf-8-sig", "gb18030"):
-                try:
-                    return pd.read_csv(io.BytesIO(data), dtype=object, encoding=encoding)
-                except UnicodeDecodeError:
-                    continue
+            text = decode_text(data)
+            if text is None:
+                raise InputError(source, [Problem(*UNKNOWN_ENCODING)])
+            return pd.read_csv(io.StringIO(text), dtype=object)
     except (ValueError, OSError, KeyError) as exc:  # a damaged workbook or CSV: the reader's own words
         raise InputError(source, [Problem(f"无法读取文件: {exc}", f"cannot read the file: {exc}")]) from None
     raise InputError(source, [Problem("只接受 .csv 或 .xlsx 文件", "only .csv or .xlsx files are accepted")])

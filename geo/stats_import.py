@@ -37,6 +37,7 @@ import pandas as pd
 from geo.errors import InputError, PortalError, Problem
 from geo.i18n import t, unit_text
 from geo.indicators import INDICATORS
+from geo.io.csvfile import UNKNOWN_ENCODING, decode_text
 from geo.permissions import Actor, writes
 from geo.store import audit, history
 from geo.store.db import Store
@@ -197,14 +198,10 @@ class Sheet:
 
 
 def _decode_csv(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):  # GB18030 reads GBK and GB2312 files
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InputError(
-        "CSV", [Problem("无法识别文件编码（应为 UTF-8 或 GBK）", "cannot decode the file (UTF-8 or GBK expected)")]
-    )
+    text = decode_text(data)
+    if text is None:
+        raise InputError("CSV", [Problem(*UNKNOWN_ENCODING)])
+    return text
 
 
 def read_sheets(path: Path, source_name: str | None = None) -> list[Sheet]:

@@ -34,6 +34,7 @@ import shapely
 
 from geo.crs import MEASURE_CRS, STORAGE_CRS
 from geo.errors import InputError, PortalError, Problem
+from geo.io.csvfile import UNKNOWN_ENCODING, decode_text
 from geo.permissions import SYSTEM, Actor, PermissionDenied, writes
 from geo.settings import current_settings
 from geo.store import audit, history
@@ -544,17 +545,9 @@ def read_round_file(name: str, data: bytes) -> pd.DataFrame:
                 name, [Problem(f"无法读取 Excel 文件：{exc}", f"cannot read the Excel file: {exc}")]
             ) from None
     elif lower.endswith(".csv"):
-        for encoding in ("utf-8-sig", "gbk"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise InputError(
-                name,
-                [Problem("无法识别文字编码（应为 UTF-8 或 GBK）", "unknown text encoding (expected UTF-8 or GBK)")],
-            )
+        text = decode_text(data)
+        if text is None:
+            raise InputError(name, [Problem(*UNKNOWN_ENCODING)])
         try:
             table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
         except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:

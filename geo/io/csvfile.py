@@ -35,17 +35,27 @@ WKT_COLUMNS = ("wkt", "geometry", "geom", "几何")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def read_csv(path: Path, spec: Any, limits: Limits, source: str) -> RawFeatures:
-    """A table with lon/lat columns (or a WKT column), UTF-8 (BOM or not) or GBK, in WGS84/CGCS2000."""
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "gbk"):
+# The text encodings Chinese offices' CSV files come in: UTF-8 (with or without a BOM), then GB18030
+# (which reads GBK and GB2312 files too).
+TEXT_ENCODINGS = ("utf-8-sig", "gb18030")
+UNKNOWN_ENCODING = ("无法识别文字编码（应为 UTF-8 或 GBK）", "unknown text encoding (expected UTF-8 or GBK)")
+
+
+def decode_text(data: bytes) -> str | None:
+    """The text of a CSV file in one of TEXT_ENCODINGS, or None (the caller reports UNKNOWN_ENCODING)."""
+    for encoding in TEXT_ENCODINGS:
         try:
-            text = data.decode(encoding)
-            break
+            return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    else:
-        raise fail(source, "无法识别文字编码（应为 UTF-8 或 GBK）", "unknown text encoding (expected UTF-8 or GBK)")
+    return None
+
+
+def read_csv(path: Path, spec: Any, limits: Limits, source: str) -> RawFeatures:
+    """A table with lon/lat columns (or a WKT column), UTF-8 (BOM or not) or GBK, in WGS84/CGCS2000."""
+    text = decode_text(path.read_bytes())
+    if text is None:
+        raise fail(source, *UNKNOWN_ENCODING)
     try:
         table = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
     except pd.errors.EmptyDataError as exc:

@@ -291,8 +291,15 @@ def feature_at(frame, x: float, y: float) -> str | None:
     return _frame(frame).evaluate(FEATURE_AT_JS, [x, y])
 
 
+def center_map(page) -> None:
+    """Scroll the page so that the map sits in the middle of the window (a real mouse reaches all of it)."""
+    page.locator(MAP_IFRAME).first.evaluate("e => e.scrollIntoView({block: 'center', inline: 'center'})")
+
+
 def mouse_to(page, feature: dict, click: bool = False) -> None:
-    """Move the real mouse onto `feature` (from `features`), and click it when asked."""
+    """Move the real mouse onto `feature` (from `features`), the map scrolled into the window first, and
+    click it when asked."""
+    center_map(page)
     box = page.locator(MAP_IFRAME).first.bounding_box()
     x, y = box["x"] + feature["x"], box["y"] + feature["y"]
     page.mouse.move(x, y)

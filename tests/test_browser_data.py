@@ -36,7 +36,9 @@ def test_approver_checks_logs_in_and_imports_a_zone(portal, browser_page, tmp_pa
 
     main = open_check(page, portal, "高污染燃料禁燃区")
     ring = [[117.60, 39.00], [117.62, 39.00], [117.62, 39.02], [117.60, 39.02], [117.60, 39.00]]
-    main.locator("input[type=file]").set_input_files(str(_zone_file(tmp_path, "新划定禁燃区（测试）", ring)))
+    main.locator(".st-key-layer_upload input[type=file]").set_input_files(
+        str(_zone_file(tmp_path, "新划定禁燃区（测试）", ring))
+    )
     main.get_by_text("校验通过：1 个要素可导入").wait_for(timeout=60_000)
     main.get_by_text("此操作需要登录（角色：禁燃区审批）").wait_for(timeout=30_000)
 
@@ -59,7 +61,7 @@ def test_bad_file_shows_a_message_and_nothing_is_rendered_as_html(portal, browse
     main = open_check(page, portal, "高污染燃料禁燃区")
     bow_tie = [[117.60, 39.00], [117.62, 39.02], [117.62, 39.00], [117.60, 39.02], [117.60, 39.00]]
     evil = "<img src=x onerror=alert(1)>"
-    main.locator("input[type=file]").set_input_files(str(_zone_file(tmp_path, evil, bow_tie)))
+    main.locator(".st-key-layer_upload input[type=file]").set_input_files(str(_zone_file(tmp_path, evil, bow_tie)))
     main.get_by_text("校验未通过").wait_for(timeout=60_000)
     report = main.get_by_test_id("stCode").first
     report.wait_for(timeout=30_000)

@@ -158,7 +158,7 @@ def test_bad_corpus_file_uploaded_on_the_data_page_gets_a_message(
 ):
     page, dialogs = watched_page
     main = open_check(page, hostile_portal, layer_title)
-    main.locator("input[type=file]").set_input_files(str(CORPUS / name))
+    main.locator(".st-key-layer_upload input[type=file]").set_input_files(str(CORPUS / name))
     main.get_by_text("校验未通过").wait_for(timeout=60_000)
     report = main.get_by_test_id("stCode").first
     report.wait_for(timeout=30_000)
@@ -173,7 +173,7 @@ def test_bad_corpus_file_uploaded_on_the_data_page_gets_a_message(
 def test_gcj02_file_is_flagged_then_converted_when_the_box_is_ticked(hostile_portal, watched_page):
     page, dialogs = watched_page
     main = open_check(page, hostile_portal, "工业园区")
-    upload = main.locator("input[type=file]")
+    upload = main.locator(".st-key-layer_upload input[type=file]")
     upload.set_input_files(str(CORPUS / "gcj02_declared.geojson"))
     main.get_by_text("校验未通过").wait_for(timeout=60_000)
     assert "疑似 GCJ-02（火星坐标）偏移" in main.get_by_test_id("stCode").first.inner_text()

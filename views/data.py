@@ -91,7 +91,7 @@ target = st.selectbox(
     tr("layer_name"), list(layers.REGISTRY), format_func=lambda n: layers.get_spec(n).title(lang()), key="check_layer"
 )
 from_gcj02 = st.checkbox(tr("from_gcj02"), help=tr("from_gcj02_help"), key="from_gcj02")
-upload = st.file_uploader(tr("validate_upload"), type=[s.lstrip(".") for s in sorted(io.SUPPORTED)])
+upload = st.file_uploader(tr("validate_upload"), type=[s.lstrip(".") for s in sorted(io.SUPPORTED)], key="layer_upload")
 
 
 def checked_upload(upload, spec, from_gcj02: bool):

@@ -153,6 +153,34 @@ def open_check(page, portal: Portal, layer_title: str):
     return main
 
 
+def choose_option(page, selectbox, typed: str, option_name) -> None:
+    """Pick an option of a Streamlit selectbox by typing `typed` and choosing `option_name` (text or
+    regex), retrying while reruns re-render the list; returns once the box shows the choice."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    option = page.get_by_role("option", name=option_name).first
+    for _ in range(4):
+        wait_idle(page)
+        selectbox.click()
+        page.keyboard.type(typed)
+        try:
+            option.wait_for(timeout=10_000)
+            try:
+                option.click(timeout=5_000)
+            except PlaywrightError:
+                page.keyboard.press("Enter")
+            page.wait_for_function(
+                "([box, name]) => box.textContent.includes(name) || [...box.querySelectorAll('input')].some(i => (i.value || '').includes(name))",
+                arg=[selectbox.element_handle(), typed],
+                timeout=10_000,
+            )
+            wait_idle(page)
+            return
+        except PlaywrightError:
+            page.keyboard.press("Escape")
+    raise AssertionError(f"could not choose {option_name!r} in the selectbox")
+
+
 def wait_idle(page, quiet_ms: int = 800, timeout_ms: int = 60_000) -> None:
     """Wait until the app has not been running a script for `quiet_ms` (its status widget gone)."""
     page.wait_for_function(

@@ -76,7 +76,7 @@ def test_five_real_mouse_clicks_each_open_the_clicked_park_and_keep_the_view(por
     page.goto(portal.url + "parks", wait_until="domcontentloaded")
     page.wait_for_function(f"() => document.querySelectorAll('{MAP_IFRAME}').length === 1", timeout=60_000)
     frame = _map_in(page)
-    frame.evaluate("() => window.binhaiMap.setView([38.80, 117.56], 12, {animate: false})")
+    frame.evaluate("() => { window.binhaiMap.setView([38.80, 117.56], 12, {animate: false}); }")
     page.wait_for_timeout(500)
     zoom, centre = frame.evaluate("() => [window.binhaiMap.getZoom(), window.binhaiMap.getCenter()]")
     center_map(page)  # controls above the map can push it below the window's edge

@@ -43,7 +43,7 @@ def test_search_by_part_of_a_name_zooms_to_the_feature_and_the_in_view_list_foll
 def test_measure_gives_length_and_area_in_epsg_4548(portal, browser_page):
     page, _ = browser_page
     frame = _map(page, portal, "map")
-    frame.evaluate("() => window.binhaiMap.setView([38.85, 117.55], 11, {animate: false})")
+    frame.evaluate("() => { window.binhaiMap.setView([38.85, 117.55], 11, {animate: false}); }")
     frame.evaluate(
         "() => { window.clicked = []; window.binhaiMap.on('click', e => window.clicked.push([e.latlng.lng, e.latlng.lat])); }"
     )

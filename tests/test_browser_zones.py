@@ -205,7 +205,7 @@ def test_a_drawn_bow_tie_is_reported_and_repaired_with_make_valid(portal, browse
     wait_idle(page, quiet_ms=1500)
     frame = editor_frame(page)
     # Away from the zones the other journeys put in force (snapping would move the clicks onto them).
-    frame.evaluate("() => window.binhaiEditor.map.setView([38.85, 117.61], 13, {animate: false})")
+    frame.evaluate("() => { window.binhaiEditor.map.setView([38.85, 117.61], 13, {animate: false}); }")
     frame.locator(".leaflet-pm-icon-polygon").click()
     corners = [(117.60, 38.84), (117.62, 38.86), (117.62, 38.84), (117.60, 38.86), (117.60, 38.84)]
     for lon, lat in corners:

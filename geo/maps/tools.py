@@ -34,7 +34,7 @@ TOOLS_CSS = """<style>
 .binhai-results li:hover,.binhai-inview li:hover{background:#eef3f7;}
 .binhai-inview{max-height:240px;overflow:auto;margin:0;padding:0;list-style:none;}
 .binhai-measure-out{padding:4px 8px;min-width:140px;}
-.binhai-measuring .leaflet-interactive{pointer-events:none!important;}
+.binhai-measuring .leaflet-interactive,.binhai-measuring .leaflet-overlay-pane canvas{pointer-events:none!important;}
 .binhai-measuring{cursor:crosshair!important;}
 @media (max-width:480px){.binhai-search input{width:110px;}.binhai-inview-box{display:none;}}
 </style>"""

@@ -73,17 +73,6 @@ with st.expander(tr("classification")):
     k1, k2 = st.columns(2)
     method = k1.radio(tr("classification"), classify.METHODS, format_func=tr, horizontal=True, key="cockpit_method")
     k = k2.slider(tr("classes"), 3, 7, 5, key="cockpit_k")
-# The brief's KPI table is by 开发区, the level a park's figures roll up to first.
-brief_button(
-    "parks",
-    level="zone",
-    indicator=indicator,
-    year=year,
-    as_of=as_of,
-    normalisation=normalisation,
-    classification=method,
-    classes=k,
-)
 grid = grid_overlay_choice(st, key="cockpit")
 
 unit = unit_label(stats.unit_of(indicator, normalisation))
@@ -165,6 +154,18 @@ with map_col:
         on_click="ignore",
         file_name=f"binhai-{indicator}-{normalisation}-{year}.html",
         mime="text/html",
+    )
+    # The brief's KPI table is by 开发区, the level a park's figures roll up to first. Under the map: the
+    # map is what the page is for, the brief is what one takes away from it.
+    brief_button(
+        "parks",
+        level="zone",
+        indicator=indicator,
+        year=year,
+        as_of=as_of,
+        normalisation=normalisation,
+        classification=method,
+        classes=k,
     )
 
 with panel_col:

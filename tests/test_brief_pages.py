@@ -258,3 +258,18 @@ def test_cli_bad_input_exits_2_and_writes_nothing(seeded_copy, tmp_path, capsys,
     assert main(argv) == 2
     assert words in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_sample_mark_follows_the_pages_own_sample_rows(seeded_store):
+    with seeded_store.transaction() as s:
+        s.execute("UPDATE statistics SET source = 'bureau'")
+        s.execute("UPDATE targets SET source = 'bureau'")
+    assert brief.content_of(seeded_store, WATER).sample  # the monitoring rounds are still the sample's
+    assert brief.content_of(seeded_store, ZONES).sample  # so are the zones' designating documents
+    with seeded_store.transaction() as s:
+        s.execute("UPDATE water_samples SET source = '区水务局'")
+        s.execute("UPDATE prohibited_zones SET document = '津滨政发〔2018〕1号'")
+    for request in (WATER, ZONES):
+        content = brief.content_of(seeded_store, request)
+        assert not content.sample
+        assert not any("示意" in line for line in content.summary)

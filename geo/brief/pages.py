@@ -17,7 +17,7 @@ import pandas as pd
 import shapely
 
 from geo import water, zones
-from geo.brief.content import MapLayer, _layer_spec, last_change_day, sample_data_present
+from geo.brief.content import SAMPLE_SOURCE_PREFIX, MapLayer, _layer_spec, last_change_day, sample_data_present
 from geo.brief.request import PAGES, BriefRequest
 from geo.brief.summary import _names
 from geo.crs import MEASURE_CRS, STORAGE_CRS, map_bounds, measures_km
@@ -305,8 +305,22 @@ def zones_brief(store: Store, request: BriefRequest, today: date) -> PageBrief:
     return _page(store, request, today, as_of_day, layer, lines, tables, facts)
 
 
+def page_sample_present(store: Store, page: str) -> bool:
+    """Sample data behind the page's brief: sample statistics or targets (as for every brief), and for
+    黑臭水体 sample monitoring rounds, for 禁燃区规划 zones designated by a sample (示意) document."""
+    if sample_data_present(store):
+        return True
+    if page == "water":
+        sql = "SELECT count(*) FROM water_samples WHERE starts_with(source, $prefix)"
+        return int(store.scalar(sql, {"prefix": SAMPLE_SOURCE_PREFIX}) or 0) > 0
+    if page == "zones":
+        sql = f"SELECT count(*) FROM {zones.LAYER} WHERE contains(document, '（示意')"  # noqa: S608
+        return int(store.scalar(sql) or 0) > 0
+    return False
+
+
 def _page(store, request, today, as_of_day, layer, lines, tables, facts) -> PageBrief:
-    sample = sample_data_present(store)
+    sample = page_sample_present(store, PAGES[request.page].content)
     if sample:
         lines = [*lines, SAMPLE_LINE]
     return PageBrief(

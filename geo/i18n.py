@@ -318,6 +318,12 @@ STRINGS: dict[str, tuple[str, str]] = {
         "简报已生成（{year}年，{level}，{indicator}）：",
         "The brief is ready ({year}, {level}, {indicator}):",
     ),
+    "brief_ready_page": ("简报已生成（{page}，{as_of}）：", "The brief is ready ({page}, {as_of}):"),
+    "brief_current": ("当前数据", "current data"),
+    "brief_help_page": (
+        "按当前页面与数据日期生成 A4 简报：专题图、统计表、清单与中文摘要；离线生成。",
+        "An A4 brief of this page at its data date: map, tables, lists and a Chinese summary; made offline.",
+    ),
     "brief_download_pdf": ("下载简报 PDF", "Download the brief (PDF)"),
     "brief_download_png": ("下载地图 PNG（用于幻灯片）", "Download the map (PNG, for slides)"),
     "brief_help": (

@@ -223,12 +223,12 @@ def test_ledgers_brief_draws_the_ledgers_points_and_parks_brief_the_pages_classe
 
 
 def test_register_page_offers_the_brief_for_a_new_page(seeded_copy):
-    brief.register_page("water", "黑臭水体", "Black-odorous water", overlays=("water_bodies",))
+    brief.register_page("water_kpi", "水环境指标", "Water KPIs", overlays=("water_bodies",))
     try:
-        content = brief.brief_content(seeded_copy, brief.BriefRequest("water", "town", "cod", 2024))
+        content = brief.brief_content(seeded_copy, brief.BriefRequest("water_kpi", "town", "cod", 2024))
     finally:
-        del brief.PAGES["water"]
-    assert content.page_title == "黑臭水体"
+        del brief.PAGES["water_kpi"]
+    assert content.page_title == "水环境指标"
     assert content.map.overlays[0][0] == get_spec("water_bodies").title_zh
 
 

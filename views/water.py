@@ -15,6 +15,7 @@ from geo.crs import map_bounds
 from geo.errors import InputError, PortalError
 from geo.maps.choropleth import selection_layer
 from geo.maps.water import build_water_map
+from views.brief_button import brief_button
 from views.shell import (
     after_write,
     as_of_choice,
@@ -131,6 +132,9 @@ cols[-1].metric(tr("water_pending"), counts["pending"])
 relapses = shown[shown["stage"] == "relapsed"]
 if len(relapses):
     st.warning(tr("water_relapsed_list", n=len(relapses), names=LIST_SEP.join(map(md_escape, relapses["name"]))))
+
+# The brief: every listed body (the filters above narrow the page, not the district's brief), as of the page's date.
+brief_button("water", as_of=as_of)
 
 
 table = pd.DataFrame(

@@ -16,6 +16,7 @@ from geo.crs import map_bounds
 from geo.errors import InputError, PortalError
 from geo.maps.editor import drawings_to_geometry, editor_map, review_map
 from geo.store.features import read_layer
+from views.brief_button import brief_button
 from views.shell import (
     after_write,
     chosen_basemap,
@@ -467,6 +468,9 @@ def history_task() -> None:
     fmap = review_map([(ADMIN, admin_frame)], after, parts, lang=lang(), basemap=chosen_basemap(), bounds=bounds)
     st_folium(fmap, height=420, use_container_width=True, returned_objects=[], key=f"zone-diff-{zone_id}-{old}-{new}")
 
+
+# The brief: the zones in force and the proposals under way, as of today (the page has no as-of choice).
+brief_button("zones")
 
 tasks = ["plan", "approve", "history"]
 task = st.radio(tr("zones_task"), tasks, format_func=lambda k: tr(f"zones_task_{k}"), horizontal=True, key="zones_task")

@@ -98,7 +98,12 @@ def _draw(ax, layer: MapLayer) -> tuple[float, float, float, float]:
         if len(towns):
             towns.plot(ax=ax, facecolor=BACKGROUND, edgecolor="#bbbbbb", linewidth=0.4)
     if len(features):
-        features.plot(ax=ax, color=list(features["colour"]), edgecolor="#ffffff", linewidth=0.3)
+        lineal = features.geom_type.isin(["LineString", "MultiLineString"])
+        areas, lines = features[~lineal], features[lineal]
+        if len(areas):
+            areas.plot(ax=ax, color=list(areas["colour"]), edgecolor="#ffffff", linewidth=0.3)
+        if len(lines):  # rivers and channels (黑臭水体): a line as wide as it must be to show its colour
+            lines.plot(ax=ax, color=list(lines["colour"]), linewidth=2.2, zorder=4)
     overlay_handles = []
     for (title, frame, colour), marker in zip(layer.overlays, OVERLAY_MARKERS * 3, strict=False):
         if not len(frame):

@@ -1,4 +1,5 @@
-"""The brief as an A4 PDF (reportlab): page 1 title, summary and map; page 2 the KPI table, parks and charts.
+"""The brief as an A4 PDF (reportlab): page 1 title, summary and map; page 2 the KPI table, parks and charts
+(`render_pdf`), or the page's own tables for the 黑臭水体 and 禁燃区规划 briefs (`render_page_pdf`).
 
 Text is set in the embedded (subset) CJK TrueType font, so the PDF's text layer holds real Chinese:
 searchable and copyable. Every page carries the date and, with sample data in the store, the 示意数据 mark.
@@ -32,6 +33,7 @@ from geo.brief.charts import progress_chart, trend_chart
 from geo.brief.content import BriefContent
 from geo.brief.fonts import FONT_FACE, cjk_font_path
 from geo.brief.mapping import render_map
+from geo.brief.pages import PageBrief
 from geo.brief.summary import summary_lines
 from geo.i18n import t
 from geo.indicators import INDICATORS
@@ -257,5 +259,84 @@ def render_pdf(content: BriefContent) -> bytes:
     )
     charts.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 8), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     story.append(KeepTogether([Paragraph("五、趋势与进度", h2), charts]))
+    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    return buffer.getvalue()
+
+
+def render_page_pdf(content: PageBrief) -> bytes:
+    """A page's own brief (黑臭水体, 禁燃区规划) as PDF bytes: title, summary and map, then the page's tables."""
+    _register_font()
+    request = content.request
+    pagesize = landscape(A4) if request.orientation == "landscape" else A4
+    width, height = pagesize
+    frame_w = width - 2 * MARGIN
+    buffer = io.BytesIO()
+    title = f"滨海新区节能减排简报 · {content.page_title}"
+
+    def on_page(canvas, doc) -> None:
+        canvas.saveState()
+        canvas.setFont(FONT, 7.5)
+        canvas.setFillColor(colors.HexColor("#555555"))
+        canvas.drawString(MARGIN, 8 * mm, f"滨海新区节能减排一张图 · 生成日期 {content.generated_on.isoformat()}")
+        canvas.drawRightString(width - MARGIN, 8 * mm, f"第 {doc.page} 页")
+        if content.sample:
+            canvas.setFont(FONT, 9)
+            canvas.setFillColor(RED)
+            canvas.drawRightString(width - MARGIN, height - 9 * mm, f"{SAMPLE_MARK} · 非正式统计")
+        canvas.restoreState()
+
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=pagesize,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN,
+        title=title,
+        author="滨海新区节能减排一张图",
+        subject=f"{content.page_title} {content.data_as_of.isoformat()}",
+    )
+    h1, h2, body, small = _style(16, 21), _style(11.5, 15), _style(9.5, 14), _style(8, 11)
+    story: list = [Paragraph(escape(title), h1)]
+    as_of = "当前数据" if request.as_of is None else f"历史数据（截至 {request.as_of.isoformat()}）"
+    story.append(
+        Paragraph(
+            escape(
+                f"生成日期：{content.generated_on.isoformat()}　数据截至：{content.data_as_of.isoformat()}（{as_of}）"
+            ),
+            small,
+        )
+    )
+    if content.sample:
+        story.append(Paragraph(escape(SAMPLE_NOTE), _style(8.5, 12, textColor=RED)))
+    summary = [Paragraph("一、摘要", h2), *(Paragraph(escape(line), body) for line in content.summary)]
+    if request.orientation == "portrait":
+        map_w, map_h = frame_w, height * 0.52
+        image = render_map(content.map, map_w / 72, map_h / 72, dpi=180, image_format="jpeg")
+        story += [Spacer(1, 3 * mm), *summary, Spacer(1, 3 * mm), Paragraph("二、专题图", h2)]
+        story.append(Image(io.BytesIO(image.png), width=map_w, height=map_h))
+    else:
+        text_w = frame_w * 0.36
+        map_w, map_h = frame_w - text_w - 4 * mm, height - 2 * MARGIN - 30 * mm
+        image = render_map(content.map, map_w / 72, map_h / 72, dpi=180, image_format="jpeg")
+        side = Table(
+            [
+                [
+                    summary,
+                    [Paragraph("二、专题图", h2), Image(io.BytesIO(image.png), width=map_w, height=map_h - 8 * mm)],
+                ]
+            ],
+            colWidths=[text_w, map_w + 4 * mm],
+        )
+        side.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 8), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        story += [Spacer(1, 2 * mm), side]
+    story.append(PageBreak())
+    for table in content.tables:
+        parts = [Paragraph(escape(table.title), h2)]
+        if table.note:
+            parts.append(Paragraph(escape(table.note), small))
+        size = 6.5 if len(table.rows) > 24 else 7.5
+        parts.append(_table(table.rows, [w * frame_w for w in table.widths], size=size, text_cols=table.text_cols))
+        story += [KeepTogether(parts), Spacer(1, 4 * mm)]  # a long table still splits, its header repeated
     doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
     return buffer.getvalue()

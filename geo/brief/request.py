@@ -13,6 +13,9 @@ ORIENTATIONS = ("portrait", "landscape")
 # What the map of a page's brief shows: "parks" colours each park by the indicator (园区指标);
 # "units" colours the chosen level's units by their target status (目标考核 and the other pages).
 MAP_KINDS = ("parks", "units")
+# What the brief is about: "kpi" — the energy KPIs (geo.brief.content); a page with content of its own
+# names its builder in geo.brief.pages (BUILDERS): "water" (黑臭水体), "zones" (禁燃区规划).
+CONTENTS = ("kpi", "water", "zones")
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,7 @@ class BriefPage:
     map_kind: str = "units"
     overlays: tuple[str, ...] = ()  # layers drawn over the map as the page shows them (e.g. the ledgers' points)
     ledgers: bool = False  # the brief adds the ledgers' headline figures (专项台账)
+    content: str = "kpi"  # the content builder (CONTENTS)
 
 
 PAGES: dict[str, BriefPage] = {}
@@ -37,12 +41,15 @@ def register_page(
     map_kind: str = "units",
     overlays: tuple[str, ...] = (),
     ledgers: bool = False,
+    content: str = "kpi",
 ) -> BriefPage:
-    """Offer the brief for a page (the 黑臭水体 / 禁燃区 pages add theirs with one call, e.g.
-    `register_page("water", "黑臭水体", "Black-odorous water", overlays=("water_bodies",))`)."""
+    """Offer the brief for a page, e.g. `register_page("water", "黑臭水体", "Black-odorous water", content="water")`
+    (a KPI brief with the page's layers drawn over it: `overlays=("water_bodies",)`)."""
     if map_kind not in MAP_KINDS:
         raise ValueError(f"map_kind must be one of {MAP_KINDS}, got {map_kind!r}")
-    PAGES[code] = BriefPage(code, title_zh, title_en, map_kind, tuple(overlays), ledgers)
+    if content not in CONTENTS:
+        raise ValueError(f"content must be one of {CONTENTS}, got {content!r}")
+    PAGES[code] = BriefPage(code, title_zh, title_en, map_kind, tuple(overlays), ledgers, content)
     return PAGES[code]
 
 
@@ -51,6 +58,9 @@ register_page("assessment", "目标考核", "Targets & assessment", "units")
 register_page(
     "ledgers", "专项台账", "Ledgers", "units", overlays=("two_high_projects", "key_energy_units"), ledgers=True
 )
+# Pages with content of their own (geo.brief.pages): the level and indicator of the request are not used.
+register_page("water", "黑臭水体", "Black-odorous water", content="water")
+register_page("zones", "禁燃区规划", "Prohibited-zone planning", content="zones")
 
 # The words people use for a level → its code (the CLI takes either).
 LEVEL_ALIASES: dict[str, str] = {

@@ -37,7 +37,8 @@ def register(sub: argparse._SubParsersAction, db: argparse.ArgumentParser) -> No
         parents=[db],
         help="生成会议简报（A4 PDF，或地图 PNG）/ make the meeting brief (A4 PDF, or the map as PNG)",
         description="例 / e.g. python -m layers brief --page assessment --level 街镇 --indicator energy_intensity "
-        "--year 2024 --out brief.pdf",
+        "--year 2024 --out brief.pdf; python -m layers brief --page water --as-of 2025-06-30 --out water.pdf "
+        "(water 黑臭水体 and zones 禁燃区规划 briefs have their own content: --level/--indicator/--year do not apply)",
     )
     p.add_argument("--page", default="assessment", help=f"页面 / page: {', '.join(brief.PAGES)}")
     p.add_argument("--level", default="town", help="层级 / level: 全区 开发区 街镇 园区 (district zone town park)")

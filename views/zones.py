@@ -469,9 +469,6 @@ def history_task() -> None:
     st_folium(fmap, height=420, use_container_width=True, returned_objects=[], key=f"zone-diff-{zone_id}-{old}-{new}")
 
 
-# The brief: the zones in force and the proposals under way, as of today (the page has no as-of choice).
-brief_button("zones")
-
 tasks = ["plan", "approve", "history"]
 task = st.radio(tr("zones_task"), tasks, format_func=lambda k: tr(f"zones_task_{k}"), horizontal=True, key="zones_task")
 if task == "plan":
@@ -480,3 +477,8 @@ elif task == "approve":
     approve_task()
 else:
     history_task()
+
+# The brief: the zones in force and the proposals under way, as of today (the page has no as-of choice).
+# At the end of the page, so that the editor's map keeps its place at the top of the task.
+st.divider()
+brief_button("zones")

@@ -9,10 +9,11 @@ import time
 import urllib.request
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from geo import auth
 from geo.store.db import Store
-from tests.browser import free_port, require_chromium, start_portal
+from tests.browser import free_port, require_chromium, start_portal, wait_idle
 from tests.conftest import ADMIN
 
 pytestmark = pytest.mark.browser
@@ -79,8 +80,18 @@ def test_a_single_sign_on_identity_logs_in_as_the_user_with_that_email(
         # Logging out goes through Streamlit's /auth/logout (which drops the identity cookie) and on to
         # the provider's end-session page, which asks for a confirmation when the provider shows one.
         # Wait for that response: navigating away before it arrives would cancel the logout.
-        with page.expect_response(lambda response: "/auth/logout" in response.url, timeout=90_000):
-            page.get_by_test_id("stSidebar").get_by_role("button", name="退出登录").click()
+        # A click that lands while a rerun redraws the sidebar is lost: wait for a quiet page, and click
+        # again if the logout did not start.
+        for attempt in range(3):
+            wait_idle(page)
+            try:
+                with page.expect_response(lambda response: "/auth/logout" in response.url, timeout=30_000):
+                    page.get_by_test_id("stSidebar").get_by_role("button", name="退出登录").click()
+                break
+            except PlaywrightTimeout:
+                page.screenshot(path=str(artifacts_dir / f"sso-logout-attempt-{attempt}.png"), full_page=True)
+                if attempt == 2:
+                    raise
         end_session = page.get_by_role("button", name="End session")
         end_session.or_(page.get_by_role("button", name="单点登录")).first.wait_for(timeout=90_000)
         if end_session.count():

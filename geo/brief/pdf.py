@@ -129,79 +129,105 @@ def park_rows(content: BriefContent, parks: pd.DataFrame) -> list[list[str]]:
     return rows
 
 
-def render_pdf(content: BriefContent) -> bytes:
-    """The brief as PDF bytes (A4, the request's orientation)."""
-    _register_font()
-    request = content.request
-    meta = INDICATORS[request.indicator]
-    unit = stats.unit_of(request.indicator, request.normalisation)
-    pagesize = landscape(A4) if request.orientation == "landscape" else A4
-    width, height = pagesize
-    frame_w = width - 2 * MARGIN
-    buffer = io.BytesIO()
-    title = f"滨海新区节能减排简报 · {content.page_title}"
+class _Page:
+    """What every brief's PDF shares: the A4 document in the request's orientation, the footer and the
+    示意数据 mark on every page, the title and date lines, and page 1's summary with the map (the map
+    below the summary in portrait, beside it in landscape)."""
 
-    def on_page(canvas, doc) -> None:
+    def __init__(self, content: BriefContent | PageBrief, subject: str):
+        _register_font()
+        self.content = content
+        self.pagesize = landscape(A4) if content.request.orientation == "landscape" else A4
+        self.width, self.height = self.pagesize
+        self.frame_w = self.width - 2 * MARGIN
+        self.title = f"滨海新区节能减排简报 · {content.page_title}"
+        self.buffer = io.BytesIO()
+        self.doc = SimpleDocTemplate(
+            self.buffer,
+            pagesize=self.pagesize,
+            leftMargin=MARGIN,
+            rightMargin=MARGIN,
+            topMargin=MARGIN,
+            bottomMargin=MARGIN,
+            title=self.title,
+            author="滨海新区节能减排一张图",
+            subject=subject,
+        )
+        self.h1, self.h2, self.body, self.small = _style(16, 21), _style(11.5, 15), _style(9.5, 14), _style(8, 11)
+
+    def on_page(self, canvas, doc) -> None:
+        content = self.content
         canvas.saveState()
         canvas.setFont(FONT, 7.5)
         canvas.setFillColor(colors.HexColor("#555555"))
         canvas.drawString(MARGIN, 8 * mm, f"滨海新区节能减排一张图 · 生成日期 {content.generated_on.isoformat()}")
-        canvas.drawRightString(width - MARGIN, 8 * mm, f"第 {doc.page} 页")
+        canvas.drawRightString(self.width - MARGIN, 8 * mm, f"第 {doc.page} 页")
         if content.sample:
             canvas.setFont(FONT, 9)
             canvas.setFillColor(RED)
-            canvas.drawRightString(width - MARGIN, height - 9 * mm, f"{SAMPLE_MARK} · 非正式统计")
+            canvas.drawRightString(self.width - MARGIN, self.height - 9 * mm, f"{SAMPLE_MARK} · 非正式统计")
         canvas.restoreState()
 
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=pagesize,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN,
-        title=title,
-        author="滨海新区节能减排一张图",
-        subject=f"{meta.title_zh} {content.year}",
-    )
-    h1, h2, body, small = _style(16, 21), _style(11.5, 15), _style(9.5, 14), _style(8, 11)
-    story: list = [Paragraph(escape(title), h1)]
-    as_of = "当前数据" if request.as_of is None else f"历史数据（截至 {request.as_of.isoformat()}）"
-    story.append(
-        Paragraph(
-            escape(
-                f"生成日期：{content.generated_on.isoformat()}　数据截至：{content.data_as_of.isoformat()}（{as_of}）　"
-                f"数据年份：{content.year}年　层级：{content.level_title}　指标：{meta.title_zh}（{unit}）"
-            ),
-            small,
+    def opening(self, details: str, summary_text, map_spec) -> list:
+        """Page 1: title, dates (+ `details`), the sample note, the summary and the map; then a page break."""
+        content, h2, body = self.content, self.h2, self.body
+        request = content.request
+        story: list = [Paragraph(escape(self.title), self.h1)]
+        as_of = "当前数据" if request.as_of is None else f"历史数据（截至 {request.as_of.isoformat()}）"
+        story.append(
+            Paragraph(
+                escape(
+                    f"生成日期：{content.generated_on.isoformat()}　数据截至：{content.data_as_of.isoformat()}（{as_of}）"
+                    + details
+                ),
+                self.small,
+            )
         )
-    )
-    if content.sample:
-        story.append(Paragraph(escape(SAMPLE_NOTE), _style(8.5, 12, textColor=RED)))
-    summary = [Paragraph("一、摘要", h2), *(Paragraph(escape(line), body) for line in summary_lines(content))]
-    if request.orientation == "portrait":
-        # Summary above, the map below filling the rest of page 1.
-        map_w, map_h = frame_w, height * 0.52
-        image = render_map(content.map, map_w / 72, map_h / 72, dpi=180, image_format="jpeg")
-        story += [Spacer(1, 3 * mm), *summary, Spacer(1, 3 * mm), Paragraph("二、专题图", h2)]
-        story.append(Image(io.BytesIO(image.png), width=map_w, height=map_h))
-    else:
-        # Landscape: the summary in a column beside the map.
-        text_w = frame_w * 0.36
-        map_w, map_h = frame_w - text_w - 4 * mm, height - 2 * MARGIN - 30 * mm
-        image = render_map(content.map, map_w / 72, map_h / 72, dpi=180, image_format="jpeg")
-        side = Table(
-            [
+        if content.sample:
+            story.append(Paragraph(escape(SAMPLE_NOTE), _style(8.5, 12, textColor=RED)))
+        summary = [Paragraph("一、摘要", h2), *(Paragraph(escape(line), body) for line in summary_text)]
+        if request.orientation == "portrait":
+            # Summary above, the map below filling the rest of page 1.
+            map_w, map_h = self.frame_w, self.height * 0.52
+            image = render_map(map_spec, map_w / 72, map_h / 72, dpi=180, image_format="jpeg")
+            story += [Spacer(1, 3 * mm), *summary, Spacer(1, 3 * mm), Paragraph("二、专题图", h2)]
+            story.append(Image(io.BytesIO(image.png), width=map_w, height=map_h))
+        else:
+            # Landscape: the summary in a column beside the map.
+            text_w = self.frame_w * 0.36
+            map_w, map_h = self.frame_w - text_w - 4 * mm, self.height - 2 * MARGIN - 30 * mm
+            image = render_map(map_spec, map_w / 72, map_h / 72, dpi=180, image_format="jpeg")
+            side = Table(
                 [
-                    summary,
-                    [Paragraph("二、专题图", h2), Image(io.BytesIO(image.png), width=map_w, height=map_h - 8 * mm)],
-                ]
-            ],
-            colWidths=[text_w, map_w + 4 * mm],
-        )
-        side.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 8), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
-        story += [Spacer(1, 2 * mm), side]
-    story.append(PageBreak())
+                    [
+                        summary,
+                        [Paragraph("二、专题图", h2), Image(io.BytesIO(image.png), width=map_w, height=map_h - 8 * mm)],
+                    ]
+                ],
+                colWidths=[text_w, map_w + 4 * mm],
+            )
+            side.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 8), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+            story += [Spacer(1, 2 * mm), side]
+        story.append(PageBreak())
+        return story
+
+    def build(self, story: list) -> bytes:
+        self.doc.build(story, onFirstPage=self.on_page, onLaterPages=self.on_page)
+        return self.buffer.getvalue()
+
+
+def render_pdf(content: BriefContent) -> bytes:
+    """The brief as PDF bytes (A4, the request's orientation)."""
+    request = content.request
+    meta = INDICATORS[request.indicator]
+    unit = stats.unit_of(request.indicator, request.normalisation)
+    page = _Page(content, subject=f"{meta.title_zh} {content.year}")
+    story = page.opening(
+        f"　数据年份：{content.year}年　层级：{content.level_title}　指标：{meta.title_zh}（{unit}）",
+        summary_lines(content),
+        content.map,
+    )
+    frame_w, h2, small = page.frame_w, page.h2, page.small
 
     kpi = kpi_rows(content)
     kpi_title = f"三、{content.level_title}目标考核（{INDICATORS[content.kpi_indicator].title_zh}，{content.year}年）"
@@ -259,78 +285,14 @@ def render_pdf(content: BriefContent) -> bytes:
     )
     charts.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 8), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     story.append(KeepTogether([Paragraph("五、趋势与进度", h2), charts]))
-    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
-    return buffer.getvalue()
+    return page.build(story)
 
 
 def render_page_pdf(content: PageBrief) -> bytes:
     """A page's own brief (黑臭水体, 禁燃区规划) as PDF bytes: title, summary and map, then the page's tables."""
-    _register_font()
-    request = content.request
-    pagesize = landscape(A4) if request.orientation == "landscape" else A4
-    width, height = pagesize
-    frame_w = width - 2 * MARGIN
-    buffer = io.BytesIO()
-    title = f"滨海新区节能减排简报 · {content.page_title}"
-
-    def on_page(canvas, doc) -> None:
-        canvas.saveState()
-        canvas.setFont(FONT, 7.5)
-        canvas.setFillColor(colors.HexColor("#555555"))
-        canvas.drawString(MARGIN, 8 * mm, f"滨海新区节能减排一张图 · 生成日期 {content.generated_on.isoformat()}")
-        canvas.drawRightString(width - MARGIN, 8 * mm, f"第 {doc.page} 页")
-        if content.sample:
-            canvas.setFont(FONT, 9)
-            canvas.setFillColor(RED)
-            canvas.drawRightString(width - MARGIN, height - 9 * mm, f"{SAMPLE_MARK} · 非正式统计")
-        canvas.restoreState()
-
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=pagesize,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN,
-        title=title,
-        author="滨海新区节能减排一张图",
-        subject=f"{content.page_title} {content.data_as_of.isoformat()}",
-    )
-    h1, h2, body, small = _style(16, 21), _style(11.5, 15), _style(9.5, 14), _style(8, 11)
-    story: list = [Paragraph(escape(title), h1)]
-    as_of = "当前数据" if request.as_of is None else f"历史数据（截至 {request.as_of.isoformat()}）"
-    story.append(
-        Paragraph(
-            escape(
-                f"生成日期：{content.generated_on.isoformat()}　数据截至：{content.data_as_of.isoformat()}（{as_of}）"
-            ),
-            small,
-        )
-    )
-    if content.sample:
-        story.append(Paragraph(escape(SAMPLE_NOTE), _style(8.5, 12, textColor=RED)))
-    summary = [Paragraph("一、摘要", h2), *(Paragraph(escape(line), body) for line in content.summary)]
-    if request.orientation == "portrait":
-        map_w, map_h = frame_w, height * 0.52
-        image = render_map(content.map, map_w / 72, map_h / 72, dpi=180, image_format="jpeg")
-        story += [Spacer(1, 3 * mm), *summary, Spacer(1, 3 * mm), Paragraph("二、专题图", h2)]
-        story.append(Image(io.BytesIO(image.png), width=map_w, height=map_h))
-    else:
-        text_w = frame_w * 0.36
-        map_w, map_h = frame_w - text_w - 4 * mm, height - 2 * MARGIN - 30 * mm
-        image = render_map(content.map, map_w / 72, map_h / 72, dpi=180, image_format="jpeg")
-        side = Table(
-            [
-                [
-                    summary,
-                    [Paragraph("二、专题图", h2), Image(io.BytesIO(image.png), width=map_w, height=map_h - 8 * mm)],
-                ]
-            ],
-            colWidths=[text_w, map_w + 4 * mm],
-        )
-        side.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 8), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
-        story += [Spacer(1, 2 * mm), side]
-    story.append(PageBreak())
+    page = _Page(content, subject=f"{content.page_title} {content.data_as_of.isoformat()}")
+    story = page.opening("", content.summary, content.map)
+    frame_w, h2, small = page.frame_w, page.h2, page.small
     for table in content.tables:
         parts = [Paragraph(escape(table.title), h2)]
         if table.note:
@@ -338,5 +300,4 @@ def render_page_pdf(content: PageBrief) -> bytes:
         size = 6.5 if len(table.rows) > 24 else 7.5
         parts.append(_table(table.rows, [w * frame_w for w in table.widths], size=size, text_cols=table.text_cols))
         story += [KeepTogether(parts), Spacer(1, 4 * mm)]  # a long table still splits, its header repeated
-    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
-    return buffer.getvalue()
+    return page.build(story)

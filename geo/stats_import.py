@@ -25,7 +25,7 @@ import functools
 import io
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -388,6 +388,27 @@ def _read_wide(sheet: Sheet, header: list[str], year: int | None) -> tuple[list[
             indicator_cols.append((i, code, unit))
     default_year = _sheet_year(sheet, year)
     cells = []
+    for r, row, entity, row_year in _data_rows(sheet, id_col, name_col, year_col, default_year, problems):
+        for i, code, unit in indicator_cols:
+            cell = row[i] if i < len(row) else None
+            value, wrong = _value(sheet.name, r, _column_letter(i), cell, code)
+            if wrong:
+                problems.append(wrong)
+            elif value is not None:
+                cells.append(Cell(sheet.name, r, _column_letter(i), entity, row_year, code, value, unit))
+    return cells, problems
+
+
+def _data_rows(
+    sheet: Sheet,
+    id_col: int | None,
+    name_col: int | None,
+    year_col: int | None,
+    default_year: int | None,
+    problems: list[Problem],
+) -> Iterator[tuple[int, list[Any], str, int | None]]:
+    """(row number, cells, entity, year) of each non-empty row below the header; a row without an entity
+    or with a bad year is reported in `problems` and skipped (both wide and long sheets read rows so)."""
     for offset, row in enumerate(sheet.rows[1:], start=1):
         r = sheet.header_row + offset
         if not any(c is not None and str(c).strip() for c in row):
@@ -400,14 +421,7 @@ def _read_wide(sheet: Sheet, header: list[str], year: int | None) -> tuple[list[
         if wrong:
             problems.append(wrong)
             continue
-        for i, code, unit in indicator_cols:
-            cell = row[i] if i < len(row) else None
-            value, wrong = _value(sheet.name, r, _column_letter(i), cell, code)
-            if wrong:
-                problems.append(wrong)
-            elif value is not None:
-                cells.append(Cell(sheet.name, r, _column_letter(i), entity, row_year, code, value, unit))
-    return cells, problems
+        yield r, row, entity, row_year
 
 
 def _entity_text(row: list[Any], id_col: int | None, name_col: int | None) -> str:
@@ -445,18 +459,7 @@ def _read_long(sheet: Sheet, header: list[str], year: int | None) -> tuple[list[
         ]
     default_year = _sheet_year(sheet, year)
     cells = []
-    for offset, row in enumerate(sheet.rows[1:], start=1):
-        r = sheet.header_row + offset
-        if not any(c is not None and str(c).strip() for c in row):
-            continue
-        entity = _entity_text(row, id_col, name_col)
-        if not entity:
-            problems.append(_problem(sheet.name, r, None, "缺少园区/单位名称", "the park or unit is not named"))
-            continue
-        row_year, wrong = _cell_year(sheet, row, r, year_col, default_year)
-        if wrong:
-            problems.append(wrong)
-            continue
+    for r, row, entity, row_year in _data_rows(sheet, id_col, name_col, year_col, default_year, problems):
         raw_indicator = row[ind_col] if ind_col < len(row) else None
         code, header_unit = parse_header(raw_indicator or "")
         if code is None:

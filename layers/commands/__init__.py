@@ -27,6 +27,17 @@ def store(args: argparse.Namespace) -> Store:
     return Store(settings(args).db_path)
 
 
+def existing_store(args: argparse.Namespace) -> Store:
+    """The store of `store(args)`, which a command that reads or adds to it needs to exist (exit 2 if not)."""
+    db = store(args)
+    if not db.exists:
+        raise PortalError(
+            f"数据库 {db.path} 不存在；请先运行 python -m layers seed 或导入数据",
+            f"the store {db.path} does not exist; run `python -m layers seed` or import data first",
+        )
+    return db
+
+
 def err(*lines: str) -> None:
     print("\n".join(lines), file=sys.stderr)
 

@@ -5,18 +5,12 @@ from __future__ import annotations
 import argparse
 
 from geo import brief
-from geo.errors import PortalError
 from geo.indicators import PARK_INDICATORS
-from layers.commands import day, store
+from layers.commands import day, existing_store
 
 
 def cmd_brief(args: argparse.Namespace) -> int:
-    db = store(args)
-    if not db.exists:
-        raise PortalError(
-            f"数据库 {db.path} 不存在；请先运行 python -m layers seed 或导入数据",
-            f"the store {db.path} does not exist; run `python -m layers seed` or import data first",
-        )
+    db = existing_store(args)
     request = brief.BriefRequest(
         page=args.page,
         level=brief.level_code(args.level),

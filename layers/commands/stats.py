@@ -8,10 +8,10 @@ from pathlib import Path
 import layers
 from geo import stats_import
 from geo.config import load_limits
-from geo.errors import InputError, PortalError, Problem
+from geo.errors import InputError, Problem
 from geo.indicators import INDICATORS
 from geo.permissions import cli_actor
-from layers.commands import store, text_table
+from layers.commands import existing_store, text_table
 
 SHOWN_ROWS = 40  # changed values printed; the counts cover all of them
 
@@ -26,12 +26,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise InputError(path.name, [Problem(f"找不到文件 {path}", f"no such file {path}")])
-    db = store(args)
-    if not db.exists:
-        raise PortalError(
-            f"数据库 {db.path} 不存在，请先运行 python -m layers seed",
-            f"the store {db.path} does not exist: seed it first",
-        )
+    db = existing_store(args)
     db.migrate(layers.all_specs())
     plan = stats_import.plan_import(db, path, year=args.year, max_rows=load_limits().max_features)
     rows = [("名称(文件) / in file", "匹配 / matched", "编号 / id", "方式 / by")]
@@ -68,12 +63,7 @@ def cmd_import_targets(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise InputError(path.name, [Problem(f"找不到文件 {path}", f"no such file {path}")])
-    db = store(args)
-    if not db.exists:
-        raise PortalError(
-            f"数据库 {db.path} 不存在，请先运行 python -m layers seed",
-            f"the store {db.path} does not exist: seed it first",
-        )
+    db = existing_store(args)
     db.migrate(layers.all_specs())
     period = plans.period_by_code(db, args.period)
     plan = targets_import.plan_targets(db, path, period, max_rows=load_limits().max_features)

@@ -62,6 +62,16 @@ def serve(script: str, db_path: Path, log: Path, extra_env: dict[str, str] | Non
             process.kill()
 
 
+def baseline_app(script: str, folder: Path) -> Path:
+    """bench/`script` copied into `folder`, whose static/ is the portal's: Streamlit serves /app/static from
+    the script's folder, so a baseline loads the same vendored Leaflet as the portal (no CDN in the race)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "bench" / script, folder / script)
+    if not (folder / "static").exists():
+        (folder / "static").symlink_to(ROOT / "static", target_is_directory=True)
+    return folder / script
+
+
 def runs(log: Path) -> int:
     return len(log.read_text().splitlines()) if log.exists() else 0
 
@@ -154,14 +164,7 @@ def interaction(browser, db_path: Path, work: Path) -> dict[str, Any]:
 
     log = work / "reruns-naive.log"
     log.unlink(missing_ok=True)
-    # Streamlit serves /app/static from the script's folder: give the baseline a folder whose static/
-    # is the portal's (the vendored Leaflet), so both maps load the same local assets.
-    app_dir = work / "naive-app"
-    app_dir.mkdir(exist_ok=True)
-    shutil.copy(ROOT / "bench" / "naive_map_app.py", app_dir / "naive_map_app.py")
-    if not (app_dir / "static").exists():
-        (app_dir / "static").symlink_to(ROOT / "static", target_is_directory=True)
-    with serve(str(app_dir / "naive_map_app.py"), db_path, log) as (url, _):
+    with serve(str(baseline_app("naive_map_app.py", work / "naive-app")), db_path, log) as (url, _):
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
         page.goto(url, wait_until="domcontentloaded")
         frame = first_map_path(page)

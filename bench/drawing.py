@@ -24,15 +24,16 @@ from pathlib import Path
 from typing import Any
 
 import layers
-from bench.browser import serve
+from bench.browser import baseline_app, serve
 from geo.store.db import Store
 from geo.store.features import read_layer
-from tests.browser import CHROMIUM_ARGS, ROOT, chromium_path
+from tests.browser import CHROMIUM_ARGS, chromium_path
 
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 QUIET_S = 2.0
 POLL_S = 0.05
 PANEL = ".st-key-park_panel_title strong"
+NAIVE_DIR = Path("/tmp/binhai-bench-naive-parks")
 
 # The signal of every map on a page: {layer: count} and {layer: {started, added, painted}} of the
 # newest map iframe (a rerun may replace the first one).
@@ -212,7 +213,11 @@ def run(stores: dict[int, Path], repeats: int = 3, log=print) -> dict[str, Any]:
                     svg_url,
                     _,
                 ),
-                serve(str(naive_app()), db, Path(f"/tmp/bench-drawing-{scale}-naive.log")) as (naive_url, _),
+                serve(
+                    str(baseline_app("naive_parks_app.py", NAIVE_DIR)),
+                    db,
+                    Path(f"/tmp/bench-drawing-{scale}-naive.log"),
+                ) as (naive_url, _),
             ):
                 urls = {"canvas": canvas_url, "svg": svg_url, "naive": naive_url}
                 for variant, path, naive in variants:  # one untimed load each: servers warm, caches filled
@@ -239,13 +244,3 @@ def run(stores: dict[int, Path], repeats: int = 3, log=print) -> dict[str, Any]:
             result[f"{base}_parks_count"] = len(parks)
             log(f"  scale {scale}: click → panel {clicks} s")
     return result
-
-
-def naive_app() -> Path:
-    """The baseline script in a folder whose static/ is the portal's (same vendored Leaflet)."""
-    folder = Path("/tmp/binhai-bench-naive-parks")
-    folder.mkdir(exist_ok=True)
-    (folder / "naive_parks_app.py").write_text((ROOT / "bench" / "naive_parks_app.py").read_text())
-    if not (folder / "static").exists():
-        (folder / "static").symlink_to(ROOT / "static", target_is_directory=True)
-    return folder / "naive_parks_app.py"

@@ -292,14 +292,14 @@ FEATURE_AT_JS = (
 )
 
 
-def _frame(frame):
+def frame_of(frame):
     """A Frame (evaluate, wait_for_function) for a Frame or a FrameLocator (map_frame's)."""
     return frame if hasattr(frame, "evaluate") else frame.owner.element_handle(timeout=60_000).content_frame()
 
 
 def wait_drawn(frame, layer: str | None = None, timeout_ms: int = 90_000) -> int:
     """Wait until the map frame has drawn `layer` (any layer when None); the features drawn in all."""
-    frame = _frame(frame)
+    frame = frame_of(frame)
     frame.wait_for_function(
         "(name) => window.binhaiDrawn && (name ? window.binhaiDrawn[name] > 0 : Object.keys(window.binhaiDrawn).length > 0)",
         arg=layer,
@@ -310,13 +310,13 @@ def wait_drawn(frame, layer: str | None = None, timeout_ms: int = 90_000) -> int
 
 def features(frame, layer: str | None = None) -> list[dict]:
     """Every interactive feature of `layer` (see FEATURES_JS), the largest on screen first."""
-    found = _frame(frame).evaluate(FEATURES_JS, layer)
+    found = frame_of(frame).evaluate(FEATURES_JS, layer)
     return sorted(found, key=lambda f: -f["area"])
 
 
 def feature_at(frame, x: float, y: float) -> str | None:
     """The id of the feature a real mouse at container point (x, y) of the map would reach."""
-    return _frame(frame).evaluate(FEATURE_AT_JS, [x, y])
+    return frame_of(frame).evaluate(FEATURE_AT_JS, [x, y])
 
 
 def center_map(page) -> None:

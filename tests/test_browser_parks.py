@@ -11,7 +11,17 @@ from geo import stats
 from geo.maps import format_number
 from geo.store.db import Store
 from geo.store.features import read_layer
-from tests.browser import MAP_IFRAME, center_map, feature_at, features, map_frame, mouse_to, ready_map, wait_drawn
+from tests.browser import (
+    MAP_IFRAME,
+    center_map,
+    feature_at,
+    features,
+    frame_of,
+    map_frame,
+    mouse_to,
+    ready_map,
+    wait_drawn,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -40,7 +50,7 @@ def test_official_reads_a_parks_nox_per_km2_for_2023(portal, browser_page):
     assert "t/km²" in legend and "无数据" in legend
     # The parks without data are drawn hatched on the canvas (the SVG pattern made a CanvasPattern).
     hatched = "() => !!L.Canvas.prototype._binhaiPatterns['url(#binhai-nodata)']"
-    assert frame.owner.element_handle().content_frame().evaluate(hatched)
+    assert frame_of(frame).evaluate(hatched)
 
     # Click the largest park on screen where the mouse reaches it, then read the side panel.
     largest = next(f for f in features(frame, "choropleth") if f["own"])

@@ -19,7 +19,16 @@ import pytest
 import layers
 from geo.store.db import Store
 from geo.store.features import read_layer, write_layer
-from tests.browser import features, map_frame, mouse_to, open_check, require_chromium, served_portal, wait_drawn
+from tests.browser import (
+    features,
+    frame_of,
+    map_frame,
+    mouse_to,
+    open_check,
+    require_chromium,
+    served_portal,
+    wait_drawn,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -112,7 +121,7 @@ def assert_nothing_injected(page, dialogs: list[str]) -> None:
 def open_every_shape(page, click: bool = True) -> dict[str, str]:
     frame = map_frame(page)
     wait_drawn(frame)
-    return frame.owner.element_handle().content_frame().evaluate(OPEN_EVERY_SHAPE, [list(MARKS), click])
+    return frame_of(frame).evaluate(OPEN_EVERY_SHAPE, [list(MARKS), click])
 
 
 def test_overview_map_shows_hostile_names_as_text_in_tooltips_and_popups(hostile_portal, watched_page):
@@ -136,7 +145,7 @@ def test_park_cockpit_shows_a_hostile_park_name_as_text(hostile_portal, watched_
     seen = open_every_shape(page, click=False)  # a click here selects a park and reruns the page
     assert "alert(1)" in seen, seen
     for mark, name in (("alert(1)", EVIL_PARKS[0]), ("alert(6)", EVIL_PARKS[2])):
-        map_frame(page).owner.element_handle().content_frame().evaluate(CLICK_FEATURE, seen[mark])
+        frame_of(map_frame(page)).evaluate(CLICK_FEATURE, seen[mark])
         # The side panel shows the literal name: HTML and markdown (a javascript: link) inert.
         page.locator(".st-key-park_panel_title strong", has_text=name).wait_for(timeout=60_000)
         assert_nothing_injected(page, dialogs)

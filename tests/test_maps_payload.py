@@ -14,7 +14,8 @@ import shapely
 import layers
 from geo import maps as mapping
 from geo.maps import assets, vector
-from geo.maps.payload import EXPAND_JS, PRECISION, encode_polylines, payload, simplify_lonlat
+from geo.maps import payload as payload_module
+from geo.maps.payload import EXPAND_JS, PRECISION, encode_polylines, encoded_geometries, payload, simplify_lonlat
 
 
 def decode_polyline(text: str, precision: int = PRECISION) -> list[list[float]]:
@@ -169,3 +170,13 @@ def test_user_text_with_template_syntax_stays_literal(tiny_parks):
     page = mapping.render_html(mapping.build_map([(layers.get_spec("parks"), tiny_parks)]))
     assert "{{ 7 * 7 }}\\u56ed\\u533a" in page
     assert "49\\u56ed" not in page
+
+
+def test_display_geometries_are_remembered_per_distinct_input_and_equal_a_fresh_encoding():
+    polygons = blobs(50)
+    payload_module.forget_display_geometries()
+    first = payload_module.display_geometries(polygons)
+    assert first == encoded_geometries(simplify_lonlat(polygons))
+    assert payload_module.display_geometries(polygons.copy()) is first  # same shapes: not encoded again
+    moved = shapely.transform(polygons, lambda xy: xy + 0.001)
+    assert payload_module.display_geometries(moved) is not first

@@ -14,7 +14,7 @@ from geo.crs import map_bounds
 from geo.errors import PortalError
 from geo.final_assessment import final_assessment, final_summary, has_final_data
 from geo.indicators import INDICATORS
-from geo.maps import STATUS_COLORS, build_choropleth_map, legend_row
+from geo.maps import STATUS_COLORS, build_choropleth_map, legend_row, serve_layer_data
 from geo.plan import TARGET_INDICATORS
 from views.brief_button import brief_button
 from views.shell import (
@@ -105,7 +105,9 @@ fmap = build_choropleth_map(
     basemap=chosen_basemap(),
     bounds=map_bounds(admin),
 )
-st_folium(fmap, height=480, use_container_width=True, returned_objects=[], key=f"assessment_map_{level}")
+st_folium(
+    serve_layer_data(fmap), height=480, use_container_width=True, returned_objects=[], key=f"assessment_map_{level}"
+)
 
 # -- the ranking table ----------------------------------------------------------------------------
 meta = INDICATORS[indicator]

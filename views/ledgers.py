@@ -13,7 +13,7 @@ import layers
 from geo import ledgers, stats
 from geo.crs import map_bounds
 from geo.display import labelled_table
-from geo.maps import STATUS_COLORS, build_map, format_number
+from geo.maps import STATUS_COLORS, build_map, format_number, serve_layer_data
 from geo.plan import RURAL_SEWAGE_TARGET
 from views.brief_button import brief_button
 from views.shell import cached, chosen_basemap, download_table, lang, layer_frame, page_header, table_height, tr
@@ -52,7 +52,7 @@ def points_map(layer: str, ids: list[str], key: str) -> None:
     fmap = build_map(
         [(layers.get_spec("admin_units"), admin), (spec, points)], lang=lang(), basemap=chosen_basemap(), bounds=bounds
     )
-    st_folium(fmap, height=460, use_container_width=True, returned_objects=[], key=key)
+    st_folium(serve_layer_data(fmap), height=460, use_container_width=True, returned_objects=[], key=key)
 
 
 tab_two_high, tab_monitoring, tab_sewage, tab_circular = st.tabs(

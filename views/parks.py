@@ -19,6 +19,7 @@ from geo.maps import (
     diverging_palette,
     palette,
     selection_layer,
+    serve_layer_data,
     standalone_html,
 )
 from views.brief_button import brief_button
@@ -140,7 +141,7 @@ with map_col:
     # Only a click on a feature reruns the page; panning and zooming do not. The selection is its own
     # layer, so the map (and the user's view) stays as it is when another park is picked.
     st_folium(
-        fmap,
+        serve_layer_data(fmap),
         height=620,
         use_container_width=True,
         returned_objects=["last_active_drawing"],

@@ -16,6 +16,10 @@ def relapse_notice(as_of: date | None = None) -> None:
     if not len(relapsed):
         return
     reason = "reason_zh" if lang() == "zh" else "reason_en"
+    # One markdown list, not one element per body: at scale 250 hundreds of elements held back the map below.
+    lines = [
+        f"- {md_escape(row.name)} · {md_escape(row.town)} · {md_escape(getattr(row, reason))}"
+        for row in relapsed.itertuples(index=False)
+    ]
     with st.expander(tr("water_relapsed_count", n=len(relapsed)), expanded=False):
-        for row in relapsed.itertuples(index=False):
-            st.markdown(f"- {md_escape(row.name)} · {md_escape(row.town)} · {md_escape(getattr(row, reason))}")
+        st.markdown("\n".join(lines))

@@ -1,8 +1,8 @@
 """Maps: folium maps built from layer frames, fully offline.
 
 `build` (the overview map), `choropleth` (the parks cockpit and status maps), `vector` (layers sent as
-a compact encoded `payload`), `popups` (escaped display text), `legend`, `basemaps` and `assets`
-(vendored Leaflet, the standalone HTML export). Functions take GeoDataFrames and LayerSpecs and
+a compact encoded `payload`), `popups` (escaped display text), `legend`, `basemaps`, `assets`
+(vendored Leaflet, the standalone HTML export) and `served` (layer data as static files a page's map fetches). Functions take GeoDataFrames and LayerSpecs and
 return a folium.Map; pages only render it.
 
 Modules here may import geo's leaf modules (config, crs, i18n); never geo.store, geo.io, `layers`
@@ -15,6 +15,7 @@ from geo.maps.build import build_map, new_map, render_html
 from geo.maps.choropleth import STATUS_COLORS, build_choropleth_map, diverging_palette, palette, selection_layer
 from geo.maps.legend import class_legend_rows, format_number, legend_row, legend_rows
 from geo.maps.popups import display_properties, feature_collection
+from geo.maps.served import serve_layer_data
 
 __all__ = [
     "STATIC_VENDOR",
@@ -35,5 +36,6 @@ __all__ = [
     "palette",
     "render_html",
     "selection_layer",
+    "serve_layer_data",
     "standalone_html",
 ]

@@ -121,6 +121,10 @@ def _inline_css(relative: str) -> str:
 def standalone_html(fmap: folium.Map) -> str:
     """The map as one HTML file: Leaflet and plugins inlined, so it opens offline from disk or e-mail."""
     localize_assets(fmap, base=_PLACEHOLDER.rstrip("/"))
+    # Layer data a page served as static files (geo.maps.served) goes back inside: the file has no server.
+    served = [e for e in _walk(fmap) if getattr(e, "url", None) and hasattr(e, "rows")]
+    for element in served:
+        element.url = None
     page = fmap.get_root().render()
     page = page.replace(f'"{_PLACEHOLDER.rstrip("/")}/', f'"{_PLACEHOLDER}')
     page = _SCRIPT.sub(lambda m: f"<script>{_read_vendor(m.group(1))}</script>", page)

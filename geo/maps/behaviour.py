@@ -40,7 +40,7 @@ class MapBehaviour(MacroElement):
                 if (container.clientWidth === 0 || container.clientHeight === 0) { return; }
                 map.invalidateSize();
                 if (!framed) {
-                    map.fitBounds(bounds, {padding: [8, 8]});
+                    map.fitBounds(bounds, {padding: [8, 8], animate: false});
                     framed = true;
                     window.binhaiReady = true;
                 }

@@ -73,7 +73,6 @@ def new_map(lang: str, basemap: Basemap, bounds: tuple[float, float, float, floa
         max_zoom=18,
     )
     add_basemap(fmap, basemap, lang)
-    fmap.fit_bounds([[y0, x0], [y1, x1]])
     add_behaviour(fmap, bounds, t("illustrative_attribution", lang))
     CanvasPatterns().add_to(fmap)
     add_tools(fmap, lang)

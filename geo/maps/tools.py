@@ -49,8 +49,17 @@ class MapTools(JSCSSMixin, MacroElement):
         {% macro script(this, kwargs) %}
         (function (map, words) {
             var decoder = document.createElement("textarea");
-            function plain(html) { decoder.innerHTML = html; return decoder.value; }
+            // Only text with an entity needs the (slow) decoder: most names have none.
+            function plain(html) {
+                if (html.indexOf("&") < 0) { return html; }
+                decoder.innerHTML = html;
+                return decoder.value;
+            }
+            // The named features, walked once per change of the map's layers (not per search or move).
+            var namedCache = null;
+            map.on("layeradd layerremove", function () { namedCache = null; });
             function named() {
+                if (namedCache !== null) { return namedCache; }
                 var found = [];
                 map.eachLayer(function (layer) {
                     var p = layer.feature && layer.feature.properties;
@@ -59,6 +68,7 @@ class MapTools(JSCSSMixin, MacroElement):
                         found.push({name: layer._binhaiName, layer: layer});
                     }
                 });
+                namedCache = found;
                 return found;
             }
             function zoomTo(layer) {

@@ -13,7 +13,7 @@ from branca.element import Element, MacroElement
 from folium.template import Template as FoliumTemplate
 from jinja2 import Template
 
-from geo.maps.payload import DISPLAY_TOLERANCE_M, EXPAND_JS, PRECISION, html_safe, payload, simplify_lonlat
+from geo.maps.payload import DISPLAY_TOLERANCE_M, EXPAND_JS, PRECISION, display_geometries, html_safe, payload
 from geo.maps.popups import display_properties, popup_columns
 
 
@@ -29,7 +29,11 @@ class RawScript(Element):
 
 
 class _LayerRows(MacroElement):
-    """Adds a CompactGeoJson's rows to it in the browser, expanding the encoded geometries first."""
+    """Adds a CompactGeoJson's rows to it in the browser, expanding the encoded geometries first.
+
+    The rows travel inside the map's script, or — once `geo.maps.served.serve_layer_data` has set
+    `url` — as a static JSON file the browser fetches (in parallel, while the rest of the map sets up).
+    """
 
     _template = Template("{% macro script(this, kwargs) %}{{ this.js() }}{% endmacro %}")
 
@@ -38,22 +42,36 @@ class _LayerRows(MacroElement):
         self._name = "LayerRows"
         self.rows = rows
         self.signal = json.dumps(signal)
+        self.url: str | None = None  # a local path (/app/static/cache/…) when the rows are served as a file
 
     def js(self) -> str:
         # After the next two animation frames the features are painted: `window.binhaiDrawn[layer]`
         # then holds their count — what tests and the bench wait for, whatever the renderer — and
         # `window.binhaiTiming[layer]` the clock (ms since the epoch) at start, added and painted. Each
         # feature's Leaflet layer carries `_binhaiLayer` (the layer's name) for tests to find it by.
-        return (
-            "(function (layer, layer_name) { var started = Date.now(); "
-            f"var features = ({EXPAND_JS})({self.rows}, {PRECISION}); layer.addData(features); "
+        add = (
+            "function add(rows) { "
+            f"var features = ({EXPAND_JS})(rows, {PRECISION}); layer.addData(features); "
             "layer.eachLayer(function (feature) { feature._binhaiLayer = layer_name; }); "
             "var added = Date.now(); "
             "requestAnimationFrame(function () { requestAnimationFrame(function () { "
             f"(window.binhaiTiming = window.binhaiTiming || {{}})[{self.signal}] = "
             "{started: started, added: added, painted: Date.now()}; "
-            f"(window.binhaiDrawn = window.binhaiDrawn || {{}})[{self.signal}] = features.features.length; }}); }}); "
-            f"}})({self._parent.get_name()}, {self.signal});"
+            f"(window.binhaiDrawn = window.binhaiDrawn || {{}})[{self.signal}] = features.features.length; }}); }}); }}"
+        )
+        if self.url is None:
+            load = f"add({self.rows});"
+        else:
+            # Same origin, a relative path: nothing leaves the portal (the offline rule).
+            load = (
+                f"fetch({html_safe(json.dumps(self.url))}).then(function (r) {{ "
+                "if (!r.ok) { throw new Error(r.status + ' ' + r.url); } return r.text(); })"
+                ".then(function (text) { add(JSON.parse(text)); })"
+                ".catch(function (e) { console.error('binhai: layer data of ' + layer_name, e); });"
+            )
+        return (
+            "(function (layer, layer_name) { var started = Date.now(); "
+            f"{add} {load} }})({self._parent.get_name()}, {self.signal});"
         )
 
     def render(self, **kwargs: Any) -> None:
@@ -131,9 +149,9 @@ class CompactGeoJson(folium.GeoJson):
         super().__init__({"type": "FeatureCollection", "features": samples}, **kwargs)
         self.style_js = _js_style(style, style_from_properties)
         self.highlight_style = highlight
-        geoms = simplify_lonlat(gdf.geometry.values, tolerance_m)
+        encoded = display_geometries(gdf.geometry.values, tolerance_m)
         signal = kwargs.get("name") or "layer"
-        self.add_child(_LayerRows(payload(gdf["id"].tolist(), properties, geoms), signal))
+        self.add_child(_LayerRows(payload(gdf["id"].tolist(), properties, None, encoded), signal))
 
 
 def layer_style(spec: Any) -> tuple[dict[str, Any], dict[str, str]]:

@@ -1,0 +1,66 @@
+"""Layer data served as static files (geo/maps/served.py): local URLs only, same rows, atomic, cleaned up."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+
+import layers
+from geo.maps import build_map, render_html, serve_layer_data, standalone_html
+from geo.maps.served import layer_rows, sweep
+
+URL = re.compile(r"""https?://[^\s"'<>)]+""")
+
+
+def _served(tmp_path, frames):
+    fmap = build_map(frames)
+    rows = [e.rows for e in layer_rows(fmap)]
+    serve_layer_data(fmap, folder=tmp_path, base_url="/app/static/cache")
+    return fmap, rows
+
+
+def test_served_map_fetches_each_layer_from_a_local_file_holding_the_same_rows(tmp_path, tiny_parks, tiny_wastewater):
+    frames = [(layers.get_spec("parks"), tiny_parks), (layers.get_spec("wastewater"), tiny_wastewater)]
+    fmap, rows = _served(tmp_path, frames)
+    page = render_html(fmap)
+    urls = re.findall(r'fetch\("([^"]+)"\)', page)
+    assert len(urls) == len(rows) == 2
+    assert all(u.startswith("/app/static/cache/") and u.endswith(".json") for u in urls)
+    assert URL.findall(page) == []  # offline: nothing but same-origin paths
+    for url, text in zip(urls, rows, strict=True):
+        served = (tmp_path / url.rsplit("/", 1)[1]).read_text(encoding="utf-8")
+        assert served == text
+        json.loads(served)  # the browser reads it with JSON.parse
+    assert "南港测试园区" not in page and "\\u5357\\u6e2f" not in page  # the rows are no longer in the script
+    assert not list(tmp_path.glob(".tmp-*"))
+
+
+def test_a_file_is_named_by_its_content_and_written_once(tmp_path, tiny_parks):
+    frames = [(layers.get_spec("parks"), tiny_parks)]
+    _served(tmp_path, frames)
+    (first,) = tmp_path.glob("*.json")
+    os.utime(first, (1, 1))
+    _served(tmp_path, frames)
+    assert list(tmp_path.glob("*.json")) == [first]
+    assert first.stat().st_mtime > 1  # served again: kept fresh for the clean-up
+    tiny_parks.loc[0, "name"] = "改名园区"
+    _served(tmp_path, frames)
+    assert len(list(tmp_path.glob("*.json"))) == 2
+
+
+def test_files_nobody_served_for_a_day_are_removed(tmp_path):
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text("[]")
+    new.write_text("[]")
+    os.utime(old, (time.time() - 2 * 86400,) * 2)
+    assert sweep(tmp_path) == [old]
+    assert not old.exists() and new.exists()
+
+
+def test_the_exported_file_carries_its_data_inside(tmp_path, tiny_parks):
+    fmap, _ = _served(tmp_path, [(layers.get_spec("parks"), tiny_parks)])
+    page = standalone_html(fmap)
+    assert "fetch(" not in page
+    assert "\\u5357\\u6e2f\\u6d4b\\u8bd5\\u56ed\\u533a" in page  # 南港测试园区, inline again

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from geo import facilities, stats
 from geo.indicators import INDICATORS
@@ -16,8 +17,6 @@ pytestmark = pytest.mark.browser
 
 def _map_with_grid(page):
     """The map's frame once it shows the grid overlay and its legend (a rerun may replace the frame meanwhile)."""
-    from playwright.sync_api import Error as PlaywrightError
-
     for _ in range(6):
         frame = ready_map(page)
         try:
@@ -27,6 +26,21 @@ def _map_with_grid(page):
         except PlaywrightError:
             wait_idle(page)
     raise AssertionError("the grid overlay never showed on the map")
+
+
+def _open_expander(page, header, inside) -> None:
+    """Open an expander by its header on a quiet page until `inside` shows (a rerun can swallow a click)."""
+    for _ in range(3):
+        wait_idle(page)
+        if inside.is_visible():
+            return
+        header.click()
+        try:
+            inside.wait_for(state="visible", timeout=15_000)
+            return
+        except PlaywrightError:
+            continue
+    raise AssertionError("the expander did not open")
 
 
 def test_overloaded_plant_then_pm25_grid_and_a_parks_mean(portal, browser_page):
@@ -41,9 +55,7 @@ def test_overloaded_plant_then_pm25_grid_and_a_parks_mean(portal, browser_page):
     wait_idle(page)
     main = page.get_by_test_id("stMain")
     picker = main.get_by_test_id("stSelectbox").filter(has=page.get_by_text("设施", exact=True)).first
-    picker.click()
-    page.keyboard.type(plant["name"][:4])
-    page.get_by_role("option", name=re.compile(re.escape(plant["name"]) + ".*超负荷")).click()
+    choose_option(page, picker, plant["name"][:4], re.compile(re.escape(plant["name"]) + ".*超负荷"))
     page.locator(".st-key-plant_panel_title strong", has_text=plant["name"]).wait_for(timeout=60_000)
     chart = page.locator(".st-key-load_rate_chart")
     chart.get_by_text("月度负荷率").wait_for(timeout=60_000)
@@ -57,8 +69,8 @@ def test_overloaded_plant_then_pm25_grid_and_a_parks_mean(portal, browser_page):
     page.get_by_text("园区排名").first.wait_for(timeout=90_000)
     wait_idle(page)
     main = page.get_by_test_id("stMain")
-    main.get_by_text("浓度网格叠加").first.click()
     box = main.get_by_test_id("stSelectbox").filter(has_text="浓度网格叠加").first
+    _open_expander(page, main.get_by_text("浓度网格叠加").first, box)
     choose_option(page, box, "PM2.5 · 2024", "PM2.5 · 2024")
     wait_idle(page)
     _map_with_grid(page)
@@ -70,17 +82,32 @@ def test_overloaded_plant_then_pm25_grid_and_a_parks_mean(portal, browser_page):
     wait_idle(page)
     # The statistics run to 2025, the sample grids to 2024: step the year back once.
     thumb = main.get_by_role("slider").first
-    thumb.focus()
-    thumb.press("ArrowLeft")
-    page.get_by_text(re.compile(r"园区排名 · PM2\.5 年均浓度（均值）.* · 2024")).first.wait_for(timeout=60_000)
+    ranked_2024 = page.get_by_text(re.compile(r"园区排名 · PM2\.5 年均浓度（均值）.* · 2024")).first
+    for attempt in range(2):  # on a quiet page; once more if a rerun swallowed the key press
+        wait_idle(page)
+        if attempt == 0 or thumb.get_attribute("aria-valuenow") != "2024":
+            thumb.focus()
+            thumb.press("ArrowLeft")
+        try:
+            ranked_2024.wait_for(timeout=45_000)
+            break
+        except PlaywrightError:
+            continue
+    ranked_2024.wait_for(timeout=30_000)
     wait_idle(page)
-    frame = _map_with_grid(page)
-    wait_drawn(frame, "choropleth")
     # The largest park a real mouse reaches (the grid lies under the parks), clicked on the canvas.
-    mouse_to(page, next(f for f in features(frame, "choropleth") if f["own"]), click=True)
-
     title = page.locator(".st-key-park_panel_title strong").first
-    title.wait_for(timeout=60_000)
+    for _ in range(2):  # once more if the click landed while a rerun replaced the map
+        frame = _map_with_grid(page)
+        wait_drawn(frame, "choropleth")
+        wait_idle(page)
+        mouse_to(page, next(f for f in features(frame, "choropleth") if f["own"]), click=True)
+        try:
+            title.wait_for(timeout=45_000)
+            break
+        except PlaywrightError:
+            continue
+    title.wait_for(timeout=30_000)
     park = stats.park_values(store, "pm25_mean", 2024).set_index("name").loc[title.inner_text().strip()]
     expected = INDICATORS["pm25_mean"].format(park["value"])
     row = page.locator("table[role='grid'] tr", has_text="PM2.5 年均浓度（均值）").first

@@ -8,7 +8,7 @@
   sit above the cursor and let pointer events through.
 - On a phone (a screen under `NARROW_PX` wide) the layer list and the legend start folded.
 - A signal for tests and the bench: `window.binhaiMap` is the Leaflet map, `window.binhaiReady`
-  turns true once it is framed and drawn.
+  turns true once it is framed and every layer's features (fetched or inline) are painted.
 """
 
 from __future__ import annotations
@@ -36,13 +36,20 @@ class MapBehaviour(MacroElement):
             var bounds = L.latLngBounds({{ this.bounds_js }});
             var container = map.getContainer();
             var framed = false;
+            // Ready = framed and every layer's features painted (a layer whose data is fetched counts
+            // itself in `binhaiPending` and calls binhaiCheckReady once it has drawn).
+            window.binhaiPending = window.binhaiPending || 0;
+            window.binhaiCheckReady = function () {
+                if (framed && window.binhaiPending === 0) { window.binhaiReady = true; }
+            };
             function frame() {
                 if (container.clientWidth === 0 || container.clientHeight === 0) { return; }
                 map.invalidateSize();
                 if (!framed) {
+                    // Not animated: the layers are then projected once, at this view, not again after it.
                     map.fitBounds(bounds, {padding: [8, 8], animate: false});
                     framed = true;
-                    window.binhaiReady = true;
+                    setTimeout(window.binhaiCheckReady, 0);  // after the whole map script has run
                 }
             }
             if (window.ResizeObserver) { new ResizeObserver(frame).observe(container); }

@@ -57,7 +57,8 @@ class _LayerRows(MacroElement):
             "requestAnimationFrame(function () { requestAnimationFrame(function () { "
             f"(window.binhaiTiming = window.binhaiTiming || {{}})[{self.signal}] = "
             "{started: started, added: added, painted: Date.now()}; "
-            f"(window.binhaiDrawn = window.binhaiDrawn || {{}})[{self.signal}] = features.features.length; }}); }}); }}"
+            f"(window.binhaiDrawn = window.binhaiDrawn || {{}})[{self.signal}] = features.features.length; "
+            "window.binhaiPending -= 1; if (window.binhaiCheckReady) { window.binhaiCheckReady(); } }); }); }"
         )
         if self.url is None:
             load = f"add({self.rows});"
@@ -71,6 +72,7 @@ class _LayerRows(MacroElement):
             )
         return (
             "(function (layer, layer_name) { var started = Date.now(); "
+            "window.binhaiPending = (window.binhaiPending || 0) + 1; "
             f"{add} {load} }})({self._parent.get_name()}, {self.signal});"
         )
 

@@ -152,7 +152,12 @@ def load(pw, url: str, naive: bool, limit_s: float = 180.0) -> dict[str, Any]:
         else:
             raise RuntimeError(f"{url}: not drawn within {limit_s} s (last {last})")
         page.close()
-    return {"s": round((drawn_at - origin) / 1000, 2), "features": count, "peak_mb": round(memory.peak_mb)}
+    return {
+        "s": round((drawn_at - origin) / 1000, 2),
+        "features": count,
+        "peak_mb": round(memory.peak_mb),
+        "load": round(os.getloadavg()[0], 1),  # the machine is shared: its 1-minute load beside each time
+    }
 
 
 def click_to_panel(pw, url: str, parks) -> float:
@@ -234,6 +239,8 @@ def run(stores: dict[int, Path], repeats: int = 3, log=print) -> dict[str, Any]:
                 result[f"{key}_peak_mb"] = max(r["peak_mb"] for r in runs)
                 log(f"  scale {scale} {name}: {[r['s'] for r in runs]} s, {runs[-1]['features']} features")
             base = f"drawing_scale{scale}"
+            loads = [r["load"] for runs in times.values() for r in runs]
+            result[f"{base}_load_average_range"] = [min(loads), max(loads)]
             result[f"{base}_click_to_panel_s"] = statistics.median(clicks)
             result[f"{base}_parks_ratio_naive_to_portal"] = round(
                 result[f"{base}_naive_parks_s"] / result[f"{base}_canvas_parks_s"], 1

@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.browser import features, map_frame, mouse_to, wait_drawn
+from tests.browser import features, frame_of, map_frame, mouse_to, wait_drawn
 
 pytestmark = pytest.mark.browser
 
@@ -55,3 +55,17 @@ def test_english_toggle_relabels_navigation_and_layers(portal, browser_page):
     page.get_by_role("link", name="Layers & data").wait_for(timeout=30_000)
     page.get_by_text("Binhai Energy & Emissions Map").first.wait_for(timeout=30_000)
     map_frame(page).get_by_text("Industrial parks").first.wait_for(timeout=30_000)
+
+
+def test_a_layer_off_at_first_is_fetched_and_drawn_when_switched_on(portal, browser_page):
+    page, requests = browser_page
+    page.goto(portal.url, wait_until="domcontentloaded")
+    page.locator('iframe[title="streamlit_folium.st_folium"]').first.wait_for(timeout=60_000)
+    frame = map_frame(page)
+    wait_drawn(frame, "parks")
+    assert "two_high_projects" not in frame_of(frame).evaluate("() => window.binhaiDrawn")  # off: not fetched
+    frame.locator(".leaflet-control-layers-overlays label", has_text="两高项目台账").locator("input").check()
+    assert wait_drawn(frame, "two_high_projects") > 0
+    assert frame_of(frame).evaluate("() => window.binhaiDrawn.two_high_projects") > 0
+    fetched = [r for r in requests if "/app/static/cache/" in r]
+    assert fetched and all(urlparse(r).hostname in LOCAL_HOSTS for r in fetched)

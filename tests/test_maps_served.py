@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -64,3 +65,12 @@ def test_the_exported_file_carries_its_data_inside(tmp_path, tiny_parks):
     page = standalone_html(fmap)
     assert "fetch(" not in page
     assert "\\u5357\\u6e2f\\u6d4b\\u8bd5\\u56ed\\u533a" in page  # 南港测试园区, inline again
+
+
+def test_a_layer_hidden_at_first_is_fetched_when_it_is_switched_on(tmp_path, tiny_parks):
+    hidden = dataclasses.replace(layers.get_spec("parks"), shown_by_default=False)
+    fmap, _ = _served(tmp_path, [(hidden, tiny_parks)])
+    page = render_html(fmap)
+    assert 'layer.once("add", load);' in page and " load();" not in page
+    shown, _ = _served(tmp_path, [(layers.get_spec("parks"), tiny_parks)])
+    assert " load();" in render_html(shown)

@@ -60,21 +60,29 @@ class _LayerRows(MacroElement):
             f"(window.binhaiDrawn = window.binhaiDrawn || {{}})[{self.signal}] = features.features.length; "
             "window.binhaiPending -= 1; if (window.binhaiCheckReady) { window.binhaiCheckReady(); } }); }); }"
         )
+        count = "window.binhaiPending = (window.binhaiPending || 0) + 1; "
         if self.url is None:
-            load = f"add({self.rows});"
+            load = f"{count}add({self.rows});"
         else:
             # Same origin, a relative path: nothing leaves the portal (the offline rule).
-            load = (
-                f"fetch({html_safe(json.dumps(self.url))}).then(function (r) {{ "
+            fetch = (
+                "function load() { started = Date.now(); "
+                f"{count}fetch({html_safe(json.dumps(self.url))}).then(function (r) {{ "
                 "if (!r.ok) { throw new Error(r.status + ' ' + r.url); } return r.text(); })"
                 ".then(function (text) { add(JSON.parse(text)); })"
-                ".catch(function (e) { console.error('binhai: layer data of ' + layer_name, e); });"
+                ".catch(function (e) { console.error('binhai: layer data of ' + layer_name, e); }); }"
             )
+            # A layer hidden at first (e.g. 两高 projects on 一张图) is fetched and built when it is switched on.
+            load = fetch + (' layer.once("add", load);' if self._hidden_at_first() else " load();")
         return (
             "(function (layer, layer_name) { var started = Date.now(); "
-            "window.binhaiPending = (window.binhaiPending || 0) + 1; "
             f"{add} {load} }})({self._parent.get_name()}, {self.signal});"
         )
+
+    def _hidden_at_first(self) -> bool:
+        """Whether the layer's group starts switched off in the layer control (folium's `show=False`)."""
+        group = getattr(self._parent, "_parent", None)
+        return isinstance(group, folium.FeatureGroup) and not group.show
 
     def render(self, **kwargs: Any) -> None:
         # branca would compile the rendered script as a Jinja template: seconds for a large layer.

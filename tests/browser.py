@@ -119,7 +119,7 @@ def served_portal(db_path: Path, artifacts: Path) -> Iterator[Portal]:
 
 def open_check(page, portal: Portal, layer_title: str):
     """Open 图层与数据, choose `layer_title` in the check box's layer list; returns the main area."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import Error as PlaywrightError
 
     page.goto(portal.url + "data", wait_until="domcontentloaded")
     main = page.get_by_test_id("stMain")
@@ -127,28 +127,31 @@ def open_check(page, portal: Portal, layer_title: str):
     combobox = page.locator(".st-key-check_layer").get_by_role("combobox")
     combobox.wait_for(timeout=30_000)
     option = page.get_by_role("option", name=layer_title)
-    for _ in range(3):  # the first click can land while the page is still settling
-        combobox.click()
+    # On a quiet page (a click during a rerun can close the list again); retried if a rerun swallowed it.
+    for _ in range(4):
+        wait_idle(page)
         try:
-            option.wait_for(timeout=5_000)
+            combobox.click(timeout=10_000)
+            # Type the title: the list then holds that option alone, wherever the page has scrolled it.
+            page.keyboard.type(layer_title)
+            option.wait_for(timeout=10_000)
+            page.keyboard.press("Enter")
+            # The chosen title shows in the box (as text, or as the value of its search input).
+            page.wait_for_function(
+                """(title) => {
+                    const box = document.querySelector('.st-key-check_layer');
+                    if (!box || document.querySelector('[role="option"]')) return false;
+                    const input = box.querySelector('input');
+                    return box.textContent.includes(title) || (input && (input.value || '').includes(title));
+                }""",
+                arg=layer_title,
+                timeout=15_000,
+            )
             break
-        except PlaywrightTimeout:
-            continue
-    # Type the title: the list then holds that option alone, wherever the page has scrolled it.
-    page.keyboard.type(layer_title)
-    option.wait_for(timeout=10_000)
-    page.keyboard.press("Enter")
-    # The chosen title shows in the box (as text, or as the value of its search input).
-    page.wait_for_function(
-        """(title) => {
-            const box = document.querySelector('.st-key-check_layer');
-            if (!box || document.querySelector('[role="option"]')) return false;
-            const input = box.querySelector('input');
-            return box.textContent.includes(title) || (input && (input.value || '').includes(title));
-        }""",
-        arg=layer_title,
-        timeout=30_000,
-    )
+        except PlaywrightError:
+            page.keyboard.press("Escape")
+    else:
+        raise AssertionError(f"could not choose {layer_title!r} in the layer list of the check box")
     wait_idle(page)
     return main
 

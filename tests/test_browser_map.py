@@ -6,6 +6,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+import layers
 from tests.browser import features, frame_of, map_frame, mouse_to, wait_drawn
 
 pytestmark = pytest.mark.browser
@@ -26,6 +27,16 @@ def test_overview_map_draws_every_layer_offline(portal, browser_page):
     # One canvas draws them all (not one SVG element per shape).
     assert frame.locator("path.leaflet-interactive").count() == 0
     assert frame.locator(".leaflet-overlay-pane canvas").count() == 1
+    # The canvas draws (and hit-tests) in the order shapes were added: layers in the map's draw order,
+    # whichever layer's data file arrived first.
+    drawn_order = frame_of(frame).evaluate(
+        """() => { const out = [];
+            let item = Object.values(window.binhaiMap._layers).find(l => l._drawFirst)._drawFirst;
+            for (; item; item = item.next) { const n = item.layer._binhaiLayer; if (n && out[out.length - 1] !== n) out.push(n); }
+            return out; }"""
+    )
+    ranks = {spec.name: spec.draw_order for spec in layers.all_specs()}
+    assert drawn_order == sorted(drawn_order, key=ranks.get) and len(drawn_order) == len(set(drawn_order)), drawn_order
     overlays = frame.locator(".leaflet-control-layers-overlays label").all_inner_texts()
     assert any("工业园区" in o for o in overlays)
     assert any("黑臭水体" in o for o in overlays)
@@ -69,3 +80,27 @@ def test_a_layer_off_at_first_is_fetched_and_drawn_when_switched_on(portal, brow
     assert frame_of(frame).evaluate("() => window.binhaiDrawn.two_high_projects") > 0
     fetched = [r for r in requests if "/app/static/cache/" in r]
     assert fetched and all(urlparse(r).hostname in LOCAL_HOSTS for r in fetched)
+
+
+def test_scale_is_metric_only_attribution_names_the_source_only_and_the_district_fills_the_view(portal, browser_page):
+    page, _ = browser_page
+    page.goto(portal.url, wait_until="domcontentloaded")
+    page.locator('iframe[title="streamlit_folium.st_folium"]').first.wait_for(timeout=60_000)
+    frame = frame_of(map_frame(page))
+    wait_drawn(frame, "parks")
+    lines = frame.locator(".leaflet-control-scale-line").all_inner_texts()
+    assert len(lines) == 1 and lines[0].strip().endswith(("km", " m")), lines  # no miles, no feet
+    attribution = frame.locator(".leaflet-control-attribution")
+    assert attribution.inner_text().strip() == "示意数据（非真实统计与边界）"
+    assert attribution.locator("svg, img").count() == 0  # Leaflet 1.9's prefix (a link with a flag) is gone
+    # Tight: the admin units' bounds fit, and one zoom level more would cut them.
+    tight = frame.evaluate(
+        """() => {
+            const map = window.binhaiMap, units = [];
+            map.eachLayer(l => { if (l._binhaiLayer === 'admin_units' && l.getBounds) units.push(l.getBounds()); });
+            const b = units.reduce((a, x) => a.extend(x), L.latLngBounds(units[0].getSouthWest(), units[0].getNorthEast()));
+            return {inside: map.getBounds().contains(b), zoom: map.getZoom(),
+                    best: map.getBoundsZoom(b, false, L.point(16, 16))};
+        }"""
+    )
+    assert tight["inside"] and tight["zoom"] == tight["best"], tight

@@ -65,11 +65,15 @@ class _LayerRows(MacroElement):
             load = f"{count}add({self.rows});"
         else:
             # Same origin, a relative path: nothing leaves the portal (the offline rule).
+            # Every layer's file is fetched at once, but the layers are added one after the other in
+            # the map's order (`binhaiLayerQueue`): the canvas draws, and hit-tests, in the order shapes
+            # were added, so parks stay above the admin units whichever file arrives first.
             fetch = (
                 "function load() { started = Date.now(); "
-                f"{count}fetch({html_safe(json.dumps(self.url))}).then(function (r) {{ "
-                "if (!r.ok) { throw new Error(r.status + ' ' + r.url); } return r.text(); })"
-                ".then(function (text) { add(JSON.parse(text)); })"
+                f"{count}var text = fetch({html_safe(json.dumps(self.url))}).then(function (r) {{ "
+                "if (!r.ok) { throw new Error(r.status + ' ' + r.url); } return r.text(); }); "
+                "window.binhaiLayerQueue = (window.binhaiLayerQueue || Promise.resolve())"
+                ".then(function () { return text; }).then(function (t) { add(JSON.parse(t)); })"
                 ".catch(function (e) { console.error('binhai: layer data of ' + layer_name, e); }); }"
             )
             # A layer hidden at first (e.g. 两高 projects on 一张图) is fetched and built when it is switched on.

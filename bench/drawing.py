@@ -4,7 +4,8 @@ Each load is a fresh Chromium (a new user: nothing cached) on a portal served fo
 "Drawn" is the map's own signal: `window.binhaiDrawn[layer]` holds a layer's feature count once its
 features are on screen (two animation frames after they were added), `window.binhaiTiming[layer]`
 the clock at that moment; the page is drawn when the set of drawn layers has not changed for
-`QUIET_S` and no script run is going on. The naive baseline (bench/naive_parks_app.py: st_folium of
+`QUIET_S`, no script run is going on and no layer's data file is still on its way
+(`window.binhaiPending`: a layer fetched from static/cache counts itself until it has drawn). The naive baseline (bench/naive_parks_app.py: st_folium of
 folium.GeoJson) has no signal: it is drawn when its count of SVG paths stops changing, timed by the
 page's own clock at the poll that first saw the final count. Both times run from the navigation's
 start (`performance.timeOrigin`), so the poll interval (50 ms) is the only slack.
@@ -39,12 +40,14 @@ NAIVE_DIR = Path("/tmp/binhai-bench-naive-parks")
 # newest map iframe (a rerun may replace the first one).
 _SIGNAL = f"""() => {{
     const frames = [...document.querySelectorAll('{MAP_FRAME}')];
-    const out = {{frames: frames.length, drawn: {{}}, painted: 0, paths: 0, busy:
+    const out = {{frames: frames.length, drawn: {{}}, painted: 0, paths: 0, pending: 0, busy:
         !!document.querySelector('[data-testid="stStatusWidget"]'), now: Date.now()}};
     for (const f of frames) {{
         let w; try {{ w = f.contentWindow; }} catch (e) {{ continue; }}
         if (!w || !w.document) continue;
         out.paths += w.document.querySelectorAll('path.leaflet-interactive').length;
+        // Layers whose data is still on its way (fetched files): not drawn yet, however quiet the page.
+        out.pending += w.binhaiPending || 0;
         for (const [k, v] of Object.entries(w.binhaiDrawn || {{}})) out.drawn[k] = v;
         for (const v of Object.values(w.binhaiTiming || {{}})) out.painted = Math.max(out.painted, v.painted);
     }}
@@ -146,7 +149,7 @@ def load(pw, url: str, naive: bool, limit_s: float = 180.0) -> dict[str, Any]:
                 if state != last:
                     drawn_at = signal["now"] if naive else signal["painted"]
                 last, last_change = state, time.monotonic()
-            elif count and time.monotonic() - last_change >= QUIET_S:
+            elif count and not signal["pending"] and time.monotonic() - last_change >= QUIET_S:
                 break
             time.sleep(POLL_S)
         else:

@@ -239,7 +239,7 @@ def drawing_rows(r: dict[str, Any]) -> list[str]:
                 None,
             )
         )
-        for page, title in (("map", "一张图, every layer"), ("assessment", "目标考核"), ("ledgers", "专项台账")):
+        for page, title in (("map", "一张图, every layer shown"), ("assessment", "目标考核"), ("ledgers", "专项台账")):
             key = f"{base}_canvas_{page}_s"
             if key in r:
                 page_aim = 1.5 if scale == 1 else 4.0

@@ -62,5 +62,5 @@ bench: $(VENV)/.installed $(VENV)/.bench-installed ## speed at district scale vs
 	$(PY) -m bench.run
 
 clean: ## remove caches (keeps .venv and the store)
-	rm -rf .pytest_cache .ruff_cache test-artifacts
+	rm -rf .pytest_cache .ruff_cache test-artifacts static/cache
 	find . -name __pycache__ -not -path './.venv/*' -exec rm -rf {} +

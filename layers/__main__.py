@@ -21,7 +21,11 @@ USAGE_ERROR = 2
 def build_parser() -> argparse.ArgumentParser:
     # --db is accepted before or after the subcommand; SUPPRESS keeps the later one from erasing the first.
     db = argparse.ArgumentParser(add_help=False)
-    db.add_argument("--db", default=argparse.SUPPRESS, help="DuckDB store (default: $BINHAI_DB or data/binhai.duckdb)")
+    db.add_argument(
+        "--db",
+        default=argparse.SUPPRESS,
+        help="DuckDB file or postgresql://… URL (default: $BINHAI_DB_URL, else $BINHAI_DB or data/binhai.duckdb)",
+    )
     parser = argparse.ArgumentParser(
         prog="python -m layers", description="滨海新区一张图图层工具 / Binhai map layer tool", parents=[db]
     )

@@ -16,6 +16,7 @@ import layers
 from geo.store.db import Store
 from geo.store.features import count_features, write_layer
 from layers.__main__ import main
+from tests.stores import state
 
 ROOT = Path(__file__).resolve().parent.parent
 PARKS = layers.get_spec("parks")
@@ -64,21 +65,21 @@ def bowtie_parks(tmp_path, tiny_parks) -> Path:
 
 
 def test_cli_rejects_bad_file_with_exit_2_bilingual_report_and_untouched_store(parks_store, bowtie_parks):
-    before = sha256(parks_store.path)
-    result = run_cli("--db", str(parks_store.path), "import", "parks", str(bowtie_parks))
+    before = state(parks_store)
+    result = run_cli("--db", parks_store.location, "import", "parks", str(bowtie_parks))
     assert result.returncode == 2
     assert "第 2 个要素" in result.stderr and "几何无效" in result.stderr
     assert "feature 2" in result.stderr and "invalid geometry" in result.stderr
     assert "Traceback" not in result.stderr
-    assert sha256(parks_store.path) == before
+    assert state(parks_store) == before
 
 
 def test_cli_import_appends_with_new_ids_and_list_shows_the_count(parks_store, new_parks):
-    result = run_cli("--db", str(parks_store.path), "import", "parks", str(new_parks))
+    result = run_cli("--db", parks_store.location, "import", "parks", str(new_parks))
     assert result.returncode == 0, result.stderr
     assert "2" in result.stdout
     assert count_features(parks_store, PARKS) == 4
-    listing = run_cli("list", "--db", str(parks_store.path))
+    listing = run_cli("list", "--db", parks_store.location)
     assert listing.returncode == 0
     parks_row = next(line for line in listing.stdout.splitlines() if line.startswith("parks "))
     assert parks_row.split()[-1] == "4"
@@ -106,15 +107,15 @@ def test_import_of_ids_already_stored_exits_2_and_leaves_store_byte_identical(
 ):
     clash = tmp_path / "clash.geojson"
     tiny_parks.to_file(clash)
-    before = sha256(parks_store.path)
-    assert main(["--db", str(parks_store.path), "import", "parks", str(clash)]) == 2
+    before = state(parks_store)
+    assert main(["--db", parks_store.location, "import", "parks", str(clash)]) == 2
     err = capsys.readouterr().err
     assert "编号已存在" in err and "ids already in the store" in err
-    assert sha256(parks_store.path) == before
+    assert state(parks_store) == before
 
 
 def test_import_replace_swaps_the_layer_contents(parks_store, new_parks, capsys):
-    assert main(["--db", str(parks_store.path), "import", "parks", str(new_parks), "--replace"]) == 0
+    assert main(["--db", parks_store.location, "import", "parks", str(new_parks), "--replace"]) == 0
     assert "replace" in capsys.readouterr().out
     assert count_features(parks_store, PARKS) == 2
     assert parks_store.scalar("SELECT min(id) FROM parks") == "PK-0001"
@@ -180,7 +181,7 @@ def test_export_from_a_missing_store_exits_2(tmp_path, capsys):
 
 
 def test_list_shows_every_layer_with_counts_and_table_rows(seeded_store, capsys):
-    assert main(["--db", str(seeded_store.path), "list"]) == 0
+    assert main(["--db", seeded_store.location, "list"]) == 0
     rows = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()[1:]}
     for spec in layers.all_specs():
         assert spec.title_zh in rows[spec.name]
@@ -195,7 +196,7 @@ def test_list_shows_every_layer_with_counts_and_table_rows(seeded_store, capsys)
 )
 def test_export_writes_each_format(seeded_store, tmp_path, fmt, suffix, capsys):
     out = tmp_path / f"water_bodies.{suffix}"
-    assert main(["--db", str(seeded_store.path), "export", "water_bodies", "--format", fmt, "--out", str(out)]) == 0
+    assert main(["--db", seeded_store.location, "export", "water_bodies", "--format", fmt, "--out", str(out)]) == 0
     assert out.exists() and out.stat().st_size > 0
     assert str(out) in capsys.readouterr().out
 
@@ -239,7 +240,7 @@ def test_a_programming_error_is_not_dressed_up_as_bad_input(parks_store, new_par
 
     monkeypatch.setattr(io, "read_features", broken)
     with pytest.raises(KeyError, match="a bug"):
-        main(["--db", str(parks_store.path), "import", "parks", str(new_parks)])
+        main(["--db", parks_store.location, "import", "parks", str(new_parks)])
 
 
 def test_a_bug_in_a_real_process_exits_1_with_a_traceback(tmp_path):

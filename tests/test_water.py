@@ -19,6 +19,7 @@ from geo.store import audit
 from geo.store.db import Store
 from geo.store.features import VersionConflict, read_layer, write_layer
 from tests.conftest import ADMIN
+from tests.stores import state
 
 TH = water.Thresholds()
 EDITOR = Actor("ed", "编辑甲", frozenset({"water_editor"}))
@@ -201,14 +202,14 @@ def test_bad_rounds_are_refused_naming_row_and_field_and_nothing_is_saved(store)
             "第 3 行 经度: 点位距水体 6.9 km",
         ),  # 0.08° × 111.32 km × cos 39° = 6.92 km
     ]
-    before = store.path.read_bytes()
+    before = state(store)
     for points, day, words in cases:
         with pytest.raises(InputError) as err:
             water.record_round(store, EDITOR, "WB-T1", day, points, now=NOW)
         assert words in err.value.report("zh"), (words, err.value.report("zh"))
         assert err.value.en
     assert store.scalar("SELECT count(*) FROM water_samples") == 0
-    assert store.path.read_bytes() == before
+    assert state(store) == before
 
 
 def test_a_new_point_number_with_a_position_becomes_a_stored_point(store):

@@ -73,7 +73,11 @@ def _rebuild_versioned(session: Any, table: str, key: tuple[str, ...], layer: bo
     transaction. Rows from before history existed take effect at `updated_at` (layers) or "always"
     (`BEFORE_HISTORY`), written by "system"; layer features become version 1.
     """
-    described = session.execute(f"DESCRIBE {table}").fetchall()  # noqa: S608 - names from the catalogue
+    described = session.execute(
+        "SELECT column_name, CASE WHEN data_type = 'USER-DEFINED' THEN udt_name ELSE data_type END, is_nullable "
+        "FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
+        [table],
+    ).fetchall()
     names = [row[0] for row in described]
     cols = [f"{name} {kind}{' NOT NULL' if null == 'NO' else ''}" for name, kind, null, *_ in described]
     if "valid_from" in names:  # created with its history columns (settings): only the history table is missing
@@ -111,7 +115,8 @@ def _version_layer_tables(session: Any) -> None:
         r[0]
         for r in session.execute(
             "SELECT table_name FROM information_schema.columns WHERE table_schema = 'main' "
-            "GROUP BY table_name HAVING list_has_all(list(column_name), ['id', 'geom', 'updated_at', 'area_km2'])"
+            "GROUP BY table_name "
+            "HAVING count(*) FILTER (WHERE column_name IN ('id', 'geom', 'updated_at', 'area_km2')) = 4"
         ).fetchall()
     ]
     for table in (t for t in tables if not t.endswith("_history")):

@@ -121,9 +121,9 @@ def points_for_existing_samples(session: Any) -> None:
     if "water_bodies" not in tables:
         return  # a fresh store: the layer table comes after the migrations, the seed writes points
     counts = session.execute(
-        "SELECT s.water_body_id, max(s.point_no), ST_AsWKB(any_value(b.geom)) FROM water_samples AS s "
-        "JOIN water_bodies AS b ON b.id = s.water_body_id "
-        "WHERE NOT EXISTS (SELECT 1 FROM water_points AS p WHERE p.water_body_id = s.water_body_id) "
+        "SELECT s.water_body_id, max(s.point_no), "
+        "(SELECT ST_AsWKB(b.geom) FROM water_bodies AS b WHERE b.id = s.water_body_id) FROM water_samples AS s "
+        "WHERE EXISTS (SELECT 1 FROM water_bodies AS b WHERE b.id = s.water_body_id) AND NOT EXISTS (SELECT 1 FROM water_points AS p WHERE p.water_body_id = s.water_body_id) "
         "GROUP BY s.water_body_id ORDER BY s.water_body_id"
     ).fetchall()
     now = datetime(1970, 1, 1)

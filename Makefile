@@ -30,7 +30,7 @@ test: $(VENV)/.installed ## ruff + the whole pytest suite (browser journeys incl
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	RUN_BROWSER=1 $(PY) -m pytest -q
-	bash tests/pg_contract.sh
+	RUN_BROWSER=1 bash tests/pg_contract.sh
 
 lint: $(VENV)/.installed ## ruff check and format check only
 	$(VENV)/bin/ruff check .

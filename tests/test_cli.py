@@ -13,7 +13,6 @@ import pytest
 import shapely
 
 import layers
-from geo.store.db import Store
 from geo.store.features import count_features, write_layer
 from layers.__main__ import main
 from tests.stores import state
@@ -201,24 +200,39 @@ def test_export_writes_each_format(seeded_store, tmp_path, fmt, suffix, capsys):
     assert str(out) in capsys.readouterr().out
 
 
-def test_seed_fills_a_new_store(tmp_path, capsys):
-    db = tmp_path / "seeded.duckdb"
-    assert main(["--db", str(db), "seed", "--seed", "7"]) == 0
+def test_seed_fills_a_new_store(new_store, capsys):
+    assert main(["--db", new_store.location, "seed", "--seed", "7"]) == 0
     printed = dict(line.split(": ") for line in capsys.readouterr().out.splitlines() if ": " in line)
-    assert int(printed["parks"]) == count_features(Store(db), PARKS) > 0
+    assert int(printed["parks"]) == count_features(new_store, PARKS) > 0
     assert int(printed["statistics"]) > 0
 
 
-def test_user_add_takes_the_password_from_the_environment(tmp_path, monkeypatch):
+def test_seeding_a_store_that_holds_data_swaps_in_a_fresh_one_and_keeps_the_old(seeded_store, capsys):
     from geo import auth
-    from geo.store.db import Store
+    from geo.store import audit
+    from tests.conftest import ADMIN
+
+    auth.add_user(seeded_store, ADMIN, "kept.user", "kept-password", ["viewer"], "旧库用户")
+    assert main(["--db", seeded_store.location, "seed", "--seed", "7"]) == 0
+    assert count_features(seeded_store, PARKS) > 0 and audit.verify(seeded_store).ok
+    assert seeded_store.scalar("SELECT count(*) FROM users WHERE username = 'kept.user'") == 0  # a fresh store
+    if seeded_store.kind == "postgis":  # the old store is kept as a schema beside it
+        kept = seeded_store.scalar(
+            "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 'main_before_seed_%'"
+        )
+        assert seeded_store.scalar(f"SELECT count(*) FROM {kept}.users WHERE username = 'kept.user'") == 1  # noqa: S608
+    else:
+        assert list(seeded_store.path.parent.glob(f"{seeded_store.path.name}.before-seed-*"))
+
+
+def test_user_add_takes_the_password_from_the_environment(new_store, monkeypatch):
+    from geo import auth
     from layers.__main__ import main
 
-    db = tmp_path / "users.duckdb"
     monkeypatch.setenv("BINHAI_PASSWORD", "water-pass-1")
-    assert main(["--db", str(db), "user", "add", "wb1", "--role", "water_bureau", "--name", "水务甲"]) == 0
+    assert main(["--db", new_store.location, "user", "add", "wb1", "--role", "water_bureau", "--name", "水务甲"]) == 0
     # The role of earlier versions is accepted and stored under its new name.
-    assert auth.authenticate(Store(db), "wb1", "water-pass-1") == auth.User(
+    assert auth.authenticate(new_store, "wb1", "water-pass-1") == auth.User(
         "wb1", "水务甲", frozenset({"water_editor"})
     )
 

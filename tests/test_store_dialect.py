@@ -43,7 +43,10 @@ def test_a_lone_parameter_under_is_null_gets_a_type():
         ),
         ("SELECT round(value, 2) FROM statistics", "ROUND(CAST(value AS DECIMAL), 2)"),
         ("SELECT entity_id, count(*) FROM statistics GROUP BY ALL", "GROUP BY 1"),
-        ("SELECT entity_id, arg_max(value, year) FROM statistics GROUP BY entity_id", "(ARRAY_AGG(value ORDER BY year DESC NULLS LAST))[1]"),  # fmt: skip
+        (
+            "SELECT entity_id, arg_max(value, year) FROM statistics GROUP BY entity_id",
+            "(ARRAY_AGG(value ORDER BY year DESC NULLS LAST))[1]",
+        ),  # fmt: skip
         ("SELECT count(*) FROM t WHERE contains(doc, '示意')", "POSITION('示意' IN doc) > 0"),
         ("SELECT * FROM (SELECT 1 AS a) WHERE a = 1", ") AS _sub_"),
         ("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'", "= CURRENT_SCHEMA"),

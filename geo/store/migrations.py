@@ -343,7 +343,9 @@ LATEST = max(number for number, _, _ in MIGRATIONS)
 
 def current_version(session: Any) -> int:
     """The store's schema version (0 for a file no migration has touched)."""
-    exists = session.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'")
+    exists = session.scalar(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = 'schema_version'"
+    )
     if not exists:
         return 0
     return int(session.scalar("SELECT coalesce(max(version), 0) FROM schema_version"))

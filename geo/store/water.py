@@ -117,7 +117,12 @@ def fill_sample_positions(session: Any) -> None:
 
 def points_for_existing_samples(session: Any) -> None:
     """Migration 8 on a store that already holds bodies and samples: place their points, fill positions."""
-    tables = {r[0] for r in session.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    tables = {
+        r[0]
+        for r in session.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+        ).fetchall()
+    }
     if "water_bodies" not in tables:
         return  # a fresh store: the layer table comes after the migrations, the seed writes points
     counts = session.execute(

@@ -132,3 +132,24 @@ def test_twenty_readers_and_two_writer_processes_lose_no_write_and_see_no_error(
         assert kept >= edits
     assert seeded_store.scalar("SELECT count(*) FROM audit_log") == audit_rows + 2 * edits
     assert audit.verify(seeded_store).ok
+
+
+@pytest.mark.skipif(not pg.enabled(), reason="the writer lock of a PostGIS store")
+def test_a_writer_waiting_too_long_behind_another_gets_a_busy_message_and_changes_nothing(seeded_store, monkeypatch):
+    import psycopg
+
+    from geo.errors import StoreBusyError
+    from geo.store.postgis import WRITER_LOCK, PgStore
+    from tests.stores import state
+
+    monkeypatch.setattr(PgStore, "writer_wait_s", 0.3)
+    before = state(seeded_store)
+    with psycopg.connect(seeded_store.url, autocommit=True) as other:  # a long import in another process
+        other.execute("BEGIN")
+        other.execute("SELECT pg_advisory_xact_lock(%s)", [WRITER_LOCK])
+        with pytest.raises(StoreBusyError, match="另一个进程写入"), seeded_store.transaction() as s:
+            s.execute("DELETE FROM parks")
+        other.execute("ROLLBACK")
+    assert state(seeded_store) == before
+    with seeded_store.transaction() as s:  # the lock is free again
+        s.execute("UPDATE meta SET value = value WHERE key = 'data_version'")

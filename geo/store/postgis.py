@@ -151,9 +151,25 @@ class PgSession(Session):
         cursor = self.con.cursor()
         cursor.execute(translated.sql, translated.bind(params))
         if translated.sql.upper().startswith("BEGIN") and self.store.serialise_writers:
-            # Every write transaction queues here: writes are serialised as on a DuckDB file.
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [WRITER_LOCK])
+            self._queue_as_writer(cursor)
         return PgResult(cursor)
+
+    def _queue_as_writer(self, cursor: Any) -> None:
+        """Every write transaction queues here: writes are serialised as on a DuckDB file.
+
+        A writer waits at most `lock_wait_s` (a long import elsewhere), then gets `StoreBusyError`.
+        """
+        import psycopg
+
+        cursor.execute(f"SET LOCAL lock_timeout = '{int(self.store.writer_wait_s * 1000)}ms'")
+        try:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [WRITER_LOCK])
+        except psycopg.errors.LockNotAvailable as exc:
+            self.con.execute("ROLLBACK")
+            raise StoreBusyError(
+                f"数据库 {self.store.label} 正被另一个进程写入，请稍后再试",
+                f"database {self.store.label} is being written by another process; try again shortly",
+            ) from exc
 
     def register(self, name: str, frame: Any) -> None:
         """A temporary table `name` holding the frame's rows (COPY), for INSERT … SELECT."""
@@ -181,7 +197,8 @@ class PgSession(Session):
 class PgStore(Store):
     """A PostgreSQL database (one schema of it) with PostGIS, the same migrations and data version."""
 
-    lock_wait_s = 5.0
+    lock_wait_s = 5.0  # for a free connection slot
+    writer_wait_s = 30.0  # for the writer lock: another write transaction (a long import) holds it
     serialise_writers = True
 
     def __init__(self, url: str, schema: str = "main"):

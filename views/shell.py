@@ -40,7 +40,8 @@ def settings() -> Settings:
 
 
 def check_settings() -> None:
-    """Stop with a page that names the malformed setting (never a stack trace, nothing opened)."""
+    """Stop with a page that names the malformed setting (never a stack trace, nothing opened), or the
+    database server that cannot be reached (the next page load tries again)."""
     try:
         load_settings()
     except SettingsError as err:
@@ -48,6 +49,20 @@ def check_settings() -> None:
         st.error(f"{md_escape(err.zh)}\n\n{md_escape(err.en)}")
         st.info("请修正上述环境变量后重新启动门户 / fix the setting above and restart the portal")
         st.stop()
+    try:
+        store()
+    except SettingsError as err:
+        store_unreachable(err)
+
+
+def store_unreachable(err: SettingsError) -> None:
+    """The page for a database that cannot be opened or reached right now (a server down, a full disk)."""
+    st.title("滨海新区节能减排一张图")
+    st.error(f"{md_escape(err.zh)}\n\n{md_escape(err.en)}")
+    st.info(
+        "数据库暂时无法连接：请稍后刷新页面，或联系系统管理员 / the database cannot be reached right now: reload shortly, or call the administrator"
+    )
+    st.stop()
 
 
 @st.cache_resource

@@ -268,15 +268,15 @@ class PgStore(Store):
 
     @property
     def exists(self) -> bool:
-        """Whether the schema holds a portal store (its `meta` table)."""
-        try:
-            with self.session() as s:
-                found = s.scalar(
-                    "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = 'meta'",
-                    [self.schema],
-                )
-        except SettingsError:
-            return False
+        """Whether the schema holds a portal store (its `meta` table).
+
+        A server that cannot be reached is not an absent store: that raises `SettingsError` naming it.
+        """
+        with self.session() as s:
+            found = s.scalar(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = 'meta'",
+                [self.schema],
+            )
         return bool(found)
 
     def migrate(self, specs: Any = ()) -> int:

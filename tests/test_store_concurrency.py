@@ -153,3 +153,17 @@ def test_a_writer_waiting_too_long_behind_another_gets_a_busy_message_and_change
     assert state(seeded_store) == before
     with seeded_store.transaction() as s:  # the lock is free again
         s.execute("UPDATE meta SET value = value WHERE key = 'data_version'")
+
+
+def _migrate(location: str) -> int:
+    return open_store(location).migrate(layers.all_specs())
+
+
+@pytest.mark.skipif(not pg.enabled(), reason="instances starting together on one server (PostGIS)")
+def test_instances_starting_together_on_an_empty_database_migrate_it_once(new_store):
+    from geo.store import migrations
+
+    with _pool(3) as pool:
+        versions = pool.map_async(_migrate, [new_store.location] * 3).get(timeout=DEADLINE_S)
+    assert versions == [migrations.LATEST] * 3
+    assert new_store.scalar("SELECT count(*) FROM schema_version") == len(migrations.MIGRATIONS)

@@ -31,6 +31,7 @@ from geo.store.db import Params, Session, Store
 from geo.store.dialect import to_postgres
 
 WRITER_LOCK = 0x62696E68  # "binh": the one advisory lock every write transaction holds
+MIGRATION_LOCK = WRITER_LOCK + 1  # held by the one process bringing the schema up to date
 SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 URL_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
 
@@ -280,10 +281,19 @@ class PgStore(Store):
         return bool(found)
 
     def migrate(self, specs: Any = ()) -> int:
-        with self.session() as s:
-            s.con.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-            s.con.execute(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
-        return super().migrate(specs)
+        """As for a DuckDB file; several instances starting at once migrate one after the other.
+
+        The first creates PostGIS (if the role may), the schema and the tables; the others wait on a
+        session lock, then find nothing left to do.
+        """
+        with self.session() as guard:
+            guard.con.execute("SELECT pg_advisory_lock(%s)", [MIGRATION_LOCK])
+            try:
+                guard.con.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+                guard.con.execute(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
+                return super().migrate(specs)
+            finally:
+                guard.con.execute("SELECT pg_advisory_unlock(%s)", [MIGRATION_LOCK])
 
     def files(self) -> list[Path]:
         """No file of a PostGIS store can be overwritten by an export."""

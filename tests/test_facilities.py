@@ -301,8 +301,8 @@ def test_the_import_needs_the_water_editor_role(empty_store):
 # -- migration 12 -----------------------------------------------------------------------------------
 
 
-def test_migration_12_adds_the_tables_to_a_store_made_before_it(tmp_path, monkeypatch):
-    store = Store(tmp_path / "old.duckdb")
+def test_migration_12_adds_the_tables_to_a_store_made_before_it(new_store, monkeypatch):
+    store = new_store
     before = [m for m in migrations.MIGRATIONS if m[0] < 12]
     monkeypatch.setattr(migrations, "MIGRATIONS", before)
     store.migrate(layers.all_specs())

@@ -420,15 +420,17 @@ def test_layer_history_keeps_the_stage_versions(store):
 # -- migration 8 on a store made before it -------------------------------------------------------------
 
 
-def test_migration_8_places_points_and_gives_old_samples_positions_with_values_unchanged(tmp_path, monkeypatch):
+def test_migration_8_places_points_and_gives_old_samples_positions_with_values_unchanged(new_store, monkeypatch):
     from geo.store import migrations
+    from geo.store.history import columns_of
     from geo.store.tables import write_water_samples
 
     before_8 = [m for m in migrations.MIGRATIONS if m[0] != 8]
     monkeypatch.setattr(migrations, "MIGRATIONS", before_8)
-    store = Store(tmp_path / "old.duckdb")
+    store = new_store
     store.migrate(layers.all_specs())
-    assert "lon" not in set(store.query("DESCRIBE water_samples")["column_name"])
+    with store.session() as s:
+        assert "lon" not in columns_of(s, "water_samples")
     spec = layers.get_spec("water_bodies")
     body = gpd.GeoDataFrame(
         {"id": ["WB-T1"], "name": ["测试河"], "stage": ["completed"], "listed_year": [2018]},

@@ -14,7 +14,6 @@ from geo import zones
 from geo.errors import InputError, PortalError
 from geo.permissions import Actor, PermissionDenied
 from geo.store import audit, migrations
-from geo.store.db import Store
 from geo.store.features import VersionConflict, read_layer
 from tests.stores import state
 
@@ -210,8 +209,8 @@ def test_impact_lists_units_with_areas_and_the_features_inside(seeded_store):
         assert set(impact.inside[name]["id"]) == expected
 
 
-def test_migration_9_adds_the_proposal_tables_to_a_store_made_before_it(tmp_path, monkeypatch):
-    store = Store(tmp_path / "old.duckdb")
+def test_migration_9_adds_the_proposal_tables_to_a_store_made_before_it(new_store, monkeypatch):
+    store = new_store
     monkeypatch.setattr(migrations, "MIGRATIONS", [m for m in migrations.MIGRATIONS if m[0] != 9])
     store.migrate(layers.all_specs())
     assert "zone_proposals" not in store.tables()

@@ -100,6 +100,12 @@ class Session:
             self.load_spatial()
         return self.con.execute(sql, params) if params is not None else self.con.execute(sql)
 
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """One statement for each row of bound parameters."""
+        if not self.spatial_loaded and needs_spatial(sql):
+            self.load_spatial()
+        self.con.executemany(sql, rows)
+
     def query(self, sql: str, params: Params = None) -> pd.DataFrame:
         return self.execute(sql, params).df()
 

@@ -117,9 +117,12 @@ class PgResult:
             return [(self.cursor.rowcount,)]
         return self.cursor.fetchall()
 
-    def df(self) -> pd.DataFrame:
+    def _records(self) -> pd.DataFrame:
         rows = self.cursor.fetchall() if self.description is not None else []
-        frame = pd.DataFrame.from_records(rows, columns=self.columns)
+        return pd.DataFrame.from_records(rows, columns=self.columns)
+
+    def df(self) -> pd.DataFrame:
+        frame = self._records()
         for name, desc in zip(self.columns, self.description or (), strict=True):
             if desc.type_code in _DATE_OIDS and len(frame):  # DuckDB's df() gives DATE as datetime64
                 frame[name] = pd.to_datetime(frame[name])
@@ -129,8 +132,8 @@ class PgResult:
         return self
 
     def read_all(self) -> pa.Table:
-        frame = self.df()
-        return pa.Table.from_pandas(frame, preserve_index=False)
+        """An Arrow table, as DuckDB's `.arrow().read_all()` (DATE stays a date, as Arrow's date32)."""
+        return pa.Table.from_pandas(self._records(), preserve_index=False)
 
 
 _DATE_OIDS = {1082}  # date
@@ -154,6 +157,11 @@ class PgSession(Session):
         if translated.sql.upper().startswith("BEGIN") and self.store.serialise_writers:
             self._queue_as_writer(cursor)
         return PgResult(cursor)
+
+    def executemany(self, sql: str, rows: Any) -> None:  # type: ignore[override]
+        translated = to_postgres(sql)
+        with self.con.cursor() as cursor:
+            cursor.executemany(translated.sql, [translated.bind(row) for row in rows])
 
     def _queue_as_writer(self, cursor: Any) -> None:
         """Every write transaction queues here: writes are serialised as on a DuckDB file.
@@ -314,6 +322,16 @@ class PgStore(Store):
         with self.session() as s:
             s.con.execute("BEGIN")
             s.con.execute("SELECT pg_advisory_xact_lock(%s)", [WRITER_LOCK])
+            # Above both stores' versions: no page keeps a cached read of the old store under a number
+            # the new one happens to share.
+            versions = [
+                int(s.con.execute(f"SELECT value FROM {schema}.meta WHERE key = 'data_version'").fetchone()[0])  # noqa: S608
+                for schema in (self.schema, fresh.schema)
+            ]
+            s.con.execute(
+                f"UPDATE {fresh.schema}.meta SET value = %s WHERE key = 'data_version'",  # noqa: S608
+                [str(max(versions) + 1)],
+            )
             s.con.execute(f"ALTER SCHEMA {self.schema} RENAME TO {kept}")
             s.con.execute(f"ALTER SCHEMA {fresh.schema} RENAME TO {self.schema}")
             s.con.execute("COMMIT")

@@ -137,7 +137,7 @@ def points_for_existing_samples(session: Any) -> None:
         for no, (lon, lat) in enumerate(place_points(shapely.from_wkb(bytes(wkb)), int(n)), start=1):
             rows.append([body_id, no, round(lon, 6), round(lat, 6), now, "system"])
     if rows:
-        session.con.executemany(f"INSERT INTO {POINTS} VALUES (?, ?, ?, ?, ?, ?)", rows)  # noqa: S608
+        session.executemany(f"INSERT INTO {POINTS} VALUES (?, ?, ?, ?, ?, ?)", rows)  # noqa: S608
     fill_sample_positions(session)
 
 

@@ -47,7 +47,15 @@ MIGRATION_ROWS = frozenset({"meta", "schema_version", "plan_periods"})
 
 
 class CopyError(PortalError):
-    """A store cannot be copied, or the copy does not match its source."""
+    """A store cannot be copied (a refusal: nothing was written)."""
+
+
+class CopyMismatch(CopyError):
+    """The copy was written but does not match its source (`report` says where)."""
+
+    def __init__(self, zh: str, en: str, report: CopyReport):
+        super().__init__(zh, en)
+        self.report = report
 
 
 @dataclass(frozen=True)
@@ -86,7 +94,8 @@ class CopyReport:
     @property
     def mismatches(self) -> list[str]:
         bad = [t.name for t in self.tables if not t.ok]
-        return bad + [f"sequence {n}" for n, (a, b) in self.sequences.items() if a != b]
+        # A DuckDB target that handed out higher numbers before a --force copy keeps them: never reused.
+        return bad + [f"sequence {n}" for n, (a, b) in self.sequences.items() if b < a]
 
 
 # -- the catalogue ------------------------------------------------------------------------------
@@ -137,28 +146,29 @@ def catalogue(session: Session) -> dict[str, list[Column]]:
 
 
 def sequences(session: Session, kind: str) -> dict[str, int]:
-    """Each sequence of the store's schema and the last value it gave (0: none yet)."""
+    """Each sequence of the store's schema and the last number it handed out (0: none yet).
+
+    On DuckDB (whose `last_value` after a reopen is the next number, not the last) the next number
+    is drawn and given back: call this inside a transaction that is rolled back (`_snapshot`).
+    """
     if kind == "postgis":
         rows = session.con.execute(
             "SELECT sequencename, coalesce(last_value, 0) FROM pg_sequences WHERE schemaname = current_schema()"
         ).fetchall()
-    else:
-        rows = session.execute(
-            "SELECT sequence_name, coalesce(last_value, 0) FROM duckdb_sequences() WHERE schema_name = 'main'"
-        ).fetchall()
-    return {str(name): int(value) for name, value in rows}
+        return {str(name): int(value) for name, value in rows}
+    names = session.execute("SELECT sequence_name FROM duckdb_sequences() WHERE schema_name = 'main'").fetchall()
+    # Names from the catalogue; the draw is undone with the transaction.
+    return {str(name): int(session.scalar(f"SELECT nextval('{name}')")) - 1 for (name,) in names}  # noqa: S608
 
 
-def _advance_sequence(session: Session, kind: str, name: str, value: int) -> None:
-    """Make the sequence's last value `value` (DuckDB cannot move one back: only forward)."""
+def _advance_sequence(session: Session, kind: str, name: str, value: int, current: int) -> None:
+    """Make the sequence's last number `value` (a DuckDB sequence only moves forward: from `current`)."""
     if kind == "postgis":
         if value > 0:
             session.con.execute("SELECT setval(%s, %s, true)", [name, value])
         else:
             session.con.execute("SELECT setval(%s, 1, false)", [name])
-        return
-    current = sequences(session, kind).get(name, 0)
-    if value > current:  # a name from the catalogue, a count as a bound parameter
+    elif value > current:  # a name from the catalogue, a count as a bound parameter
         session.execute(f"SELECT max(nextval('{name}')) FROM range(?)", [value - current])  # noqa: S608
 
 
@@ -398,8 +408,14 @@ def copy_store(
     check(source, target, force)
     target.migrate(specs)
     report = CopyReport(source.label, target.label)
+    with target.session() as session, _snapshot(session, target.kind):
+        target_at = sequences(session, target.kind)
     source_sums: dict[str, tuple[int, str]] = {}
-    with source.session() as reading, _snapshot(reading, source.kind), target.transaction(bump_version=False) as writing:
+    with (
+        source.session() as reading,
+        _snapshot(reading, source.kind),
+        target.transaction(bump_version=False) as writing,
+    ):
         tables = catalogue(reading)
         present = catalogue(writing)
         missing = [t for t in tables if t not in present]
@@ -430,7 +446,7 @@ def copy_store(
             say(f"复制 / copied {name}: {count:,}")
         source_sequences = sequences(reading, source.kind)
         for name, value in source_sequences.items():
-            _advance_sequence(writing, target.kind, name, value)
+            _advance_sequence(writing, target.kind, name, value, target_at.get(name, 0))
     say("校验目标 / verifying the target …")
     target_sums, target_sequences = fingerprint(target)
     for name, (rows, digest) in source_sums.items():
@@ -463,9 +479,10 @@ def migrate_store(
     before = target.data_version() if target.exists else -1
     report = copy_store(source, target, specs, force, progress)
     if report.mismatches:
-        raise CopyError(
+        raise CopyMismatch(
             f"复制结果与源不一致：{', '.join(report.mismatches)}",
             f"the copy does not match the source: {', '.join(report.mismatches)}",
+            report,
         )
     moment = (now or datetime.now(UTC)).replace(tzinfo=None)
     with target.transaction() as session:

@@ -10,9 +10,10 @@
    timestamps, NULLs and text as they are; `meta` (data version, audit head) and the sequences'
    values too. With `force` the target's rows are deleted in that same transaction first;
 3. verified after the commit: per table the row count and a checksum computed in Python the same
-   way on both backends (`row_digest`: canonical JSON of each row, SHA-256, summed mod 2²⁵⁶ so no
-   sort is needed; floats by repr, timestamps ISO, geometry re-encoded as little-endian ISO WKB),
-   and every sequence's value. `CopyError` on any mismatch;
+   way on both backends (`batch_digest`: each row's typed values hashed, the hashes summed so no
+   sort is needed — floats by their bits, timestamps in microseconds, geometry re-encoded as
+   little-endian ISO WKB — and the sum with the column names and kinds under SHA-256), and every
+   sequence's value. `CopyMismatch` on any difference;
 4. only then one audit row `store.migrate` on the target (its own transaction, after the
    comparison: the copied audit chain is compared as it was in the source).
 
@@ -24,24 +25,27 @@ PostgreSQL, Arrow batches on DuckDB); every statement else goes through the sess
 from __future__ import annotations
 
 import hashlib
+import io
+import itertools
 import json
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pyarrow as pa
-import shapely
+from pandas.util import hash_pandas_object
 
 from geo.errors import PortalError
 from geo.permissions import Actor, writes
 from geo.store import audit, migrations
 from geo.store.db import Session, Store
-from geo.store.dialect import to_postgres
 
 BATCH_ROWS = 50_000
-MODULUS = 1 << 256
+MODULUS = 1 << 64
 # Rows a fresh migration writes: a target holding only these (and data version 0) holds no data.
 MIGRATION_ROWS = frozenset({"meta", "schema_version", "plan_periods"})
 
@@ -172,83 +176,130 @@ def _advance_sequence(session: Session, kind: str, name: str, value: int, curren
         session.execute(f"SELECT max(nextval('{name}')) FROM range(?)", [value - current])  # noqa: S608
 
 
-# -- reading, canonical digests -----------------------------------------------------------------
+# -- reading: Arrow batches with one type per column kind, on either backend --------------------
+
+# Each column kind's Arrow type in a batch; geometry (little-endian WKB) and BLOB/bytea travel as hex text.
+ARROW_TYPES = {
+    "geometry": pa.string(),
+    "binary": pa.string(),
+    "timestamp": pa.timestamp("us"),
+    "date": pa.date32(),
+    "float": pa.float64(),
+    "int": pa.int64(),
+    "bool": pa.bool_(),
+    "text": pa.string(),
+    "other": pa.string(),
+}
 
 
-def _select(columns: list[Column], table: str) -> str:
-    items = [f"ST_AsWKB({_quoted(c.name)})" if c.kind == "geometry" else _quoted(c.name) for c in columns]
+def _select(columns: list[Column], table: str, kind: str) -> str:
+    """The table's rows with geometry as hex WKB and binary as hex (names from the catalogue, quoted)."""
+    items = []
+    for c in columns:
+        name = _quoted(c.name)
+        if kind == "postgis":
+            item = {
+                "geometry": f"encode(ST_AsBinary({name}), 'hex')",
+                "binary": f"encode({name}, 'hex')",
+                "other": f"{name}::text",
+            }.get(c.kind, name)
+        else:
+            item = {
+                "geometry": f"lower(hex(ST_AsWKB({name})))",
+                "binary": f"lower(hex({name}))",
+                "other": f"CAST({name} AS VARCHAR)",
+            }.get(c.kind, name)
+        items.append(f"{item} AS {name}")
     return f"SELECT {', '.join(items)} FROM {_quoted(table)}"  # noqa: S608 - names from the catalogue
 
 
-def _batches(session: Session, kind: str, sql: str) -> Iterator[list[tuple]]:
-    """The statement's rows in batches, never all in memory (a server-side cursor on PostgreSQL)."""
-    if kind == "postgis":
-        with session.con.cursor(name=f"copy_{uuid.uuid4().hex[:12]}") as cursor:
-            cursor.itersize = BATCH_ROWS
-            cursor.execute(to_postgres(sql).sql)
-            while rows := cursor.fetchmany(BATCH_ROWS):
-                yield rows
+class _Chunks(io.RawIOBase):
+    """A file over the chunks COPY … TO STDOUT sends (what the CSV reader streams from)."""
+
+    def __init__(self, chunks: Iterator[Any]):
+        self.chunks, self.pending = chunks, b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self.pending:
+            chunk = next(self.chunks, None)
+            if chunk is None:
+                return 0
+            self.pending = bytes(chunk)
+        n = min(len(buffer), len(self.pending))
+        buffer[:n] = self.pending[:n]
+        self.pending = self.pending[n:]
+        return n
+
+
+def _typed(batch: pa.RecordBatch, columns: list[Column]) -> pa.RecordBatch:
+    arrays = [batch.column(i).cast(ARROW_TYPES[c.kind]) for i, c in enumerate(columns)]
+    return pa.RecordBatch.from_arrays(arrays, names=[c.name for c in columns])
+
+
+def _batches(session: Session, kind: str, table: str, columns: list[Column]) -> Iterator[pa.RecordBatch]:
+    """The table's rows as typed Arrow batches, streamed (never the whole table in memory).
+
+    DuckDB hands Arrow out itself; PostgreSQL streams `COPY (SELECT …) TO STDOUT` as CSV, which
+    pyarrow parses with the column types given (NULL unquoted-empty, '' quoted, booleans t/f).
+    """
+    sql = _select(columns, table, kind)
+    if kind != "postgis":
+        reader = session.execute(sql).to_arrow_reader(BATCH_ROWS)
+        for batch in reader:
+            if batch.num_rows:
+                yield _typed(batch, columns)
         return
-    result = session.execute(sql)
-    while rows := result.fetchmany(BATCH_ROWS):
-        yield rows
+    from pyarrow import csv
+
+    with session.con.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as stream:
+        chunks = iter(stream)
+        first = next(chunks, None)
+        if first is None:  # an empty table: nothing to parse
+            return
+        source = io.BufferedReader(_Chunks(itertools.chain([first], chunks)), 1 << 20)
+        reader = csv.open_csv(
+            source,
+            read_options=csv.ReadOptions(column_names=[c.name for c in columns], use_threads=False, block_size=1 << 23),
+            parse_options=csv.ParseOptions(newlines_in_values=True),
+            convert_options=csv.ConvertOptions(
+                column_types={c.name: ARROW_TYPES[c.kind] for c in columns},
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=False,
+                true_values=["t"],
+                false_values=["f"],
+            ),
+        )
+        for batch in reader:
+            yield _typed(batch, columns)
 
 
-def _wkb(values: list[Any]) -> list[bytes | None]:
-    """Geometry as little-endian ISO WKB, however the backend wrote it (PostGIS and DuckDB agree then)."""
-    present = [i for i, v in enumerate(values) if v is not None]
-    out: list[bytes | None] = [None] * len(values)
-    if present:
-        shapes = shapely.from_wkb([bytes(values[i]) for i in present])
-        for i, blob in zip(present, shapely.to_wkb(shapes, byte_order=1, include_srid=False), strict=True):
-            out[i] = blob
-    return out
+def batch_digest(batch: pa.RecordBatch) -> int:
+    """The sum (mod 2⁶⁴) of each row's 64-bit hash: independent of the order rows come in.
 
-
-def _normalised(columns: list[Column], rows: list[tuple]) -> list[tuple]:
-    """Rows with geometry re-encoded and memoryviews as bytes: what is written and what is hashed."""
-    geometry = [i for i, c in enumerate(columns) if c.kind == "geometry"]
-    binary = [i for i, c in enumerate(columns) if c.kind == "binary"]
-    if not geometry and not binary:
-        return rows
-    listed = [list(r) for r in rows]
-    for i in geometry:
-        for row, blob in zip(listed, _wkb([r[i] for r in rows]), strict=True):
-            row[i] = blob
-    for i in binary:
-        for row in listed:
-            if row[i] is not None:
-                row[i] = bytes(row[i])
-    return [tuple(r) for r in listed]
-
-
-def _plain(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return repr(value)  # shortest round-trip text: both backends hand back the same double
-    if isinstance(value, bytes | bytearray | memoryview):
-        return "0x" + bytes(value).hex()
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="microseconds")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if hasattr(value, "item"):  # numpy scalars
-        return _plain(value.item())
-    return str(value)
-
-
-def row_digest(row: Sequence[Any]) -> int:
-    """SHA-256 of one normalised row's canonical JSON, as an integer (summed per table: order-free)."""
-    text = json.dumps([_plain(v) for v in row], ensure_ascii=False, separators=(",", ":"))
-    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest(), "big")
+    Vectorised (pandas' `hash_pandas_object`: SipHash of each column's typed values, combined per
+    row): floats by their bits, timestamps and dates as integers, text and hex WKB as UTF-8.
+    """
+    if not batch.num_rows:
+        return 0
+    arrays = []
+    for column in batch.columns:
+        if pa.types.is_timestamp(column.type):
+            column = column.cast(pa.int64())
+        elif pa.types.is_date(column.type):
+            column = column.cast(pa.int32()).cast(pa.int64())
+        arrays.append(column)
+    frame = pa.RecordBatch.from_arrays(arrays, names=[f"c{i}" for i in range(len(arrays))]).to_pandas(
+        types_mapper={pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype()}.get
+    )
+    return int(hash_pandas_object(frame, index=False).to_numpy().sum(dtype=np.uint64))
 
 
 def _table_digest(columns: list[Column], total: int) -> str:
     header = hashlib.sha256(json.dumps([[c.name, c.kind] for c in columns]).encode()).digest()
-    return hashlib.sha256(header + (total % MODULUS).to_bytes(32, "big")).hexdigest()
+    return hashlib.sha256(header + (total % MODULUS).to_bytes(8, "big")).hexdigest()
 
 
 def fingerprint(
@@ -260,10 +311,9 @@ def fingerprint(
         out = {}
         for name, columns in tables.items():
             count, total = 0, 0
-            for rows in _batches(session, store.kind, _select(columns, name)):
-                for row in _normalised(columns, rows):
-                    total += row_digest(row)
-                count += len(rows)
+            for batch in _batches(session, store.kind, name, columns):
+                total += batch_digest(batch)
+                count += batch.num_rows
             out[name] = (count, _table_digest(columns, total))
             if progress:
                 progress(f"  校验 / checked {name}: {count:,}")
@@ -291,45 +341,34 @@ class _snapshot:
 
 # -- writing ------------------------------------------------------------------------------------
 
-_ARROW = {
-    "geometry": pa.binary(),
-    "binary": pa.binary(),
-    "timestamp": pa.timestamp("us"),
-    "date": pa.date32(),
-    "float": pa.float64(),
-    "int": pa.int64(),
-    "bool": pa.bool_(),
-    "text": pa.string(),
-}
 
-
-def _write_batch(session: Session, kind: str, table: str, columns: list[Column], rows: list[tuple]) -> None:
+def _write_batch(session: Session, kind: str, table: str, batch: pa.RecordBatch, columns: list[Column]) -> None:
+    """Append one typed batch to the table, inside the caller's transaction."""
     names = ", ".join(_quoted(c.name) for c in columns)
     if kind == "postgis":
-        geometry = [i for i, c in enumerate(columns) if c.kind == "geometry"]
-        with (
-            session.con.cursor() as cursor,
-            cursor.copy(f"COPY {_quoted(table)} ({names}) FROM STDIN") as copy,  # names from the catalogue
-        ):
-            for row in rows:
-                if geometry:
-                    row = list(row)
-                    for i in geometry:
-                        if row[i] is not None:
-                            row[i] = row[i].hex()  # PostGIS reads hex WKB as geometry text
-                copy.write_row(row)
-        return
-    arrays = []
-    for i, c in enumerate(columns):
-        values = [r[i] for r in rows]
-        arrays.append(pa.array(values, type=_ARROW[c.kind]) if c.kind in _ARROW else pa.array(values))
-    staged = f"_copy_{uuid.uuid4().hex[:12]}"
-    session.register(staged, pa.Table.from_arrays(arrays, names=[c.name for c in columns]))
-    try:
-        items = ", ".join(
-            f"ST_GeomFromWKB({_quoted(c.name)})" if c.kind == "geometry" else _quoted(c.name) for c in columns
+        from pyarrow import compute, csv
+
+        arrays = list(batch.columns)
+        for i, c in enumerate(columns):
+            if c.kind == "binary":  # bytea's text form; geometry reads hex WKB as it is
+                arrays[i] = compute.binary_join_element_wise("\\x", arrays[i], "")
+        text = io.BytesIO()
+        csv.write_csv(
+            pa.RecordBatch.from_arrays(arrays, names=[c.name for c in columns]),
+            text,
+            csv.WriteOptions(include_header=False, quoting_style="needed"),
         )
-        session.execute(f"INSERT INTO {_quoted(table)} ({names}) SELECT {items} FROM {staged}")  # noqa: S608
+        with session.con.cursor() as cursor, cursor.copy(f"COPY {_quoted(table)} ({names}) FROM STDIN (FORMAT csv)") as copy:  # fmt: skip
+            copy.write(text.getbuffer())
+        return
+    staged = f"_copy_{uuid.uuid4().hex[:12]}"
+    session.register(staged, pa.Table.from_batches([batch]))
+    try:
+        items = []
+        for c in columns:
+            name = _quoted(c.name)
+            items.append({"geometry": f"ST_GeomFromWKB(unhex({name}))", "binary": f"unhex({name})"}.get(c.kind, name))
+        session.execute(f"INSERT INTO {_quoted(table)} ({names}) SELECT {', '.join(items)} FROM {staged}")  # noqa: S608
     finally:
         session.unregister(staged)
 
@@ -435,11 +474,10 @@ def copy_store(
             writing.execute(f"DELETE FROM {_quoted(name)}")  # noqa: S608 - a name from the catalogue
         for name, columns in tables.items():
             count, total = 0, 0
-            for rows in _batches(reading, source.kind, _select(columns, name)):
-                rows = _normalised(columns, rows)
-                _write_batch(writing, target.kind, name, columns, rows)
-                total += sum(row_digest(r) for r in rows)
-                count += len(rows)
+            for batch in _batches(reading, source.kind, name, columns):
+                _write_batch(writing, target.kind, name, batch, columns)
+                total += batch_digest(batch)
+                count += batch.num_rows
                 if count >= BATCH_ROWS:
                     say(f"  {name}: {count:,}")
             source_sums[name] = (count, _table_digest(columns, total))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -190,6 +191,13 @@ def test_refusals_leave_both_stores_alone(duck, tmp_path, capsys):
     assert main(["migrate-store", "--from", str(duck.path), "--to", same]) == 2
     assert "same store" in capsys.readouterr().err
     assert state(duck) == before
+
+    foreign = tmp_path / "foreign.duckdb"  # someone else's DuckDB file: never ours to fill
+    with duckdb.connect(str(foreign)) as con:
+        con.execute("CREATE TABLE notes (body VARCHAR)")
+    before = state(foreign)
+    assert main(["migrate-store", "--from", str(duck.path), "--to", str(foreign)]) == 2
+    assert "already holds data" in capsys.readouterr().err and state(foreign) == before
 
     old = Store(tmp_path / "old.duckdb")
     old.migrate(layers.all_specs())

@@ -391,13 +391,16 @@ def _applied(session: Session) -> set[int]:
 
 
 def holds_data(store: Store) -> bool:
-    """Whether the store holds anything beyond what a fresh migration writes."""
+    """Whether the store holds anything beyond what a fresh migration writes (a file of other tables does)."""
     if not store.exists:
         return False
     with store.session() as session:
-        if int(session.scalar("SELECT value FROM meta WHERE key = 'data_version'") or 0) > 0:
+        tables = catalogue(session)
+        if tables and "meta" not in tables:
             return True
-        for name in catalogue(session):
+        if tables and int(session.scalar("SELECT value FROM meta WHERE key = 'data_version'") or 0) > 0:
+            return True
+        for name in tables:
             if name not in MIGRATION_ROWS and session.scalar(f"SELECT count(*) FROM {_quoted(name)}"):  # noqa: S608
                 return True
     return False
@@ -514,7 +517,12 @@ def migrate_store(
     The target's audit log then gets a `store.migrate` row naming the source, and its data version
     moves past any it had before (so no page keeps a cached read of the replaced rows).
     """
-    before = target.data_version() if target.exists else -1
+    check(source, target, force)  # before the target is read at all: it may not be a store
+    before = -1
+    if target.exists:
+        with target.session() as session:
+            if "meta" in catalogue(session):
+                before = int(session.scalar("SELECT value FROM meta WHERE key = 'data_version'") or 0)
     report = copy_store(source, target, specs, force, progress)
     if report.mismatches:
         raise CopyMismatch(

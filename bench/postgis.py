@@ -1,7 +1,7 @@
 """7. The indicator query and the map's data read on PostGIS beside DuckDB: the same data, the same run.
 
 The district store (`work.district_stores()["yearly"]`: 10,000 parks, 10 million statistics rows)
-is copied into PostgreSQL + PostGIS with `geo.store.copy.copy_store` — what
+is copied into PostgreSQL + PostGIS with `geo.store.copy.migrate_store` — what
 `python -m layers migrate-store` runs, verified table by table — and then, alternating the two
 backends so both see the same machine load:
 
@@ -140,8 +140,9 @@ def _measure(store, repeats: int) -> dict[str, Any]:
 def run(district, repeats: int = 5, log=print) -> dict[str, Any]:
     """`district`: the yearly district Store (DuckDB). Rows keyed `postgis_…`."""
     import layers
+    from geo.permissions import cli_actor
     from geo.store import open_store
-    from geo.store.copy import copy_store
+    from geo.store.copy import migrate_store
 
     with server(log) as url:
         if url is None:
@@ -149,7 +150,7 @@ def run(district, repeats: int = 5, log=print) -> dict[str, Any]:
             return {"postgis_skipped": SKIPPED}
         pg = open_store(url)
         started = time.perf_counter()
-        report = copy_store(district, pg, layers.all_specs())
+        report = migrate_store(pg, cli_actor(), district, layers.all_specs())
         load_s = time.perf_counter() - started
         if report.mismatches:
             raise RuntimeError(f"the PostGIS copy does not match: {report.mismatches}")

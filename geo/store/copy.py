@@ -17,7 +17,7 @@
 4. only then one audit row `store.migrate` on the target (its own transaction, after the
    comparison: the copied audit chain is compared as it was in the source).
 
-`copy_store` is steps 1–3 without the audit row (what the round-trip tests compare exactly).
+`_copy_store` is steps 1–3; only the declared write `migrate_store` calls it.
 Reads and writes differ by backend only in how rows are streamed (a server-side cursor and COPY on
 PostgreSQL, Arrow batches on DuckDB); every statement else goes through the sessions.
 """
@@ -438,7 +438,7 @@ def check(source: Store, target: Store, force: bool = False) -> None:
         )
 
 
-def copy_store(
+def _copy_store(
     source: Store,
     target: Store,
     specs: Sequence[Any] = (),
@@ -523,7 +523,7 @@ def migrate_store(
         with target.session() as session:
             if "meta" in catalogue(session):
                 before = int(session.scalar("SELECT value FROM meta WHERE key = 'data_version'") or 0)
-    report = copy_store(source, target, specs, force, progress)
+    report = _copy_store(source, target, specs, force, progress)
     if report.mismatches:
         raise CopyMismatch(
             f"复制结果与源不一致：{', '.join(report.mismatches)}",

@@ -21,8 +21,8 @@
 `_copy_store` is steps 1–3; only the declared write `migrate_store` calls it.
 Reads and writes differ by backend only in how rows are streamed: typed Arrow batches on both,
 from DuckDB's own Arrow export and into it by INSERT … SELECT, from and into PostgreSQL by
-`COPY … TO/FROM STDIN` as CSV (parsed and written by pyarrow). Ten million rows take ≈ 2½ minutes
-into PostGIS and ≈ 1½ minutes back on 2 busy cores. The source is read in one snapshot (a DuckDB
+`COPY … TO/FROM STDIN` as CSV (parsed and written by pyarrow). Ten million rows took 1¾–2½ minutes
+into PostGIS, verified, on 2 busy cores. The source is read in one snapshot (a DuckDB
 file stays locked for the copy's duration, so nothing writes to it meanwhile).
 """
 

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from geo.errors import InputError, PortalError
-from layers.commands import audit, brief, data, err, facilities, settings, stats, users
+from layers.commands import audit, brief, data, err, facilities, settings, stats, stores, users
 
 USAGE_ERROR = 2
 
@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m layers", description="滨海新区一张图图层工具 / Binhai map layer tool", parents=[db]
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (data, users, audit, brief, facilities, stats):
+    for module in (data, users, audit, brief, facilities, stats, stores):
         module.register(sub, db)
     return parser
 

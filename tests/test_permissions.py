@@ -94,6 +94,8 @@ def _arguments(tmp_path: Path, store) -> dict[str, tuple]:
         "geo.zones.submit": ("ZD-0001", 1),
         "geo.zones.decide": ("ZD-0001", 1, True, "同意"),
         "geo.zones.enact_due": (),
+        # issue 17: the store copied into the one under test (the role is checked before the source is read)
+        "geo.store.copy.migrate_store": (store,),
     }
 
 

@@ -133,3 +133,14 @@ def test_a_migration_merged_in_below_the_latest_applied_still_runs(new_store, mo
     assert store.migrate() == latest
     assert "merged_late" in store.tables()
     assert store.scalar("SELECT count(*) FROM schema_version WHERE version = 0") == 1
+
+
+def test_statistics_are_indexed_by_indicator_and_year_on_a_server_only(empty_store):
+    # One indicator-year on PostgreSQL: an index instead of a scan of every row (see make bench, part postgis).
+    if empty_store.kind == "postgis":
+        names = set(
+            empty_store.query("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")["indexname"]
+        )
+        assert {"statistics_indicator_year", "statistics_history_indicator_year"} <= names
+    else:  # DuckDB skips other years' row groups (statistics are stored year by year)
+        assert empty_store.scalar("SELECT count(*) FROM duckdb_indexes() WHERE index_name LIKE 'statistics%'") == 0

@@ -72,6 +72,8 @@ def spatial_extension_path() -> str:
 class Session:
     """One connection for one unit of work; every statement goes through `execute` with bound params."""
 
+    backend = "duckdb"  # "postgis" for geo.store.postgis.PgSession: what a migration step may ask
+
     def __init__(self, con: duckdb.DuckDBPyConnection):
         self.con = con
         self.spatial_loaded = False

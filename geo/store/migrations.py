@@ -104,6 +104,15 @@ def _rebuild_versioned(session: Any, table: str, key: tuple[str, ...], layer: bo
     session.execute(f"ALTER TABLE {table}_rebuilt RENAME TO {table}")
 
 
+def _index_statistics_on_a_server(session: Any) -> None:
+    """PostgreSQL reads one indicator-year through an index; DuckDB skips the row groups of other years
+    (statistics are stored year by year, see geo/store/statistics.py) and needs none."""
+    if session.backend != "postgis":
+        return
+    for table in ("statistics", "statistics_history"):
+        session.execute(f"CREATE INDEX IF NOT EXISTS {table}_indicator_year ON {table} (indicator, year)")
+
+
 def _version_table(session: Any, table: str) -> None:
     """statistics / targets / settings: history columns and `<table>_history` (see `_rebuild_versioned`)."""
     _rebuild_versioned(session, table, history.VERSIONED_TABLES[table], layer=False)
@@ -335,6 +344,11 @@ MIGRATIONS: list[tuple[int, str, list[Step]]] = [
         12,
         "wastewater plants' monthly figures and service areas; concentration grids (GeoTIFF)",
         list(facility_tables.DDL),
+    ),
+    (
+        13,
+        "on PostgreSQL: statistics (and their history) indexed by indicator and year",
+        [_index_statistics_on_a_server],
     ),
 ]
 

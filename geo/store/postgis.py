@@ -142,6 +142,8 @@ _DATE_OIDS = {1082}  # date
 class PgSession(Session):
     """One PostgreSQL connection for one unit of work; statements translated from DuckDB SQL."""
 
+    backend = "postgis"
+
     def __init__(self, con: Any, store: PgStore):
         super().__init__(con)
         self.store = store

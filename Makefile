@@ -26,10 +26,11 @@ run: $(VENV)/.installed $(BINHAI_DB) ## create .venv, seed sample data if absent
 	@echo "滨海新区节能减排一张图 → http://localhost:$(PORT)  (Ctrl-C 停止 / to stop)"
 	$(PY) -m streamlit run server.py --server.port $(PORT) --server.address 0.0.0.0
 
-test: $(VENV)/.installed ## ruff + the whole pytest suite, browser journeys included
+test: $(VENV)/.installed ## ruff + the whole pytest suite (browser journeys included) + the store contract on PostGIS
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	RUN_BROWSER=1 $(PY) -m pytest -q
+	RUN_BROWSER=1 bash tests/pg_contract.sh
 
 lint: $(VENV)/.installed ## ruff check and format check only
 	$(VENV)/bin/ruff check .

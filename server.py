@@ -19,7 +19,7 @@ from streamlit import config
 from geo.auth import sessions
 from geo.config import Limits, SettingsError, load_limits, load_settings
 from geo.errors import PortalError
-from geo.store.db import Store
+from geo.store import open_store
 
 MAX_TICKET_BYTES = 256
 
@@ -32,7 +32,7 @@ async def open_session(request: Request) -> Response:
     """Trade the page's one-time ticket for the HttpOnly session cookie."""
     ticket = (await request.body())[:MAX_TICKET_BYTES].decode("utf-8", errors="replace").strip()
     try:
-        token = sessions.redeem_ticket(Store(load_settings().db_path), ticket, _now()) if ticket else None
+        token = sessions.redeem_ticket(open_store(load_settings().store_location), ticket, _now()) if ticket else None
     except PortalError:
         token = None
     if token is None:
@@ -54,7 +54,7 @@ async def close_session(request: Request) -> Response:
     token = request.cookies.get(sessions.COOKIE)
     if token:
         try:
-            sessions.close_session(Store(load_settings().db_path), token)
+            sessions.close_session(open_store(load_settings().store_location), token)
         except PortalError:
             pass  # a store that cannot be opened has no session to end; the cookie is cleared anyway
     response = Response(status_code=204)

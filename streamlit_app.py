@@ -6,7 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from views.shell import check_settings, current_actor, sidebar, tr
+from geo.config import SettingsError
+from views.shell import check_settings, current_actor, sidebar, store_unreachable, tr
 
 st.set_page_config(
     page_title="滨海新区节能减排一张图", page_icon=str(Path(__file__).parent / "static" / "favicon.png"), layout="wide"
@@ -47,4 +48,7 @@ page = st.navigation(pages)
 if os.environ.get("BINHAI_RERUN_LOG"):  # `make bench` counts script runs per page (bench/browser.py)
     with open(os.environ["BINHAI_RERUN_LOG"], "a", encoding="utf-8") as log:
         log.write(f"{time.time():.3f} {page.url_path}\n")
-page.run()
+try:
+    page.run()
+except SettingsError as err:  # the database server went away while the page ran
+    store_unreachable(err)

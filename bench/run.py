@@ -3,6 +3,7 @@
     python -m bench.run            # all five measurements (≈ 5–8 minutes on 2 cores, stores cached)
     python -m bench.run --fresh    # rebuild the cached stores and raster under bench/.work/ first
     python -m bench.run --only map query   # the other rows of bench/results.json are kept
+    python -m bench.run --only postgis     # 7. the query and the parks read on PostGIS beside DuckDB
 
 Timings are medians of a few repeats; tests never assert them. Ratios are naive ÷ portal.
 """
@@ -22,7 +23,7 @@ from typing import Any
 from bench import work
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
-PARTS = ("map", "query", "browser", "zonal", "drawing")
+PARTS = ("map", "query", "browser", "zonal", "drawing", "postgis")
 DRAWING_SCALES = (1, 250)
 COLD_START_SCALES = (1, 100)
 INTERACTION_SCALE = 100
@@ -180,6 +181,9 @@ def table(r: dict[str, Any]) -> str:
             )
         )
     lines.extend(drawing_rows(r))
+    from bench import postgis
+
+    lines.extend(postgis.rows(r, _row))
     cold = sorted(int(k.split("scale")[1].split("_")[0]) for k in r if k.endswith("_first_map_s"))
     for scale in cold:
         lines.append(
@@ -284,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     print("inputs (cached under bench/.work/):", flush=True)
     # Only the inputs the chosen parts need (each is cached).
-    districts = work.district_stores(fresh=args.fresh) if {"map", "query"} & set(args.only) else {}
+    districts = work.district_stores(fresh=args.fresh) if {"map", "query", "postgis"} & set(args.only) else {}
     district = districts.get("yearly")
     samples = (
         {scale: work.sample_store(scale, fresh=args.fresh).path for scale in COLD_START_SCALES}
@@ -320,6 +324,14 @@ def main(argv: list[str] | None = None) -> int:
         print("6. navigation → drawn, click → panel, peak memory in Chromium", flush=True)
         stores = {scale: work.sample_store(scale, fresh=args.fresh).path for scale in DRAWING_SCALES}
         results.update(drawing.run(stores))
+
+    if "postgis" in args.only:
+        from bench import postgis
+
+        print("7. indicator query and parks read on PostGIS beside DuckDB", flush=True)
+        for stale in [k for k in results if k.startswith("postgis_")]:  # a skip or an earlier run's rows
+            del results[stale]
+        results.update(postgis.run(district))
 
     results["load_average_at_end"] = list(os.getloadavg())
     results["total_runtime_s"] = round(time.perf_counter() - started, 1)

@@ -47,12 +47,18 @@ class Settings:
 
     db_path: Path
     basemap: str = "none"
+    db_url: str = ""  # BINHAI_DB_URL / --db postgresql://…: the store on PostGIS instead of the DuckDB file
     tianditu_key: str = ""
     local_tiles_url: str = DEFAULT_LOCAL_TILES_URL
     language: str = "zh"
     limits: Limits = field(default_factory=Limits)
     session_minutes: float = 30.0  # an idle portal login expires after this long
     map_renderer: str = "canvas"  # checked here; geo.maps reads it through `map_renderer()`
+
+    @property
+    def store_location(self) -> str:
+        """What `geo.store.open_store` opens: the PostGIS URL when one is set, else the DuckDB file."""
+        return self.db_url or str(self.db_path)
 
 
 def _env_positive(name: str, default: float) -> float:
@@ -135,18 +141,47 @@ def check_store_path(path: Path, source: str = "BINHAI_DB") -> Path:
     return path
 
 
-def load_settings(db_path: Path | None = None) -> Settings:
+DB_URL_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
+
+
+def check_db_url(url: str, source: str = "BINHAI_DB_URL") -> str:
+    """A PostgreSQL URL (`postgresql://user[:password]@host[:port]/database[#schema]`), else `SettingsError`."""
+    from urllib.parse import urlsplit
+
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise SettingsError(f"{source} 不是合法的数据库地址", f"{source} is not a valid database URL: {exc}") from exc
+    if not url.startswith(DB_URL_SCHEMES) or not parts.hostname:
+        raise SettingsError(
+            f"{source} 应形如 postgresql://用户@主机:端口/数据库",
+            f"{source} must look like postgresql://user@host:port/database",
+        )
+    del port
+    return url
+
+
+def load_settings(db_path: Path | str | None = None) -> Settings:
     """Read settings from BINHAI_* / TIANDITU_KEY environment variables; `SettingsError` if one is malformed.
 
-    `db_path` (the CLI's --db) takes the place of $BINHAI_DB, which is then not looked at.
+    `db_path` (the CLI's --db) takes the place of $BINHAI_DB and $BINHAI_DB_URL, which are then not
+    looked at; it may be a DuckDB file or a `postgresql://` URL.
     """
-    db = (
-        check_store_path(Path(db_path), "--db")
-        if db_path
-        else check_store_path(Path(os.environ.get("BINHAI_DB") or DEFAULT_DB))
-    )
+    db_url = ""
+    if db_path and str(db_path).startswith(DB_URL_SCHEMES):
+        db_url = check_db_url(str(db_path), "--db")
+        db = Path(DEFAULT_DB)
+    elif db_path:
+        db = check_store_path(Path(db_path), "--db")
+    else:
+        db = check_store_path(Path(os.environ.get("BINHAI_DB") or DEFAULT_DB))
+        if os.environ.get("BINHAI_DB_URL", "").strip():
+            db_url = check_db_url(os.environ["BINHAI_DB_URL"])
     return Settings(
         db_path=db,
+        db_url=db_url,
         basemap=_choice("BINHAI_BASEMAP", "none", BASEMAPS),
         tianditu_key=os.environ.get("TIANDITU_KEY", "").strip(),
         local_tiles_url=os.environ.get("BINHAI_TILES_URL") or DEFAULT_LOCAL_TILES_URL,

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from geo.errors import InputError, PortalError
-from layers.commands import audit, brief, data, err, facilities, settings, stats, users
+from layers.commands import audit, brief, data, err, facilities, settings, stats, stores, users
 
 USAGE_ERROR = 2
 
@@ -21,12 +21,16 @@ USAGE_ERROR = 2
 def build_parser() -> argparse.ArgumentParser:
     # --db is accepted before or after the subcommand; SUPPRESS keeps the later one from erasing the first.
     db = argparse.ArgumentParser(add_help=False)
-    db.add_argument("--db", default=argparse.SUPPRESS, help="DuckDB store (default: $BINHAI_DB or data/binhai.duckdb)")
+    db.add_argument(
+        "--db",
+        default=argparse.SUPPRESS,
+        help="DuckDB file or postgresql://… URL (default: $BINHAI_DB_URL, else $BINHAI_DB or data/binhai.duckdb)",
+    )
     parser = argparse.ArgumentParser(
         prog="python -m layers", description="滨海新区一张图图层工具 / Binhai map layer tool", parents=[db]
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (data, users, audit, brief, facilities, stats):
+    for module in (data, users, audit, brief, facilities, stats, stores):
         module.register(sub, db)
     return parser
 

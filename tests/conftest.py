@@ -12,14 +12,27 @@ import shapely
 
 import layers
 from geo.permissions import Actor
-from geo.store.db import Store
+from geo.store import Store, open_store
+from tests import pg
 
 ROOT = Path(__file__).resolve().parent.parent
 # The acting administrator of tests that write through geo/'s write functions.
 ADMIN = Actor("tester", "测试管理员", frozenset({"admin"}), "cli")
 
 
+# Fixtures that hand a test a store of its own: the test is part of the store contract.
+STORE_FIXTURES = {"empty_store", "seeded_store", "open_page", "new_store", "seeded_copy"}
+
+
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if STORE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.store)
+    if pg.enabled():
+        # The contract run on PostGIS: every store-touching test, nothing else (the rest ran on DuckDB).
+        kept = [i for i in items if "store" in i.keywords and "duckdb_only" not in i.keywords]
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
     # Browser tests are opt-in locally (`make test` and CI opt in with RUN_BROWSER/REQUIRE_BROWSER).
     if os.environ.get("RUN_BROWSER") or os.environ.get("REQUIRE_BROWSER"):
         return
@@ -30,38 +43,76 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def _empty_template(tmp_path_factory) -> Path:
+def _empty_template(tmp_path_factory) -> Path | str:
+    if pg.enabled():
+        name = pg.create_database()
+        open_store(pg.url_of(name)).migrate(layers.all_specs())
+        yield name
+        pg.drop_database(name)
+        return
     path = tmp_path_factory.mktemp("empty") / "empty.duckdb"
     Store(path).migrate(layers.all_specs())
-    return path
+    yield path
 
 
-def copy_of(template: Path, folder: Path) -> Store:
-    """A store of its own for one test: a copy of a template file built once per session."""
+def copy_of(template: Path | str, folder: Path) -> Store:
+    """A store of its own for one test: a copy of a template built once per session.
+
+    A DuckDB file is copied into `folder`; on PostGIS (`tests.pg`) the template is a database and
+    the copy a new database made from it (dropped at the end of the session's run).
+    """
+    if isinstance(template, str):
+        return open_store(pg.url_of(pg.create_database(template)))
     path = folder / template.name
     shutil.copy(template, path)
     return Store(path)
 
 
+def _dropped(store: Store) -> None:
+    if store.kind == "postgis":
+        pg.drop_database(store.name)
+
+
 @pytest.fixture
 def empty_store(_empty_template, tmp_path) -> Store:
-    """A migrated store with no data, fresh for each test (a copy of one migrated file)."""
-    return copy_of(_empty_template, tmp_path)
+    """A migrated store with no data, fresh for each test (a copy of one migrated store)."""
+    store = copy_of(_empty_template, tmp_path)
+    yield store
+    _dropped(store)
+
+
+@pytest.fixture
+def new_store(tmp_path) -> Store:
+    """A store that does not exist yet (a DuckDB file path, or an empty PostGIS database)."""
+    if pg.enabled():
+        store = open_store(pg.url_of(pg.create_database()))
+        yield store
+        _dropped(store)
+        return
+    yield Store(tmp_path / "new.duckdb")
 
 
 @pytest.fixture(scope="session")
-def _seeded_template(tmp_path_factory) -> Path:
+def _seeded_template(tmp_path_factory) -> Path | str:
     from data.sample import seed_store
 
+    if pg.enabled():
+        name = pg.create_database()
+        seed_store(open_store(pg.url_of(name)), seed=2025, scale=1)
+        yield name
+        pg.drop_database(name)
+        return
     path = tmp_path_factory.mktemp("seed") / "seeded.duckdb"
     seed_store(Store(path), seed=2025, scale=1)
-    return path
+    yield path
 
 
 @pytest.fixture
 def seeded_store(_seeded_template, tmp_path) -> Store:
     """A fresh copy of the seeded sample store for each test (tests may write to it)."""
-    return copy_of(_seeded_template, tmp_path)
+    store = copy_of(_seeded_template, tmp_path)
+    yield store
+    _dropped(store)
 
 
 @pytest.fixture
@@ -153,7 +204,10 @@ def open_page(seeded_store, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
     def _open(page: str | None = None, **env: str):
-        monkeypatch.setenv("BINHAI_DB", str(seeded_store.path))
+        if seeded_store.kind == "postgis":
+            monkeypatch.setenv("BINHAI_DB_URL", seeded_store.location)
+        else:
+            monkeypatch.setenv("BINHAI_DB", str(seeded_store.path))
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=90)

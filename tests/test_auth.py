@@ -12,7 +12,6 @@ from geo.auth import passwords
 from geo.errors import PortalError
 from geo.permissions import Actor
 from geo.store import audit, migrations
-from geo.store.db import Store
 from tests.conftest import ADMIN
 
 NOW = dt.datetime(2025, 1, 1, 9, 0)
@@ -150,17 +149,16 @@ def test_single_sign_on_identities_map_to_users_by_email_then_subject(empty_stor
     assert auth.user_for_identity(empty_store, "zhang@binhai.gov.cn") is None
 
 
-def test_migration_4_maps_old_roles_and_every_user_still_logs_in(tmp_path, monkeypatch):
+def test_migration_4_maps_old_roles_and_every_user_still_logs_in(new_store, monkeypatch):
     """A store made at schema 3 (one role per user, PBKDF2 hashes) migrates without locking anyone out."""
-    path = tmp_path / "v3.duckdb"
     monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:3])
-    Store(path).migrate()
-    with Store(path).transaction() as s:
+    new_store.migrate()
+    with new_store.transaction() as s:
         for name, role in (("wb", "water_bureau"), ("off", "official"), ("adm", "admin"), ("pl", "planner")):
             hashed = passwords.legacy_pbkdf2_hash(f"{name}-password", name.encode().ljust(16, b"."))
             s.execute("INSERT INTO users VALUES (?, ?, ?, ?, ?)", [name, hashed, role, name, NOW])
     monkeypatch.undo()
-    store = Store(path)
+    store = new_store
     assert store.migrate(layers.all_specs()) == migrations.LATEST
     expected = {"wb": "water_editor", "off": "viewer", "adm": "admin", "pl": "planner"}
     for name, role in expected.items():

@@ -227,17 +227,17 @@ def test_zones_pdf_landscape_holds_the_summary(with_proposals, tmp_path):
 @pytest.mark.parametrize("page", ["water", "zones"])
 def test_cli_writes_the_pages_brief_and_map(seeded_copy, tmp_path, page):
     out = tmp_path / f"{page}.pdf"
-    assert main(["--db", str(seeded_copy.path), "brief", "--page", page, "--out", str(out)]) == 0
+    assert main(["--db", seeded_copy.location, "brief", "--page", page, "--out", str(out)]) == 0
     flat = _flat(_pdftotext(out))
     assert f"滨海新区节能减排简报·{brief.PAGES[page].title_zh}" in flat
     png = tmp_path / f"{page}.png"
-    assert main(["--db", str(seeded_copy.path), "brief", "--page", page, "--out", str(png)]) == 0
+    assert main(["--db", seeded_copy.location, "brief", "--page", page, "--out", str(png)]) == 0
     assert Image.open(png).size == (1600, 1200)
 
 
 def test_cli_as_of_dates_the_water_brief(seeded_copy, tmp_path):
     out = tmp_path / "then.pdf"
-    argv = ["--db", str(seeded_copy.path), "brief", "--page", "water", "--as-of", "2022-12-31", "--out", str(out)]
+    argv = ["--db", seeded_copy.location, "brief", "--page", "water", "--as-of", "2022-12-31", "--out", str(out)]
     assert main(argv) == 0
     flat = _flat(_pdftotext(out))
     assert "数据截至：2022-12-31（历史数据（截至2022-12-31））" in flat
@@ -254,7 +254,7 @@ def test_cli_as_of_dates_the_water_brief(seeded_copy, tmp_path):
 )
 def test_cli_bad_input_exits_2_and_writes_nothing(seeded_copy, tmp_path, capsys, args, words):
     out = tmp_path / "b.pdf"
-    argv = ["--db", str(seeded_copy.path), "brief", "--page", "water", *args, "--out", str(out)]
+    argv = ["--db", seeded_copy.location, "brief", "--page", "water", *args, "--out", str(out)]
     assert main(argv) == 2
     assert words in capsys.readouterr().err
     assert not out.exists()

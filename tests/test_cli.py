@@ -13,9 +13,9 @@ import pytest
 import shapely
 
 import layers
-from geo.store.db import Store
 from geo.store.features import count_features, write_layer
 from layers.__main__ import main
+from tests.stores import state
 
 ROOT = Path(__file__).resolve().parent.parent
 PARKS = layers.get_spec("parks")
@@ -64,21 +64,21 @@ def bowtie_parks(tmp_path, tiny_parks) -> Path:
 
 
 def test_cli_rejects_bad_file_with_exit_2_bilingual_report_and_untouched_store(parks_store, bowtie_parks):
-    before = sha256(parks_store.path)
-    result = run_cli("--db", str(parks_store.path), "import", "parks", str(bowtie_parks))
+    before = state(parks_store)
+    result = run_cli("--db", parks_store.location, "import", "parks", str(bowtie_parks))
     assert result.returncode == 2
     assert "第 2 个要素" in result.stderr and "几何无效" in result.stderr
     assert "feature 2" in result.stderr and "invalid geometry" in result.stderr
     assert "Traceback" not in result.stderr
-    assert sha256(parks_store.path) == before
+    assert state(parks_store) == before
 
 
 def test_cli_import_appends_with_new_ids_and_list_shows_the_count(parks_store, new_parks):
-    result = run_cli("--db", str(parks_store.path), "import", "parks", str(new_parks))
+    result = run_cli("--db", parks_store.location, "import", "parks", str(new_parks))
     assert result.returncode == 0, result.stderr
     assert "2" in result.stdout
     assert count_features(parks_store, PARKS) == 4
-    listing = run_cli("list", "--db", str(parks_store.path))
+    listing = run_cli("list", "--db", parks_store.location)
     assert listing.returncode == 0
     parks_row = next(line for line in listing.stdout.splitlines() if line.startswith("parks "))
     assert parks_row.split()[-1] == "4"
@@ -106,15 +106,15 @@ def test_import_of_ids_already_stored_exits_2_and_leaves_store_byte_identical(
 ):
     clash = tmp_path / "clash.geojson"
     tiny_parks.to_file(clash)
-    before = sha256(parks_store.path)
-    assert main(["--db", str(parks_store.path), "import", "parks", str(clash)]) == 2
+    before = state(parks_store)
+    assert main(["--db", parks_store.location, "import", "parks", str(clash)]) == 2
     err = capsys.readouterr().err
     assert "编号已存在" in err and "ids already in the store" in err
-    assert sha256(parks_store.path) == before
+    assert state(parks_store) == before
 
 
 def test_import_replace_swaps_the_layer_contents(parks_store, new_parks, capsys):
-    assert main(["--db", str(parks_store.path), "import", "parks", str(new_parks), "--replace"]) == 0
+    assert main(["--db", parks_store.location, "import", "parks", str(new_parks), "--replace"]) == 0
     assert "replace" in capsys.readouterr().out
     assert count_features(parks_store, PARKS) == 2
     assert parks_store.scalar("SELECT min(id) FROM parks") == "PK-0001"
@@ -180,7 +180,7 @@ def test_export_from_a_missing_store_exits_2(tmp_path, capsys):
 
 
 def test_list_shows_every_layer_with_counts_and_table_rows(seeded_store, capsys):
-    assert main(["--db", str(seeded_store.path), "list"]) == 0
+    assert main(["--db", seeded_store.location, "list"]) == 0
     rows = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()[1:]}
     for spec in layers.all_specs():
         assert spec.title_zh in rows[spec.name]
@@ -195,29 +195,44 @@ def test_list_shows_every_layer_with_counts_and_table_rows(seeded_store, capsys)
 )
 def test_export_writes_each_format(seeded_store, tmp_path, fmt, suffix, capsys):
     out = tmp_path / f"water_bodies.{suffix}"
-    assert main(["--db", str(seeded_store.path), "export", "water_bodies", "--format", fmt, "--out", str(out)]) == 0
+    assert main(["--db", seeded_store.location, "export", "water_bodies", "--format", fmt, "--out", str(out)]) == 0
     assert out.exists() and out.stat().st_size > 0
     assert str(out) in capsys.readouterr().out
 
 
-def test_seed_fills_a_new_store(tmp_path, capsys):
-    db = tmp_path / "seeded.duckdb"
-    assert main(["--db", str(db), "seed", "--seed", "7"]) == 0
+def test_seed_fills_a_new_store(new_store, capsys):
+    assert main(["--db", new_store.location, "seed", "--seed", "7"]) == 0
     printed = dict(line.split(": ") for line in capsys.readouterr().out.splitlines() if ": " in line)
-    assert int(printed["parks"]) == count_features(Store(db), PARKS) > 0
+    assert int(printed["parks"]) == count_features(new_store, PARKS) > 0
     assert int(printed["statistics"]) > 0
 
 
-def test_user_add_takes_the_password_from_the_environment(tmp_path, monkeypatch):
+def test_seeding_a_store_that_holds_data_swaps_in_a_fresh_one_and_keeps_the_old(seeded_store, capsys):
     from geo import auth
-    from geo.store.db import Store
+    from geo.store import audit
+    from tests.conftest import ADMIN
+
+    auth.add_user(seeded_store, ADMIN, "kept.user", "kept-password", ["viewer"], "旧库用户")
+    assert main(["--db", seeded_store.location, "seed", "--seed", "7"]) == 0
+    assert count_features(seeded_store, PARKS) > 0 and audit.verify(seeded_store).ok
+    assert seeded_store.scalar("SELECT count(*) FROM users WHERE username = 'kept.user'") == 0  # a fresh store
+    if seeded_store.kind == "postgis":  # the old store is kept as a schema beside it
+        kept = seeded_store.scalar(
+            "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 'main_before_seed_%'"
+        )
+        assert seeded_store.scalar(f"SELECT count(*) FROM {kept}.users WHERE username = 'kept.user'") == 1  # noqa: S608
+    else:
+        assert list(seeded_store.path.parent.glob(f"{seeded_store.path.name}.before-seed-*"))
+
+
+def test_user_add_takes_the_password_from_the_environment(new_store, monkeypatch):
+    from geo import auth
     from layers.__main__ import main
 
-    db = tmp_path / "users.duckdb"
     monkeypatch.setenv("BINHAI_PASSWORD", "water-pass-1")
-    assert main(["--db", str(db), "user", "add", "wb1", "--role", "water_bureau", "--name", "水务甲"]) == 0
+    assert main(["--db", new_store.location, "user", "add", "wb1", "--role", "water_bureau", "--name", "水务甲"]) == 0
     # The role of earlier versions is accepted and stored under its new name.
-    assert auth.authenticate(Store(db), "wb1", "water-pass-1") == auth.User(
+    assert auth.authenticate(new_store, "wb1", "water-pass-1") == auth.User(
         "wb1", "水务甲", frozenset({"water_editor"})
     )
 
@@ -239,7 +254,7 @@ def test_a_programming_error_is_not_dressed_up_as_bad_input(parks_store, new_par
 
     monkeypatch.setattr(io, "read_features", broken)
     with pytest.raises(KeyError, match="a bug"):
-        main(["--db", str(parks_store.path), "import", "parks", str(new_parks)])
+        main(["--db", parks_store.location, "import", "parks", str(new_parks)])
 
 
 def test_a_bug_in_a_real_process_exits_1_with_a_traceback(tmp_path):

@@ -301,8 +301,8 @@ def test_the_import_needs_the_water_editor_role(empty_store):
 # -- migration 12 -----------------------------------------------------------------------------------
 
 
-def test_migration_12_adds_the_tables_to_a_store_made_before_it(tmp_path, monkeypatch):
-    store = Store(tmp_path / "old.duckdb")
+def test_migration_12_adds_the_tables_to_a_store_made_before_it(new_store, monkeypatch):
+    store = new_store
     before = [m for m in migrations.MIGRATIONS if m[0] < 12]
     monkeypatch.setattr(migrations, "MIGRATIONS", before)
     store.migrate(layers.all_specs())
@@ -334,11 +334,11 @@ def test_cli_monthly_import_writes_and_a_bad_file_exits_2_leaving_the_store_unch
     store = _plant_store(empty_store)
     good = tmp_path / "good.csv"
     good.write_bytes(_csv([{"设施名称": "测试污水处理厂", "月份": "2024-01", "处理水量": 20}]))
-    assert main(["monthly-import", str(good), "--db", str(store.path)]) == 0
+    assert main(["monthly-import", str(good), "--db", store.location]) == 0
     bad = tmp_path / "bad.csv"
     bad.write_bytes(_csv([{"设施名称": "测试污水处理厂", "月份": "2024-02", "处理水量": -1}]))
     before = _counts(store)
-    assert main(["monthly-import", str(bad), "--db", str(store.path)]) == 2
+    assert main(["monthly-import", str(bad), "--db", store.location]) == 2
     assert _counts(store) == before
     err = capsys.readouterr().err
     assert "不能为负数" in err and "must not be negative" in err
@@ -351,5 +351,5 @@ def test_cli_grid_import_refuses_a_png_with_exit_2(empty_store, tmp_path, capsys
 
     fake = tmp_path / "photo.tif"
     Image.new("RGB", (2, 2)).save(fake, format="PNG")
-    assert main(["grid-import", str(fake), "--pollutant", "pm25", "--year", "2024", "--db", str(empty_store.path)]) == 2
+    assert main(["grid-import", str(fake), "--pollutant", "pm25", "--year", "2024", "--db", empty_store.location]) == 2
     assert "not a GeoTIFF" in capsys.readouterr().err

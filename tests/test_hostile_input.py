@@ -38,6 +38,7 @@ from geo.errors import InputError
 from geo.store.db import Store
 from geo.store.features import count_features, read_layer, write_layer
 from layers.__main__ import main
+from tests.stores import state
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "bad"
@@ -213,35 +214,35 @@ def test_300_mb_upload_is_refused_from_its_size_before_a_byte_is_read(generated)
 
 
 @pytest.fixture
-def store_file(seeded_store) -> Path:
-    return seeded_store.path
+def store_file(seeded_store) -> Store:
+    return seeded_store
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 @pytest.mark.parametrize("name", list(ALL_REJECTED))
 def test_cli_import_rejects_bad_file_with_exit_2_and_store_byte_identical(name, generated, store_file, capsys):
     expect = ALL_REJECTED[name]
-    before = sha256(store_file)
+    before = state(store_file)
     path = corpus_path(name, generated)
-    assert main(["--db", str(store_file), "import", expect.layer, str(path)]) == 2
+    assert main(["--db", store_file.location, "import", expect.layer, str(path)]) == 2
     err = capsys.readouterr().err
     assert expect.zh in err and expect.en in err, err
     assert name in err and "Traceback" not in err
-    assert sha256(store_file) == before
-    assert not store_file.with_name(store_file.name + ".wal").exists()
+    assert state(store_file) == before
+    assert store_file.kind != "duckdb" or not store_file.path.with_name(store_file.path.name + ".wal").exists()
 
 
 @pytest.mark.parametrize("name", IN_A_PROCESS)
 def test_cli_process_rejects_bad_file_with_exit_2(name, generated, store_file):
     expect = ALL_REJECTED[name]
-    before = sha256(store_file)
+    before = state(store_file)
     result = subprocess.run(
         [
             sys.executable,
             "-m",
             "layers",
             "--db",
-            str(store_file),
+            store_file.location,
             "import",
             expect.layer,
             str(corpus_path(name, generated)),
@@ -254,16 +255,16 @@ def test_cli_process_rejects_bad_file_with_exit_2(name, generated, store_file):
     assert result.returncode == 2, result.stderr
     assert expect.zh in result.stderr and expect.en in result.stderr
     assert "Traceback" not in result.stderr and result.stdout == ""
-    assert sha256(store_file) == before
+    assert state(store_file) == before
 
 
 @pytest.mark.parametrize("name", list(ACCEPTED))
 def test_cli_imports_tricky_but_valid_files_verbatim(name, store_file, capsys):
     layer, names = ACCEPTED[name]
     spec = layers.get_spec(layer)
-    store = Store(store_file)
+    store = store_file
     before = count_features(store, spec)
-    assert main(["--db", str(store_file), "import", layer, str(CORPUS / name)]) == 0, capsys.readouterr().err
+    assert main(["--db", store_file.location, "import", layer, str(CORPUS / name)]) == 0, capsys.readouterr().err
     stored = read_layer(store, spec)
     assert count_features(store, spec) == before + len(names)
     assert set(names) <= set(stored["name"])  # SQL text is data: stored as written, the table intact
@@ -276,8 +277,8 @@ def test_from_gcj02_converts_a_declared_gcj02_file_back_onto_wgs84(store_file, c
     path = CORPUS / "gcj02_declared.geojson"
     features = io.read_features(path, PARKS, LIMITS, from_gcj02=True)
     assert shapely.hausdorff_distance(features.geometry.iloc[0], SQUARE) < 1e-5  # ≈ 1 m
-    assert main(["--db", str(store_file), "validate", "parks", str(path), "--from-gcj02"]) == 0
-    assert main(["--db", str(store_file), "import", "parks", str(path), "--from-gcj02"]) == 0
+    assert main(["--db", store_file.location, "validate", "parks", str(path), "--from-gcj02"]) == 0
+    assert main(["--db", store_file.location, "import", "parks", str(path), "--from-gcj02"]) == 0
     assert "新增 1" in capsys.readouterr().out
 
 
@@ -297,17 +298,17 @@ def gcj02_copy(layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def test_parks_redrawn_in_gcj02_are_refused_against_the_stored_ones(store_file, tmp_path, capsys):
-    store = Store(store_file)
+    store = store_file
     stored = read_layer(store, PARKS)
     redrawn = gcj02_copy(stored).drop(columns=["area_km2", "length_km"])
     path = tmp_path / "parks_redrawn.geojson"  # nothing in the file says GCJ-02: only the positions do
     pyogrio.write_dataframe(redrawn, path)
-    before = sha256(store_file)
-    assert main(["--db", str(store_file), "import", "parks", str(path), "--replace"]) == 2
+    before = state(store_file)
+    assert main(["--db", store_file.location, "import", "parks", str(path), "--replace"]) == 2
     err = capsys.readouterr().err
     assert "疑似 GCJ-02（火星坐标）偏移" in err and "one GCJ-02 shift" in err
-    assert sha256(store_file) == before
-    assert main(["--db", str(store_file), "import", "parks", str(path), "--replace", "--from-gcj02"]) == 0
+    assert state(store_file) == before
+    assert main(["--db", store_file.location, "import", "parks", str(path), "--replace", "--from-gcj02"]) == 0
     back = read_layer(store, PARKS)
     assert back["id"].tolist() == stored["id"].tolist()
     distances = [shapely.hausdorff_distance(a, b) for a, b in zip(back.geometry, stored.geometry, strict=True)]
@@ -315,12 +316,12 @@ def test_parks_redrawn_in_gcj02_are_refused_against_the_stored_ones(store_file, 
 
 
 def test_a_genuine_edit_of_stored_parks_is_not_taken_for_gcj02(store_file, tmp_path, capsys):
-    stored = read_layer(Store(store_file), PARKS).drop(columns=["area_km2", "length_km"])
+    stored = read_layer(store_file, PARKS).drop(columns=["area_km2", "length_km"])
     moved = stored.copy()
     moved.loc[moved.index[0], "geometry"] = shapely.affinity.translate(moved.geometry.iloc[0], xoff=0.002)
     path = tmp_path / "parks_edited.geojson"
     pyogrio.write_dataframe(moved, path)
-    assert main(["--db", str(store_file), "import", "parks", str(path), "--replace"]) == 0, capsys.readouterr().err
+    assert main(["--db", store_file.location, "import", "parks", str(path), "--replace"]) == 0, capsys.readouterr().err
 
 
 def test_convert_gcj02_keeps_the_geometry_valid(tmp_path):

@@ -166,9 +166,8 @@ def plain(values) -> list:
 
 
 @pytest.mark.parametrize("fmt", io.EXPORT_FORMATS)
-def test_export_then_import_into_empty_store_keeps_ids_fields_and_geometry(sample_layers, tmp_path, fmt):
-    target = Store(tmp_path / "target.duckdb")
-    target.migrate(layers.all_specs())
+def test_export_then_import_into_empty_store_keeps_ids_fields_and_geometry(sample_layers, empty_store, tmp_path, fmt):
+    target = empty_store
     # Points, lines and polygons with holes, multipolygons, ints, floats, dates and nulls between them.
     for spec in (WASTEWATER, WATER_BODIES, ZONES):
         out = io.export_layer(sample_layers["store"], spec, fmt, tmp_path / f"{spec.name}.{io.EXPORT_SUFFIX[fmt]}")
@@ -233,18 +232,18 @@ def test_export_of_an_empty_layer_writes_a_file(sample_layers, tmp_path):
         assert out.exists() and out.stat().st_size > 0
 
 
-def test_export_of_a_layer_without_a_table_yet_writes_an_empty_file(tmp_path):
-    store = Store(tmp_path / "old.duckdb")
+def test_export_of_a_layer_without_a_table_yet_writes_an_empty_file(new_store, tmp_path):
+    store = new_store
     store.migrate([PARKS])  # a store from before the other layers existed
     out = io.export_layer(store, WATER_BODIES, "geojson", tmp_path / "wb.geojson")
     assert json.loads(out.read_text(encoding="utf-8"))["features"] == []
     assert "water_bodies" not in store.tables()
 
 
-def test_export_from_a_missing_store_says_so(tmp_path):
+def test_export_from_a_missing_store_says_so(new_store, tmp_path):
     with pytest.raises(PortalError, match="does not exist"):
-        io.export_layer(Store(tmp_path / "absent.duckdb"), PARKS, "geojson", tmp_path / "p.geojson")
-    assert not (tmp_path / "absent.duckdb").exists()
+        io.export_layer(new_store, PARKS, "geojson", tmp_path / "p.geojson")
+    assert not new_store.exists
 
 
 # -- reading what users bring --------------------------------------------------------------------

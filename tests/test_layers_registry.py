@@ -13,7 +13,6 @@ import shapely
 
 import layers
 from data.sample import SampleContext, generate, generation_steps, load_generator, seed_store
-from geo.store.db import Store
 from geo.store.features import count_features
 from layers.base import IDENTIFIER, Field, LayerSpec
 
@@ -196,13 +195,13 @@ def test_the_orchestrator_calls_a_new_layers_generator_after_all_others_and_chan
 
 
 def test_seed_store_writes_a_new_layers_sample_and_leaves_a_layer_without_generator_empty(
-    extra_layer, tmp_path, monkeypatch
+    extra_layer, new_store, monkeypatch
 ):
     no_sample = LayerSpec(
         "noise_monitors", "噪声监测点", "Noise monitors", ("Point",), (Field("name", "名称", "Name", required=True),)
     )
     monkeypatch.setitem(layers.REGISTRY, no_sample.name, no_sample)
-    store = Store(tmp_path / "extra.duckdb")
+    store = new_store
     counts = seed_store(store, seed=2025, scale=1)
     assert counts["air_stations"] == count_features(store, extra_layer) == 3
     assert counts["noise_monitors"] == count_features(store, no_sample) == 0

@@ -18,6 +18,7 @@ import layers
 from geo.config import Limits
 from geo.permissions import WRITERS, Actor, PermissionDenied
 from tests.conftest import ADMIN
+from tests.stores import state
 
 ROOT = Path(__file__).resolve().parent.parent
 VIEWER = Actor("guan.yuan", "官员", frozenset({"viewer"}), "portal")
@@ -55,7 +56,8 @@ def _arguments(tmp_path: Path, store) -> dict[str, tuple]:
     parks_file = tmp_path / "parks.geojson"
     frame = layers.get_spec("parks")
     feature = shapely.box(117.55, 38.76, 117.57, 38.78)
-    backup = create_backup(store, tmp_path / "b.zip").path
+    # A PostGIS store is backed up with pg_dump: any path will do, the role check refuses first.
+    backup = create_backup(store, tmp_path / "b.zip").path if store.kind == "duckdb" else tmp_path / "b.zip"
     import geopandas as gpd
 
     gpd.GeoDataFrame({"name": ["新园区"]}, geometry=[feature], crs="EPSG:4326").to_file(parks_file)
@@ -92,6 +94,8 @@ def _arguments(tmp_path: Path, store) -> dict[str, tuple]:
         "geo.zones.submit": ("ZD-0001", 1),
         "geo.zones.decide": ("ZD-0001", 1, True, "同意"),
         "geo.zones.enact_due": (),
+        # issue 17: the store copied into the one under test (the role is checked before the source is read)
+        "geo.store.copy.migrate_store": (store,),
     }
 
 
@@ -109,13 +113,15 @@ def test_every_write_function_refuses_anonymous_and_viewer_callers_leaving_the_s
     assert set(arguments) == set(WRITERS), "every write function needs arguments here"
     with seeded_store.session() as s:
         s.execute("CHECKPOINT")
-    before = sha256(seeded_store.path)
+    before = state(seeded_store)
     for name, writer in WRITERS.items():
         for actor in (None, VIEWER):
             with pytest.raises(PermissionDenied):
                 writer.function(seeded_store, actor, *arguments[name])
-        assert sha256(seeded_store.path) == before, name
-        assert not seeded_store.path.with_name(seeded_store.path.name + ".wal").exists(), name
+        assert state(seeded_store) == before, name
+        assert (
+            seeded_store.kind != "duckdb" or not seeded_store.path.with_name(seeded_store.path.name + ".wal").exists()
+        ), name
 
 
 def test_a_refusal_names_the_role_needed_and_the_roles_held(seeded_store):

@@ -13,7 +13,6 @@ from geo.errors import PortalError
 from geo.final_assessment import final_assessment, final_summary, has_final_data, met
 from geo.permissions import Actor, PermissionDenied
 from geo.store import audit, migrations
-from geo.store.db import Store
 from tests.conftest import ADMIN
 from tests.test_stats import tiny_stats_store  # noqa: F401 - the fixture
 
@@ -91,9 +90,9 @@ def test_a_store_knows_the_three_periods_and_refuses_an_unknown_one(empty_store)
         plan.period_by_code(empty_store, "fyp99")
 
 
-def test_migration_10_adds_plan_periods_to_a_store_made_before_it(tmp_path, monkeypatch):
+def test_migration_10_adds_plan_periods_to_a_store_made_before_it(new_store, monkeypatch):
     before = [m for m in migrations.MIGRATIONS if m[0] != 10]
-    store = Store(tmp_path / "old.duckdb")
+    store = new_store
     monkeypatch.setattr(migrations, "MIGRATIONS", before)
     store.migrate(layers.all_specs())
     with store.transaction() as s:

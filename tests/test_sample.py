@@ -19,7 +19,6 @@ from data.sample.parks import PARKS_PER_SCALE
 from geo.crs import BINHAI_BOUNDS, measures_km
 from geo.indicators import INDICATORS, PARK_INDICATORS, TOWN_INDICATORS
 from geo.plan import ENERGY_INTENSITY_CUT
-from geo.store.db import Store
 from geo.store.features import count_features, read_layer
 
 REAL_STREETS = {
@@ -452,8 +451,8 @@ def test_scale_three_gives_three_times_the_parks_with_unique_ids_and_names(sampl
 # -- seeding the store ----------------------------------------------------------------------------
 
 
-def test_seed_store_writes_counts_that_the_store_reads_back(tmp_path):
-    store = Store(tmp_path / "seed.duckdb")
+def test_seed_store_writes_counts_that_the_store_reads_back(new_store):
+    store = new_store
     counts = seed_store(store, seed=2025, scale=1)
     for spec in layers.all_specs():
         assert count_features(store, spec) == counts[spec.name], spec.name
@@ -466,8 +465,8 @@ def test_seed_store_writes_counts_that_the_store_reads_back(tmp_path):
     assert str(store.scalar("SELECT min(sampled_on) FROM water_samples")) == "2021-02-15"
 
 
-def test_seed_store_twice_replaces_instead_of_duplicating(tmp_path):
-    store = Store(tmp_path / "twice.duckdb")
+def test_seed_store_twice_replaces_instead_of_duplicating(new_store):
+    store = new_store
     first = seed_store(store, seed=2025, scale=1)
     version = store.data_version()
     second = seed_store(store, seed=2025, scale=1)

@@ -15,6 +15,7 @@ from geo.permissions import Actor, PermissionDenied
 from geo.stats_import import fold, match_names, normalise_name, parse_header, parse_number, unit_factor
 from geo.store import audit
 from layers.__main__ import main
+from tests.stores import state
 
 EDITOR = Actor("tong.ji", "统计甲", frozenset({"stats_editor"}), "portal")
 VIEWER = Actor("guan.yuan", "官员", frozenset({"viewer"}), "portal")
@@ -297,11 +298,11 @@ def test_cli_dry_run_writes_nothing_and_import_writes(seeded_store, tmp_path, ca
     path = write_csv(tmp_path / "a.csv", WIDE_2024)
     with seeded_store.session() as s:
         s.execute("CHECKPOINT")
-    before = _digest(seeded_store.path)
-    assert main(["stats", "import", str(path), "--dry-run", "--db", str(seeded_store.path)]) == 0
+    before = state(seeded_store)
+    assert main(["stats", "import", str(path), "--dry-run", "--db", seeded_store.location]) == 0
     assert "试运行，未写入 / dry run: nothing written" in capsys.readouterr().out
-    assert _digest(seeded_store.path) == before
-    assert main(["stats", "import", str(path), "--db", str(seeded_store.path)]) == 0
+    assert state(seeded_store) == before
+    assert main(["stats", "import", str(path), "--db", seeded_store.location]) == 0
     assert "修改 7" in capsys.readouterr().out
     assert stored(seeded_store, "PK-0022", 2024, "energy_consumption") == 15_000
 
@@ -310,10 +311,10 @@ def test_cli_bad_input_exits_2_bilingual_and_leaves_the_store_unchanged(seeded_s
     path = write_csv(tmp_path / "bad.csv", "园区名称,年份,综合能耗（吨标准煤）\n中塘工业园,2024,约 1200\n")
     with seeded_store.session() as s:
         s.execute("CHECKPOINT")
-    before = _digest(seeded_store.path)
-    assert main(["stats", "import", str(path), "--db", str(seeded_store.path)]) == 2
+    before = state(seeded_store)
+    assert main(["stats", "import", str(path), "--db", seeded_store.location]) == 2
     message = capsys.readouterr().err
     assert "'约 1200' 不是数字" in message and "'约 1200' is not a number" in message
-    assert main(["stats", "import", str(path), "--year", "2040", "--db", str(seeded_store.path)]) == 2
+    assert main(["stats", "import", str(path), "--year", "2040", "--db", seeded_store.location]) == 2
     assert "2040" in capsys.readouterr().err
-    assert _digest(seeded_store.path) == before
+    assert state(seeded_store) == before

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 
 import pandas as pd
 import pytest
@@ -16,6 +15,7 @@ from geo.store import audit
 from geo.store.db import Store
 from layers.__main__ import main
 from tests.conftest import ADMIN
+from tests.stores import clone
 
 NOW = dt.datetime(2025, 3, 1, 10, 0)
 PARKS = layers.get_spec("parks")
@@ -67,8 +67,8 @@ def test_an_unchanged_chain_verifies(audited_store):
 
 
 def _tampered(store: Store, tmp_path, sql: str, params=None) -> Store:
-    copy = Store(tmp_path / "tampered.duckdb")
-    shutil.copy(store.path, copy.path)
+    """A copy of the store changed behind the audit log's back."""
+    copy = clone(store, tmp_path)
     with copy.session() as s:
         s.execute(sql, params)
     return copy
@@ -92,25 +92,25 @@ def test_verify_finds_an_edited_deleted_or_forged_row_in_a_copy(audited_store, t
     copy = _tampered(audited_store, tmp_path, sql)
     check = audit.verify(copy)
     assert not check.ok and problem in check.problem_en
-    assert main(["--db", str(copy.path), "audit", "verify"]) == 1
+    assert main(["--db", copy.location, "audit", "verify"]) == 1
     assert "篡改" in capsys.readouterr().err
-    assert main(["--db", str(audited_store.path), "audit", "verify"]) == 0
+    assert main(["--db", audited_store.location, "audit", "verify"]) == 0
     assert "哈希链无误" in capsys.readouterr().out
 
 
 def test_cli_lists_and_exports_the_log_with_filters(audited_store, tmp_path, capsys):
-    assert main(["--db", str(audited_store.path), "audit", "list", "--action", "feature."]) == 0
+    assert main(["--db", audited_store.location, "audit", "list", "--action", "feature."]) == 0
     out = capsys.readouterr().out
     assert "feature.edit" in out and "layer.import" not in out
     csv = tmp_path / "audit.csv"
-    assert main(["--db", str(audited_store.path), "audit", "export", "--out", str(csv), "--user", "tester"]) == 0
+    assert main(["--db", audited_store.location, "audit", "export", "--out", str(csv), "--user", "tester"]) == 0
     table = pd.read_csv(csv, encoding="utf-8-sig")
     assert len(table) == 5 and set(table["username"]) == {"tester"}
     xlsx = tmp_path / "audit.xlsx"
-    assert main(["--db", str(audited_store.path), "audit", "export", "--out", str(xlsx)]) == 0
+    assert main(["--db", audited_store.location, "audit", "export", "--out", str(xlsx)]) == 0
     assert len(pd.read_excel(xlsx)) == 6
-    assert main(["--db", str(audited_store.path), "audit", "export", "--out", str(audited_store.path)]) == 2
-    assert main(["--db", str(audited_store.path), "audit", "export", "--out", str(tmp_path / "audit.txt")]) == 2
+    assert main(["--db", audited_store.location, "audit", "export", "--out", str(audited_store.path)]) == 2
+    assert main(["--db", audited_store.location, "audit", "export", "--out", str(tmp_path / "audit.txt")]) == 2
 
 
 def test_a_write_that_fails_leaves_no_audit_row(audited_store):

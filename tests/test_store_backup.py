@@ -20,6 +20,9 @@ from geo.store.features import write_layer
 from layers.__main__ import main
 from tests.conftest import ADMIN
 
+# About the DuckDB file itself (its bytes, WAL, copies): the PostGIS contract run leaves it out.
+pytestmark = pytest.mark.duckdb_only
+
 PARKS = layers.get_spec("parks")
 NOW = dt.datetime(2025, 6, 1, 8, 30)
 

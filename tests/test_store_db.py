@@ -8,17 +8,19 @@ import pytest
 
 import layers
 from geo.store import migrations
-from geo.store.db import Store, needs_spatial, spatial_extension_path
+from geo.store.db import needs_spatial, spatial_extension_path
 from geo.store.features import count_features, read_layer, write_layer
 
 
+@pytest.mark.duckdb_only
 def test_spatial_extension_loads_from_the_wheel_without_network(empty_store):
     assert spatial_extension_path().endswith("spatial.duckdb_extension")
     assert empty_store.scalar("SELECT ST_AsText(ST_Point(117.7, 39.0))") == "POINT (117.7 39)"
 
 
-def test_migrate_creates_core_and_layer_tables_and_is_idempotent(tmp_path):
-    store = Store(tmp_path / "s.duckdb")
+def test_migrate_creates_core_and_layer_tables_and_is_idempotent(new_store):
+    store = new_store
+    assert not store.exists
     assert store.migrate(layers.all_specs()) == migrations.LATEST
     assert store.migrate(layers.all_specs()) == migrations.LATEST
     assert {"statistics", "targets", "water_samples", "import_log", "schema_version"} <= store.tables()
@@ -93,6 +95,7 @@ def test_needs_spatial_only_for_functions_outside_duckdbs_core(sql, needed):
     assert needs_spatial(sql) is needed
 
 
+@pytest.mark.duckdb_only
 def test_a_session_loads_spatial_only_when_a_statement_needs_it(empty_store, tiny_parks):
     with empty_store.transaction() as s:
         write_layer(s, layers.get_spec("parks"), tiny_parks, "replace", dt.datetime(2025, 1, 1))
@@ -121,8 +124,8 @@ def test_before_commit_steps_run_once_at_commit_and_not_after_a_rollback(empty_s
     assert ran == ["second", "now"]
 
 
-def test_a_migration_merged_in_below_the_latest_applied_still_runs(tmp_path, monkeypatch):
-    store = Store(tmp_path / "m.duckdb")
+def test_a_migration_merged_in_below_the_latest_applied_still_runs(new_store, monkeypatch):
+    store = new_store
     store.migrate()
     latest = store.scalar("SELECT max(version) FROM schema_version")
     late = (0, "a step merged from a branch with a lower number", ["CREATE TABLE merged_late (x INTEGER)"])
@@ -130,3 +133,14 @@ def test_a_migration_merged_in_below_the_latest_applied_still_runs(tmp_path, mon
     assert store.migrate() == latest
     assert "merged_late" in store.tables()
     assert store.scalar("SELECT count(*) FROM schema_version WHERE version = 0") == 1
+
+
+def test_statistics_are_indexed_by_indicator_and_year_on_a_server_only(empty_store):
+    # One indicator-year on PostgreSQL: an index instead of a scan of every row (see make bench, part postgis).
+    if empty_store.kind == "postgis":
+        names = set(
+            empty_store.query("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")["indexname"]
+        )
+        assert {"statistics_indicator_year", "statistics_history_indicator_year"} <= names
+    else:  # DuckDB skips other years' row groups (statistics are stored year by year)
+        assert empty_store.scalar("SELECT count(*) FROM duckdb_indexes() WHERE index_name LIKE 'statistics%'") == 0

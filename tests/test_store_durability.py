@@ -22,6 +22,9 @@ from geo.store.backup import fingerprint
 from geo.store.db import Store
 from layers.__main__ import main
 
+# About the DuckDB file itself (its bytes, WAL, copies): the PostGIS contract run leaves it out.
+pytestmark = pytest.mark.duckdb_only
+
 ROOT = Path(__file__).resolve().parent.parent
 KILL_FEATURES = 10_000
 # Seconds after the commit starts filling the write-ahead log at which the import is killed: during

@@ -170,11 +170,10 @@ def test_park_values_as_of_use_that_days_parks_and_membership(parks_store, tiny_
     assert list(stats.park_values(parks_store, "vocs", 2023, as_of=dt.date(2024, 2, 1))["id"]) == ["PK-T1", "PK-T2"]
 
 
-def test_migration_4_versions_the_layers_of_an_existing_store(tmp_path, monkeypatch, tiny_parks):
+def test_migration_4_versions_the_layers_of_an_existing_store(new_store, monkeypatch, tiny_parks):
     """A store made at schema 3, with features, gets version columns (valid_from = updated_at) and history tables."""
-    path = tmp_path / "v3.duckdb"
     monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:3])
-    store = Store(path)
+    store = new_store
     store.migrate()
     old_ddl = PARKS.ddl().split(", version INTEGER")[0] + ")"
     with store.transaction() as s:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-import duckdb
 import pandas as pd
 import pytest
 
 from geo.store.statistics import COLUMNS, write_statistics
+from tests.stores import CONSTRAINT_ERRORS
 
 
 def rows(entities: int, years: range, indicators: int) -> pd.DataFrame:
@@ -24,6 +24,7 @@ def rows(entities: int, years: range, indicators: int) -> pd.DataFrame:
     return frame
 
 
+@pytest.mark.duckdb_only  # DuckDB's physical row order (rowid); PostgreSQL has no such promise
 def test_rows_are_stored_by_year_then_park_then_indicator(empty_store):
     incoming = rows(3, range(2020, 2023), 2).sample(frac=1, random_state=1)
     with empty_store.transaction() as s:
@@ -48,7 +49,7 @@ def test_a_repeated_row_aborts_the_whole_write(empty_store):
     with empty_store.transaction() as s:
         write_statistics(s, rows(2, range(2020, 2021), 2), "append")
     before = empty_store.data_version()
-    with pytest.raises(duckdb.ConstraintException):
+    with pytest.raises(CONSTRAINT_ERRORS):
         with empty_store.transaction() as s:
             write_statistics(s, rows(2, range(2021, 2022), 2), "append")
             write_statistics(s, rows(1, range(2020, 2021), 1), "append")  # already stored
@@ -76,6 +77,7 @@ def rows_scanned(store, tmp_path, sql: str) -> int:
     return int(json.loads(out.read_text())["cumulative_rows_scanned"])
 
 
+@pytest.mark.duckdb_only  # DuckDB's row groups and profiler
 def test_a_one_year_query_reads_only_that_years_row_groups(empty_store, tmp_path):
     # 6 years × 100,000 rows: several of DuckDB's 122,880-row groups. Written park by park, a
     # year's rows are spread over all of them; written through write_statistics, they sit together.

@@ -6,13 +6,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import layers
+from tests.stores import db_env
 
 APP = str(__import__("pathlib").Path(__file__).resolve().parent.parent / "streamlit_app.py")
 
 
 @pytest.fixture
 def app(seeded_store, monkeypatch):
-    monkeypatch.setenv("BINHAI_DB", str(seeded_store.path))
+    monkeypatch.setenv(*db_env(seeded_store))
     monkeypatch.setenv("BINHAI_BASEMAP", "none")
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()

@@ -19,6 +19,7 @@ from geo.store import audit
 from geo.store.db import Store
 from geo.store.features import VersionConflict, read_layer, write_layer
 from tests.conftest import ADMIN
+from tests.stores import state
 
 TH = water.Thresholds()
 EDITOR = Actor("ed", "编辑甲", frozenset({"water_editor"}))
@@ -201,14 +202,14 @@ def test_bad_rounds_are_refused_naming_row_and_field_and_nothing_is_saved(store)
             "第 3 行 经度: 点位距水体 6.9 km",
         ),  # 0.08° × 111.32 km × cos 39° = 6.92 km
     ]
-    before = store.path.read_bytes()
+    before = state(store)
     for points, day, words in cases:
         with pytest.raises(InputError) as err:
             water.record_round(store, EDITOR, "WB-T1", day, points, now=NOW)
         assert words in err.value.report("zh"), (words, err.value.report("zh"))
         assert err.value.en
     assert store.scalar("SELECT count(*) FROM water_samples") == 0
-    assert store.path.read_bytes() == before
+    assert state(store) == before
 
 
 def test_a_new_point_number_with_a_position_becomes_a_stored_point(store):
@@ -419,15 +420,17 @@ def test_layer_history_keeps_the_stage_versions(store):
 # -- migration 8 on a store made before it -------------------------------------------------------------
 
 
-def test_migration_8_places_points_and_gives_old_samples_positions_with_values_unchanged(tmp_path, monkeypatch):
+def test_migration_8_places_points_and_gives_old_samples_positions_with_values_unchanged(new_store, monkeypatch):
     from geo.store import migrations
+    from geo.store.history import columns_of
     from geo.store.tables import write_water_samples
 
     before_8 = [m for m in migrations.MIGRATIONS if m[0] != 8]
     monkeypatch.setattr(migrations, "MIGRATIONS", before_8)
-    store = Store(tmp_path / "old.duckdb")
+    store = new_store
     store.migrate(layers.all_specs())
-    assert "lon" not in set(store.query("DESCRIBE water_samples")["column_name"])
+    with store.session() as s:
+        assert "lon" not in columns_of(s, "water_samples")
     spec = layers.get_spec("water_bodies")
     body = gpd.GeoDataFrame(
         {"id": ["WB-T1"], "name": ["测试河"], "stage": ["completed"], "listed_year": [2018]},

@@ -14,8 +14,8 @@ from geo import zones
 from geo.errors import InputError, PortalError
 from geo.permissions import Actor, PermissionDenied
 from geo.store import audit, migrations
-from geo.store.db import Store
 from geo.store.features import VersionConflict, read_layer
+from tests.stores import state
 
 PLANNER = Actor("gui.hua", "规划甲", frozenset({"planner"}), "portal")
 PLANNER_APPROVER = Actor("li.si", "李四", frozenset({"planner", "zone_approver"}), "portal")
@@ -120,11 +120,11 @@ def test_a_stale_version_is_refused(seeded_store):
     ],
 )
 def test_a_draft_failing_a_check_is_refused_and_nothing_is_saved(seeded_store, geometry, words):
-    path = seeded_store.path.read_bytes()
+    path = state(seeded_store)
     with pytest.raises(InputError) as refused:
         draft(seeded_store, geometry=geometry)
     assert words in refused.value.zh
-    assert seeded_store.path.read_bytes() == path
+    assert state(seeded_store) == path
 
 
 def test_a_draft_overlapping_a_zone_in_force_by_forty_percent_is_refused(seeded_store):
@@ -209,8 +209,8 @@ def test_impact_lists_units_with_areas_and_the_features_inside(seeded_store):
         assert set(impact.inside[name]["id"]) == expected
 
 
-def test_migration_9_adds_the_proposal_tables_to_a_store_made_before_it(tmp_path, monkeypatch):
-    store = Store(tmp_path / "old.duckdb")
+def test_migration_9_adds_the_proposal_tables_to_a_store_made_before_it(new_store, monkeypatch):
+    store = new_store
     monkeypatch.setattr(migrations, "MIGRATIONS", [m for m in migrations.MIGRATIONS if m[0] != 9])
     store.migrate(layers.all_specs())
     assert "zone_proposals" not in store.tables()

@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -31,7 +30,7 @@ from geo.io.tables import table_csv, table_xlsx
 from geo.maps import Basemap
 from geo.permissions import Actor
 from geo.settings import current_settings
-from geo.store.db import Store
+from geo.store import Store, open_store
 from geo.store.features import LayerDiff, count_features, layer_diff, read_layer
 
 
@@ -41,7 +40,8 @@ def settings() -> Settings:
 
 
 def check_settings() -> None:
-    """Stop with a page that names the malformed setting (never a stack trace, nothing opened)."""
+    """Stop with a page that names the malformed setting (never a stack trace, nothing opened), or the
+    database server that cannot be reached (the next page load tries again)."""
     try:
         load_settings()
     except SettingsError as err:
@@ -49,11 +49,25 @@ def check_settings() -> None:
         st.error(f"{md_escape(err.zh)}\n\n{md_escape(err.en)}")
         st.info("请修正上述环境变量后重新启动门户 / fix the setting above and restart the portal")
         st.stop()
+    try:
+        store()
+    except SettingsError as err:
+        store_unreachable(err)
+
+
+def store_unreachable(err: SettingsError) -> None:
+    """The page for a database that cannot be opened or reached right now (a server down, a full disk)."""
+    st.title("滨海新区节能减排一张图")
+    st.error(f"{md_escape(err.zh)}\n\n{md_escape(err.en)}")
+    st.info(
+        "数据库暂时无法连接：请稍后刷新页面，或联系系统管理员 / the database cannot be reached right now: reload shortly, or call the administrator"
+    )
+    st.stop()
 
 
 @st.cache_resource
-def _store_at(path: str) -> Store:
-    db = Store(path)
+def _store_at(location: str) -> Store:
+    db = open_store(location)
     if db.exists:
         # Bring an existing store up to date once per process (new migrations, new layers' tables).
         db.migrate(layers.all_specs())
@@ -61,7 +75,7 @@ def _store_at(path: str) -> Store:
 
 
 def store() -> Store:
-    return _store_at(str(settings().db_path))
+    return _store_at(settings().store_location)
 
 
 def lang() -> str:
@@ -73,13 +87,14 @@ def tr(key: str, **values: object) -> str:
 
 
 @st.cache_data(ttl=1.0, show_spinner=False)
-def _version_at(path: str) -> int:
-    # A write in another process (the CLI) shows up within a second; writes here clear this cache.
-    return Store(path).data_version()
+def _version_at(location: str) -> int:
+    # A write in another process (the CLI, another portal instance) shows up within a second; writes
+    # here clear this cache.
+    return open_store(location).data_version()
 
 
 def data_version() -> int:
-    return _version_at(str(store().path))
+    return _version_at(store().location)
 
 
 def after_write() -> None:
@@ -88,10 +103,10 @@ def after_write() -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _cached_call(fn_path: str, db_path: str, version: int, args: tuple, kwargs: tuple) -> Any:
+def _cached_call(fn_path: str, location: str, version: int, args: tuple, kwargs: tuple) -> Any:
     module, name = fn_path.rsplit(".", 1)
     fn = getattr(importlib.import_module(module), name)
-    return fn(Store(db_path), *args, **dict(kwargs))
+    return fn(open_store(location), *args, **dict(kwargs))
 
 
 def cached(fn: Callable[..., Any], db: Store, *args: Any, **kwargs: Any) -> Any:
@@ -100,7 +115,7 @@ def cached(fn: Callable[..., Any], db: Store, *args: Any, **kwargs: Any) -> Any:
     The boundary where geo/ functions get cached: geo/ itself stays free of streamlit.
     """
     path = f"{fn.__module__}.{fn.__qualname__}"
-    return _cached_call(path, str(db.path), data_version(), args, tuple(sorted(kwargs.items())))
+    return _cached_call(path, db.location, data_version(), args, tuple(sorted(kwargs.items())))
 
 
 def _tables(db: Store) -> set[str]:
@@ -212,7 +227,7 @@ def sidebar() -> None:
         )
         login_box()
         st.caption(tr("illustrative_banner"))
-        st.caption(f"DB: `{Path(cfg.db_path).name}`")
+        st.caption(f"DB: `{store().name}`" + (" (PostGIS)" if store().kind == "postgis" else ""))
 
 
 def show_error(err: PortalError) -> None:

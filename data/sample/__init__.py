@@ -33,10 +33,9 @@ import layers
 from data.sample.context import FIXED_TIMESTAMP, SOURCE, SampleContext, SampleData
 from data.sample.geography import build_geography
 from geo.permissions import SYSTEM, Actor
-from geo.store import audit
+from geo.store import Store, audit, open_store
 from geo.store import water as water_tables
 from geo.store.backup import replace_store
-from geo.store.db import Store
 from geo.store.facility_tables import write_sample_tables
 from geo.store.features import write_layer
 from geo.store.statistics import COLUMNS as STATISTICS_COLUMNS
@@ -149,13 +148,21 @@ def seed_store(store: Store, seed: int = 2025, scale: int = 1, actor: Actor = SY
 
 def reseed_store(
     store: Store, seed: int = 2025, scale: int = 1, actor: Actor = SYSTEM
-) -> tuple[dict[str, int], Path | None]:
+) -> tuple[dict[str, int], Path | str | None]:
     """Fill the store with sample data in one transaction, with a `store.seed` audit row.
 
     A store that already holds data is not overwritten row by row (its history and audit chain stay
     whole): a fresh store is seeded beside it and swapped in, and the old one is kept as
-    `<name>.before-seed-<time>`. Returns the rows written per table and where the old store was kept.
+    `<name>.before-seed-<time>` (on PostGIS: the schema `<schema>_before_seed_<time>`). Returns the rows written per table and where the old store was kept.
     """
+    if store_has_data(store) and store.kind == "postgis":
+        fresh = store.sibling(f"{store.schema}_seeding_{os.getpid()}")
+        try:
+            counts = _seed_empty(fresh, seed, scale, actor)
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S").lower()
+            return counts, store.replace_with(fresh, f"before_seed_{stamp}")
+        finally:
+            fresh.drop()
     if store_has_data(store):
         fresh = Store(store.path.with_name(f".{store.path.name}.{os.getpid()}.seeding"))
         try:
@@ -199,7 +206,7 @@ def _seed_empty(store: Store, seed: int, scale: int, actor: Actor) -> dict[str, 
                 session, sample.water_body_info, SAMPLE_VALID_FROM, actor.username
             )
         after = {"seed": seed, "scale": scale, "source": SOURCE, **counts}
-        audit.record(session, actor, "store.seed", "store", store.path.name, None, after, now=_utc_now())
+        audit.record(session, actor, "store.seed", "store", store.name, None, after, now=_utc_now())
     return counts
 
 
@@ -217,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--scale", type=int, default=1, help="multiply parks and water bodies (250 → 10,000 parks)")
     args = parser.parse_args(argv)
-    store = Store(args.db) if args.db else Store(load_settings().db_path)
+    store = open_store(load_settings(args.db).store_location)
     counts = seed_store(store, seed=args.seed, scale=args.scale)
     for table, count in counts.items():
         print(f"{table}: {count}")

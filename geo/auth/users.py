@@ -112,7 +112,7 @@ def list_users(store: Store) -> pd.DataFrame:
 def _write_roles(session: Session, username: str, roles: frozenset[str]) -> None:
     session.execute("DELETE FROM user_roles WHERE username = ?", [username])
     session.execute(
-        "INSERT INTO user_roles SELECT ?, unnest(?::VARCHAR[])",
+        "INSERT INTO user_roles SELECT ?, unnest(CAST(? AS VARCHAR[]))",
         [username, sorted(roles)],
     )
 
@@ -220,7 +220,9 @@ def _count_failure(session: Session, kind: str, key: str, now: datetime) -> None
     first = now if row is None or failures == 1 else row[1]
     locked = now + LOCK_TIME if failures >= MAX_FAILURES else None
     session.execute(
-        "INSERT OR REPLACE INTO login_failures VALUES (?, ?, ?, ?, ?)", [kind, key, failures, first, locked]
+        "INSERT INTO login_failures VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET "
+        "failures = excluded.failures, first_failure_at = excluded.first_failure_at, locked_until = excluded.locked_until",
+        [kind, key, failures, first, locked],
     )
 
 

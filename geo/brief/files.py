@@ -10,7 +10,7 @@ from geo.brief.pages import PageBrief, page_brief
 from geo.brief.pdf import render_page_pdf, render_pdf
 from geo.brief.request import PAGES, BriefRequest
 from geo.errors import PortalError
-from geo.outfile import atomic_write, checked_target, store_files
+from geo.outfile import atomic_write, checked_target
 from geo.store.db import Store
 
 FORMATS = ("pdf", "png")
@@ -62,7 +62,7 @@ def write_brief(
     """Render the brief (or its map) and write it to `out`: never over the store, existing files only with
     `force`, through a temporary file moved into place. Everything is checked before anything is written."""
     kind = format_of(out, kind)
-    target = checked_target(out, store_files(store.path), force=force)
+    target = checked_target(out, store.files(), force=force)
     content = content_of(store, request)
     data = pdf_of(content) if kind == "pdf" else render_map_png(content)
     with atomic_write(target) as partial:

@@ -6,7 +6,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import geopandas as gpd
 import pandas as pd
 
@@ -19,7 +18,7 @@ from geo.io.csvfile import write_csv
 from geo.io.kml import write_kml
 from geo.io.ogr import write_geojson, write_gpkg
 from geo.io.shapefile import write_shapefile_zip
-from geo.outfile import atomic_write, checked_target, store_files
+from geo.outfile import atomic_write, checked_target
 from geo.store.db import Store
 from geo.store.features import read_layer
 
@@ -46,15 +45,15 @@ def export_layer(
             f"不支持的导出格式 {fmt!r}，可选: {', '.join(EXPORT_FORMATS)}",
             f"unsupported export format {fmt!r}; choose one of: {', '.join(EXPORT_FORMATS)}",
         )
-    target = checked_target(out, store_files(store.path), force=force)
+    target = checked_target(out, store.files(), force=force)
     if not store.exists:
         raise PortalError(
-            f"数据库 {store.path} 不存在，请先运行 python -m layers seed 或导入数据",
-            f"the store {store.path} does not exist; run `python -m layers seed` or import data first",
+            f"数据库 {store.label} 不存在，请先运行 python -m layers seed 或导入数据",
+            f"the store {store.label} does not exist; run `python -m layers seed` or import data first",
         )
-    try:
+    if spec.name in store.tables():
         layer = read_layer(store, spec, as_of=as_of)
-    except duckdb.CatalogException:  # a store made before this layer existed: an empty layer
+    else:  # a store made before this layer existed: an empty layer
         layer = _empty_layer(spec)
     features = _export_frame(layer, spec)
     writers = {

@@ -26,7 +26,7 @@ import duckdb
 
 from geo.config import SettingsError
 from geo.errors import PortalError
-from geo.outfile import BACKUP_FORMAT, atomic_write, checked_target, fsync_dir, store_files
+from geo.outfile import BACKUP_FORMAT, atomic_write, checked_target, fsync_dir
 from geo.permissions import Actor, writes
 from geo.store import audit, migrations
 from geo.store.db import Session, Store
@@ -57,6 +57,17 @@ class BackupInfo:
     @property
     def rows(self) -> int:
         return sum(n for n, _ in self.tables.values())
+
+
+def _refuse_server(store: Store) -> None:
+    """A PostGIS store is backed up by the server's own tools (pg_dump), not by copying a file."""
+    if store.kind != "duckdb":
+        raise BackupError(
+            f"{store.label} 是 PostGIS 数据库：请用 pg_dump / pg_restore 备份与恢复（见 README“部署”），"
+            "或用 python -m layers migrate-store 复制到 DuckDB 文件后再备份",
+            f"{store.label} is a PostGIS store: back it up with pg_dump / pg_restore (see README, Deployment), "
+            "or copy it to a DuckDB file with python -m layers migrate-store and back that up",
+        )
 
 
 def _quoted(name: str) -> str:
@@ -119,11 +130,12 @@ def _inspect_copy(path: Path) -> tuple[int, dict[str, tuple[int, int]]]:
 def create_backup(store: Store, out: Path, overwrite: bool = False, now: datetime | None = None) -> BackupInfo:
     """Write a consistent, verified backup of `store` to `out` (a zip); refuses to replace `out` unless told to."""
     out = Path(out)
+    _refuse_server(store)
     if not store.exists:
         raise BackupError(
             f"数据库 {store.path} 不存在，无可备份", f"the store {store.path} does not exist: nothing to back up"
         )
-    out = checked_target(out, store_files(store.path), force=overwrite, replaces_backup=True)
+    out = checked_target(out, store.files(), force=overwrite, replaces_backup=True)
     created = (now or datetime.now(UTC)).replace(microsecond=0).isoformat()
     with (
         atomic_write(out) as packed,
@@ -282,6 +294,7 @@ def restore_backup(
     audit log gets a `store.restore` row naming the backup.
     """
     path = Path(path)
+    _refuse_server(store)
     target = store.path
     if target.exists() and not force:
         raise BackupError(

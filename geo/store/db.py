@@ -25,6 +25,7 @@ import pandas as pd
 
 from geo.config import SettingsError, check_store_path
 from geo.errors import StoreBusyError
+from geo.outfile import store_files
 from geo.store import migrations
 
 STORE_PATH_SOURCE = "BINHAI_DB / --db"
@@ -71,6 +72,8 @@ def spatial_extension_path() -> str:
 class Session:
     """One connection for one unit of work; every statement goes through `execute` with bound params."""
 
+    backend = "duckdb"  # "postgis" for geo.store.postgis.PgSession: what a migration step may ask
+
     def __init__(self, con: duckdb.DuckDBPyConnection):
         self.con = con
         self.spatial_loaded = False
@@ -99,6 +102,12 @@ class Session:
             self.load_spatial()
         return self.con.execute(sql, params) if params is not None else self.con.execute(sql)
 
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """One statement for each row of bound parameters."""
+        if not self.spatial_loaded and needs_spatial(sql):
+            self.load_spatial()
+        self.con.executemany(sql, rows)
+
     def query(self, sql: str, params: Params = None) -> pd.DataFrame:
         return self.execute(sql, params).df()
 
@@ -124,6 +133,29 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
+
+    @property
+    def location(self) -> str:
+        """What `geo.store.open_store` opens again (a file path here; a URL for PostGIS): a cache key."""
+        return str(self.path)
+
+    @property
+    def label(self) -> str:
+        """How messages name the store (never a password)."""
+        return str(self.path)
+
+    @property
+    def name(self) -> str:
+        """A short name of the store for the audit log (the file's name)."""
+        return self.path.name
+
+    def files(self) -> list[Path]:
+        """The files a writer must never overwrite: the store, its WAL and the stores kept beside it."""
+        return store_files(self.path)
+
+    @property
+    def kind(self) -> str:
+        return "duckdb"
 
     @property
     def exists(self) -> bool:

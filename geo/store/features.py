@@ -115,7 +115,7 @@ def count_in(session: Session, spec: Any) -> int:
 
 def existing_ids(session: Session, spec: Any, ids: list[str]) -> list[str]:
     """Those of `ids` the layer already holds (sorted)."""
-    sql = f"SELECT id FROM {spec.name} WHERE id IN (SELECT unnest(?::VARCHAR[])) ORDER BY id"  # noqa: S608
+    sql = f"SELECT id FROM {spec.name} WHERE id IN (SELECT unnest(CAST(? AS VARCHAR[]))) ORDER BY id"  # noqa: S608
     rows = session.execute(sql, [ids]).fetchall()
     return [r[0] for r in rows]
 
@@ -126,7 +126,7 @@ def stored_centroids(session: Session, spec: Any, ids: list[str]) -> dict[str, t
         return {}
     rows = session.execute(
         f"SELECT id, ST_X(ST_Centroid(geom)), ST_Y(ST_Centroid(geom)) FROM {spec.name} "  # noqa: S608
-        "WHERE id IN (SELECT unnest(?::VARCHAR[]))",
+        "WHERE id IN (SELECT unnest(CAST(? AS VARCHAR[])))",
         [ids],
     ).fetchall()
     return {r[0]: (r[1], r[2]) for r in rows}

@@ -73,7 +73,11 @@ def _rebuild_versioned(session: Any, table: str, key: tuple[str, ...], layer: bo
     transaction. Rows from before history existed take effect at `updated_at` (layers) or "always"
     (`BEFORE_HISTORY`), written by "system"; layer features become version 1.
     """
-    described = session.execute(f"DESCRIBE {table}").fetchall()  # noqa: S608 - names from the catalogue
+    described = session.execute(
+        "SELECT column_name, CASE WHEN data_type = 'USER-DEFINED' THEN udt_name ELSE data_type END, is_nullable "
+        "FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
+        [table],
+    ).fetchall()
     names = [row[0] for row in described]
     cols = [f"{name} {kind}{' NOT NULL' if null == 'NO' else ''}" for name, kind, null, *_ in described]
     if "valid_from" in names:  # created with its history columns (settings): only the history table is missing
@@ -100,6 +104,15 @@ def _rebuild_versioned(session: Any, table: str, key: tuple[str, ...], layer: bo
     session.execute(f"ALTER TABLE {table}_rebuilt RENAME TO {table}")
 
 
+def _index_statistics_on_a_server(session: Any) -> None:
+    """PostgreSQL reads one indicator-year through an index; DuckDB skips the row groups of other years
+    (statistics are stored year by year, see geo/store/statistics.py) and needs none."""
+    if session.backend != "postgis":
+        return
+    for table in ("statistics", "statistics_history"):
+        session.execute(f"CREATE INDEX IF NOT EXISTS {table}_indicator_year ON {table} (indicator, year)")
+
+
 def _version_table(session: Any, table: str) -> None:
     """statistics / targets / settings: history columns and `<table>_history` (see `_rebuild_versioned`)."""
     _rebuild_versioned(session, table, history.VERSIONED_TABLES[table], layer=False)
@@ -111,7 +124,8 @@ def _version_layer_tables(session: Any) -> None:
         r[0]
         for r in session.execute(
             "SELECT table_name FROM information_schema.columns WHERE table_schema = 'main' "
-            "GROUP BY table_name HAVING list_has_all(list(column_name), ['id', 'geom', 'updated_at', 'area_km2'])"
+            "GROUP BY table_name "
+            "HAVING count(*) FILTER (WHERE column_name IN ('id', 'geom', 'updated_at', 'area_km2')) = 4"
         ).fetchall()
     ]
     for table in (t for t in tables if not t.endswith("_history")):
@@ -331,6 +345,11 @@ MIGRATIONS: list[tuple[int, str, list[Step]]] = [
         "wastewater plants' monthly figures and service areas; concentration grids (GeoTIFF)",
         list(facility_tables.DDL),
     ),
+    (
+        13,
+        "on PostgreSQL: statistics (and their history) indexed by indicator and year",
+        [_index_statistics_on_a_server],
+    ),
 ]
 
 LATEST = max(number for number, _, _ in MIGRATIONS)
@@ -338,7 +357,9 @@ LATEST = max(number for number, _, _ in MIGRATIONS)
 
 def current_version(session: Any) -> int:
     """The store's schema version (0 for a file no migration has touched)."""
-    exists = session.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'")
+    exists = session.scalar(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = 'schema_version'"
+    )
     if not exists:
         return 0
     return int(session.scalar("SELECT coalesce(max(version), 0) FROM schema_version"))

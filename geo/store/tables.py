@@ -112,7 +112,9 @@ def table_counts(store: Store, names: tuple[str, ...] | list[str]) -> dict[str, 
     if not store.exists:  # never create the file just to count it
         return counts
     with store.session() as session:
-        present = set(session.query("SELECT table_name FROM information_schema.tables")["table_name"])
+        present = set(
+            session.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'")["table_name"]
+        )
         for name in names:
             if name in present:
                 counts[name] = int(session.scalar(f"SELECT count(*) FROM {name}"))  # noqa: S608

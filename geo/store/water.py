@@ -117,13 +117,18 @@ def fill_sample_positions(session: Any) -> None:
 
 def points_for_existing_samples(session: Any) -> None:
     """Migration 8 on a store that already holds bodies and samples: place their points, fill positions."""
-    tables = {r[0] for r in session.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    tables = {
+        r[0]
+        for r in session.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+        ).fetchall()
+    }
     if "water_bodies" not in tables:
         return  # a fresh store: the layer table comes after the migrations, the seed writes points
     counts = session.execute(
-        "SELECT s.water_body_id, max(s.point_no), ST_AsWKB(any_value(b.geom)) FROM water_samples AS s "
-        "JOIN water_bodies AS b ON b.id = s.water_body_id "
-        "WHERE NOT EXISTS (SELECT 1 FROM water_points AS p WHERE p.water_body_id = s.water_body_id) "
+        "SELECT s.water_body_id, max(s.point_no), "
+        "(SELECT ST_AsWKB(b.geom) FROM water_bodies AS b WHERE b.id = s.water_body_id) FROM water_samples AS s "
+        "WHERE EXISTS (SELECT 1 FROM water_bodies AS b WHERE b.id = s.water_body_id) AND NOT EXISTS (SELECT 1 FROM water_points AS p WHERE p.water_body_id = s.water_body_id) "
         "GROUP BY s.water_body_id ORDER BY s.water_body_id"
     ).fetchall()
     now = datetime(1970, 1, 1)
@@ -132,7 +137,7 @@ def points_for_existing_samples(session: Any) -> None:
         for no, (lon, lat) in enumerate(place_points(shapely.from_wkb(bytes(wkb)), int(n)), start=1):
             rows.append([body_id, no, round(lon, 6), round(lat, 6), now, "system"])
     if rows:
-        session.con.executemany(f"INSERT INTO {POINTS} VALUES (?, ?, ?, ?, ?, ?)", rows)  # noqa: S608
+        session.executemany(f"INSERT INTO {POINTS} VALUES (?, ?, ?, ?, ?, ?)", rows)  # noqa: S608
     fill_sample_positions(session)
 
 

@@ -14,7 +14,7 @@ from datetime import date
 
 from geo.config import Settings, load_settings
 from geo.errors import PortalError
-from geo.store.db import Store
+from geo.store import Store, open_store
 
 
 def settings(args: argparse.Namespace) -> Settings:
@@ -23,8 +23,8 @@ def settings(args: argparse.Namespace) -> Settings:
 
 
 def store(args: argparse.Namespace) -> Store:
-    """The store named by --db, else by $BINHAI_DB."""
-    return Store(settings(args).db_path)
+    """The store named by --db, else by $BINHAI_DB_URL (PostGIS) or $BINHAI_DB (a DuckDB file)."""
+    return open_store(settings(args).store_location)
 
 
 def existing_store(args: argparse.Namespace) -> Store:
@@ -32,8 +32,8 @@ def existing_store(args: argparse.Namespace) -> Store:
     db = store(args)
     if not db.exists:
         raise PortalError(
-            f"数据库 {db.path} 不存在；请先运行 python -m layers seed 或导入数据",
-            f"the store {db.path} does not exist; run `python -m layers seed` or import data first",
+            f"数据库 {db.label} 不存在；请先运行 python -m layers seed 或导入数据",
+            f"the store {db.label} does not exist; run `python -m layers seed` or import data first",
         )
     return db
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from geo.io.tables import write_table
-from geo.outfile import store_files
 from geo.store import audit
 from layers.commands import day, err, store, text_table
 
@@ -51,7 +50,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     db = store(args)
-    out = write_table(_entries(args), args.out, "audit_log", protected=store_files(db.path), force=args.force)
+    out = write_table(_entries(args), args.out, "audit_log", protected=db.files(), force=args.force)
     print(f"已导出审计日志 / exported the audit log → {out}")
     return 0
 

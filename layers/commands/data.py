@@ -23,8 +23,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     print(text_table(rows))
     if not db.exists:
         err(
-            f"数据库 {db.path} 尚不存在，请运行 python -m layers seed 生成示意数据",
-            f"the store {db.path} does not exist yet; run `python -m layers seed` to create sample data",
+            f"数据库 {db.label} 尚不存在，请运行 python -m layers seed 生成示意数据",
+            f"the store {db.label} does not exist yet; run `python -m layers seed` to create sample data",
         )
     return 0
 
@@ -36,7 +36,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
     counts, kept = reseed_store(db, seed=args.seed, scale=args.scale, actor=cli_actor())
     for name, count in counts.items():
         print(f"{name}: {count}")
-    print(f"已生成示意数据 / sample data written to {db.path}")
+    print(f"已生成示意数据 / sample data written to {db.label}")
     if kept is not None:
         print(f"原数据库保留为 / the replaced store is kept as {kept}")
     return 0
@@ -110,8 +110,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
     restored = restore_backup(db, cli_actor(), Path(args.file), force=args.force)
     info = restored.info
     print(
-        f"已从 {info.path} 恢复 {len(info.tables)} 张表、{info.rows} 行 → {db.path}\n"
-        f"restored {len(info.tables)} tables, {info.rows} rows from {info.path} → {db.path}"
+        f"已从 {info.path} 恢复 {len(info.tables)} 张表、{info.rows} 行 → {db.label}\n"
+        f"restored {len(info.tables)} tables, {info.rows} rows from {info.path} → {db.label}"
     )
     if restored.kept is not None:
         print(f"原数据库保留为 / the replaced store is kept as {restored.kept}")

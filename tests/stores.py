@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import psycopg
 
 from geo.store import Store, open_store
@@ -45,3 +46,25 @@ def clone(store: Store, folder: Path) -> Store:
     copy = Store(folder / f"copy-{store.path.name}")
     shutil.copy(store.path, copy.path)
     return copy
+
+
+def five_audited_writes(store: Store, parks, now) -> Store:
+    """A user, a parks import, a park edit, a target and a setting: five writes, one audit row each."""
+    import layers
+    from geo import assessment, auth, editing, io
+    from geo.config import Limits
+    from geo.settings import update_setting
+    from tests.conftest import ADMIN
+
+    spec = layers.get_spec("parks")
+    auth.add_user(store, ADMIN, "zhang", "zhang-password", ["planner"], "张三", now=now)
+    io.write_features(store, ADMIN, spec, parks, "append", "tiny.geojson", now=now, reason="补录")
+    feature = parks.iloc[0].to_dict()
+    editing.edit_feature(
+        store, ADMIN, spec, "PK-T1", feature | {"name": "改名"}, feature["geometry"], 1, Limits(), now=now
+    )
+    target = assessment.targets_table(store, "zone", "vocs").iloc[0]
+    rows = pd.DataFrame([{**target[["entity_id", "indicator", "target_year"]].to_dict(), "target_value": 1.5}])
+    assessment.update_targets(store, ADMIN, rows, now=now)
+    update_setting(store, ADMIN, "water.nh3n_heavy_mg_l", "16", reason="试行", now=now)
+    return store

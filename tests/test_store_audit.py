@@ -8,14 +8,13 @@ import pandas as pd
 import pytest
 
 import layers
-from geo import assessment, auth, editing, io
-from geo.config import Limits
-from geo.settings import current_settings, update_setting
+from geo import auth
+from geo.settings import current_settings
 from geo.store import audit
 from geo.store.db import Store
 from layers.__main__ import main
 from tests.conftest import ADMIN
-from tests.stores import clone
+from tests.stores import clone, five_audited_writes
 
 NOW = dt.datetime(2025, 3, 1, 10, 0)
 PARKS = layers.get_spec("parks")
@@ -24,17 +23,7 @@ PARKS = layers.get_spec("parks")
 @pytest.fixture
 def audited_store(seeded_store, tiny_parks):
     """The sample store after five kinds of writes, each of which leaves one audit row."""
-    auth.add_user(seeded_store, ADMIN, "zhang", "zhang-password", ["planner"], "张三", now=NOW)
-    io.write_features(seeded_store, ADMIN, PARKS, tiny_parks, "append", "tiny.geojson", now=NOW, reason="补录")
-    feature = tiny_parks.iloc[0].to_dict()
-    editing.edit_feature(
-        seeded_store, ADMIN, PARKS, "PK-T1", feature | {"name": "改名"}, feature["geometry"], 1, Limits(), now=NOW
-    )
-    target = assessment.targets_table(seeded_store, "zone", "vocs").iloc[0]
-    rows = pd.DataFrame([{**target[["entity_id", "indicator", "target_year"]].to_dict(), "target_value": 1.5}])
-    assessment.update_targets(seeded_store, ADMIN, rows, now=NOW)
-    update_setting(seeded_store, ADMIN, "water.nh3n_heavy_mg_l", "16", reason="试行", now=NOW)
-    return seeded_store
+    return five_audited_writes(seeded_store, tiny_parks, NOW)
 
 
 def test_each_write_adds_one_row_naming_who_what_and_from_where(audited_store):

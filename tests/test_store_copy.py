@@ -13,16 +13,13 @@ import pandas as pd
 import pytest
 
 import layers
-from geo import assessment, auth, editing, io
-from geo.config import Limits
-from geo.settings import update_setting
 from geo.store import audit, copy, open_store
 from geo.store.db import Store
 from geo.store.features import read_layer
 from layers.__main__ import main
 from tests import pg
 from tests.conftest import ADMIN
-from tests.stores import state
+from tests.stores import five_audited_writes, state
 
 pytestmark = pytest.mark.store
 NOW = dt.datetime(2025, 3, 1, 10, 0)
@@ -33,16 +30,7 @@ needs_pg = pytest.mark.skipif(not pg.enabled(), reason="no PostgreSQL: set BINHA
 
 def _enrich(store: Store, tiny_parks) -> None:
     """Writes that fill history, audit, users, settings, import_log (its sequence) and BLOB/NULL/Chinese rows."""
-    auth.add_user(store, ADMIN, "zhang", "zhang-password", ["planner"], "张三", now=NOW)
-    io.write_features(store, ADMIN, PARKS, tiny_parks, "append", "tiny.geojson", now=NOW, reason="补录")
-    feature = tiny_parks.iloc[0].to_dict()
-    editing.edit_feature(
-        store, ADMIN, PARKS, "PK-T1", feature | {"name": "改名"}, feature["geometry"], 1, Limits(), now=NOW
-    )
-    target = assessment.targets_table(store, "zone", "vocs").iloc[0]
-    rows = pd.DataFrame([{**target[["entity_id", "indicator", "target_year"]].to_dict(), "target_value": 1.5}])
-    assessment.update_targets(store, ADMIN, rows, now=NOW)
-    update_setting(store, ADMIN, "water.nh3n_heavy_mg_l", "16", reason="试行", now=NOW)
+    five_audited_writes(store, tiny_parks, NOW)
     with store.transaction() as s:
         event = s.scalar(
             "INSERT INTO water_stage_events (water_body_id, from_stage, to_stage, note, proposed_by, proposed_at, "

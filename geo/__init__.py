@@ -8,7 +8,8 @@ Packages, each imported in one direction (a package never imports one listed abo
   PDF and map, rendered with matplotlib and reportlab);
 - `geo.io` — one reader per file format, validation, datum checks, export writers;
 - `geo.maps` — folium maps, the compact layer payload, popups, legend, basemaps, offline assets;
-- `geo.store` — the only DuckDB opener, migrations, every write, derived tables, backup;
+- `geo.store` — the only database opener (a DuckDB file, or PostgreSQL + PostGIS through `dialect`),
+  migrations, every write, derived tables, backup, copy between stores;
 - leaf modules every package may use — `config` (settings from the environment), `errors`
   (bilingual errors), `crs` (CRS rules, GCJ-02), `i18n`, `outfile` (safe, atomic file writes).
 

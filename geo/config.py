@@ -151,7 +151,7 @@ def check_db_url(url: str, source: str = "BINHAI_DB_URL") -> str:
     url = url.strip()
     try:
         parts = urlsplit(url)
-        port = parts.port
+        parts.port  # noqa: B018 - reading it raises ValueError for a port that is not a number
     except ValueError as exc:
         raise SettingsError(f"{source} 不是合法的数据库地址", f"{source} is not a valid database URL: {exc}") from exc
     if not url.startswith(DB_URL_SCHEMES) or not parts.hostname:
@@ -159,7 +159,6 @@ def check_db_url(url: str, source: str = "BINHAI_DB_URL") -> str:
             f"{source} 应形如 postgresql://用户@主机:端口/数据库",
             f"{source} must look like postgresql://user@host:port/database",
         )
-    del port
     return url
 
 

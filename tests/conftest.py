@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
@@ -42,17 +43,22 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
-def _empty_template(tmp_path_factory) -> Path | str:
+def _template(tmp_path_factory, name: str, build) -> Iterator[Path | str]:
+    """A store built once per session by `build(store)`: a DuckDB file, or a PostGIS template database."""
     if pg.enabled():
-        name = pg.create_database()
-        open_store(pg.url_of(name)).migrate(layers.all_specs())
-        yield name
-        pg.drop_database(name)
+        database = pg.create_database()
+        build(open_store(pg.url_of(database)))
+        yield database
+        pg.drop_database(database)
         return
-    path = tmp_path_factory.mktemp("empty") / "empty.duckdb"
-    Store(path).migrate(layers.all_specs())
+    path = tmp_path_factory.mktemp(name) / f"{name}.duckdb"
+    build(Store(path))
     yield path
+
+
+@pytest.fixture(scope="session")
+def _empty_template(tmp_path_factory) -> Iterator[Path | str]:
+    yield from _template(tmp_path_factory, "empty", lambda store: store.migrate(layers.all_specs()))
 
 
 def copy_of(template: Path | str, folder: Path) -> Store:
@@ -93,18 +99,10 @@ def new_store(tmp_path) -> Store:
 
 
 @pytest.fixture(scope="session")
-def _seeded_template(tmp_path_factory) -> Path | str:
+def _seeded_template(tmp_path_factory) -> Iterator[Path | str]:
     from data.sample import seed_store
 
-    if pg.enabled():
-        name = pg.create_database()
-        seed_store(open_store(pg.url_of(name)), seed=2025, scale=1)
-        yield name
-        pg.drop_database(name)
-        return
-    path = tmp_path_factory.mktemp("seed") / "seeded.duckdb"
-    seed_store(Store(path), seed=2025, scale=1)
-    yield path
+    yield from _template(tmp_path_factory, "seeded", lambda store: seed_store(store, seed=2025, scale=1))
 
 
 @pytest.fixture

@@ -153,9 +153,12 @@ def reseed_store(
 
     A store that already holds data is not overwritten row by row (its history and audit chain stay
     whole): a fresh store is seeded beside it and swapped in, and the old one is kept as
-    `<name>.before-seed-<time>` (on PostGIS: the schema `<schema>_before_seed_<time>`). Returns the rows written per table and where the old store was kept.
+    `<name>.before-seed-<time>` (on PostGIS: the schema `<schema>_before_seed_<time>`). Returns the
+    rows written per table and where the old store was kept.
     """
-    if store_has_data(store) and store.kind == "postgis":
+    if not store_has_data(store):
+        return _seed_empty(store, seed, scale, actor), None
+    if store.kind == "postgis":
         fresh = store.sibling(f"{store.schema}_seeding_{os.getpid()}")
         try:
             counts = _seed_empty(fresh, seed, scale, actor)
@@ -163,17 +166,15 @@ def reseed_store(
             return counts, store.replace_with(fresh, f"before_seed_{stamp}")
         finally:
             fresh.drop()
-    if store_has_data(store):
-        fresh = Store(store.path.with_name(f".{store.path.name}.{os.getpid()}.seeding"))
-        try:
-            counts = _seed_empty(fresh, seed, scale, actor)
-            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-            kept, _ = replace_store(store, fresh.path, f"before-seed-{stamp}")
-        finally:
-            for leftover in (fresh.path, fresh.path.with_name(fresh.path.name + ".wal")):
-                leftover.unlink(missing_ok=True)
-        return counts, kept
-    return _seed_empty(store, seed, scale, actor), None
+    fresh = Store(store.path.with_name(f".{store.path.name}.{os.getpid()}.seeding"))
+    try:
+        counts = _seed_empty(fresh, seed, scale, actor)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        kept, _ = replace_store(store, fresh.path, f"before-seed-{stamp}")
+    finally:
+        for leftover in (fresh.path, fresh.path.with_name(fresh.path.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+    return counts, kept
 
 
 def _seed_empty(store: Store, seed: int, scale: int, actor: Actor) -> dict[str, int]:

@@ -29,7 +29,7 @@ from geo.errors import PortalError
 from geo.outfile import BACKUP_FORMAT, atomic_write, checked_target, fsync_dir
 from geo.permissions import Actor, writes
 from geo.store import audit, migrations
-from geo.store.db import Session, Store
+from geo.store.db import Session, Store, quote_identifier
 
 FORMAT = BACKUP_FORMAT
 FORMAT_VERSION = 1
@@ -70,10 +70,6 @@ def _refuse_server(store: Store) -> None:
         )
 
 
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def fingerprint(session: Session) -> dict[str, tuple[int, int]]:
     """Every table read in full: (row count, xor of row hashes). Reading each block is the integrity check.
 
@@ -87,7 +83,7 @@ def fingerprint(session: Session) -> dict[str, tuple[int, int]]:
     tables: dict[str, tuple[int, int]] = {}
     for (name,) in names:
         # Names come from the file's own catalog, quoted as identifiers: never from a user's text.
-        sql = f"SELECT count(*), coalesce(bit_xor(hash(t)), 0) FROM {_quoted(name)} t"  # noqa: S608
+        sql = f"SELECT count(*), coalesce(bit_xor(hash(t)), 0) FROM {quote_identifier(name)} t"  # noqa: S608
         count, digest = session.execute(sql).fetchone()
         tables[name] = (int(count), int(digest))
     return tables

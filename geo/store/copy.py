@@ -46,7 +46,7 @@ from pandas.util import hash_pandas_object
 from geo.errors import PortalError
 from geo.permissions import Actor, writes
 from geo.store import audit, migrations
-from geo.store.db import Session, Store
+from geo.store.db import Session, Store, quote_identifier
 
 BATCH_ROWS = 50_000
 MODULUS = 1 << 64
@@ -134,10 +134,6 @@ def _kind(data_type: str, udt_name: str | None) -> str:
     return _KINDS.get(name.lower(), "other")
 
 
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def catalogue(session: Session) -> dict[str, list[Column]]:
     """Every base table of the store's schema and its columns in order (from the catalogue itself)."""
     rows = session.execute(
@@ -200,7 +196,7 @@ def _select(columns: list[Column], table: str, kind: str) -> str:
     """The table's rows with geometry as hex WKB and binary as hex (names from the catalogue, quoted)."""
     items = []
     for c in columns:
-        name = _quoted(c.name)
+        name = quote_identifier(c.name)
         if kind == "postgis":
             item = {
                 "geometry": f"encode(ST_AsBinary({name}), 'hex')",
@@ -214,7 +210,7 @@ def _select(columns: list[Column], table: str, kind: str) -> str:
                 "other": f"CAST({name} AS VARCHAR)",
             }.get(c.kind, name)
         items.append(f"{item} AS {name}")
-    return f"SELECT {', '.join(items)} FROM {_quoted(table)}"  # noqa: S608 - names from the catalogue
+    return f"SELECT {', '.join(items)} FROM {quote_identifier(table)}"  # noqa: S608 - names from the catalogue
 
 
 class _Chunks(io.RawIOBase):
@@ -348,7 +344,7 @@ class _snapshot:
 
 def _write_batch(session: Session, kind: str, table: str, batch: pa.RecordBatch, columns: list[Column]) -> None:
     """Append one typed batch to the table, inside the caller's transaction."""
-    names = ", ".join(_quoted(c.name) for c in columns)
+    names = ", ".join(quote_identifier(c.name) for c in columns)
     if kind == "postgis":
         from pyarrow import compute, csv
 
@@ -362,7 +358,7 @@ def _write_batch(session: Session, kind: str, table: str, batch: pa.RecordBatch,
             text,
             csv.WriteOptions(include_header=False, quoting_style="needed"),
         )
-        with session.con.cursor() as cursor, cursor.copy(f"COPY {_quoted(table)} ({names}) FROM STDIN (FORMAT csv)") as copy:  # fmt: skip
+        with session.con.cursor() as cursor, cursor.copy(f"COPY {quote_identifier(table)} ({names}) FROM STDIN (FORMAT csv)") as copy:  # fmt: skip
             copy.write(text.getbuffer())
         return
     staged = f"_copy_{uuid.uuid4().hex[:12]}"
@@ -370,9 +366,9 @@ def _write_batch(session: Session, kind: str, table: str, batch: pa.RecordBatch,
     try:
         items = []
         for c in columns:
-            name = _quoted(c.name)
+            name = quote_identifier(c.name)
             items.append({"geometry": f"ST_GeomFromWKB(unhex({name}))", "binary": f"unhex({name})"}.get(c.kind, name))
-        session.execute(f"INSERT INTO {_quoted(table)} ({names}) SELECT {', '.join(items)} FROM {staged}")  # noqa: S608
+        session.execute(f"INSERT INTO {quote_identifier(table)} ({names}) SELECT {', '.join(items)} FROM {staged}")  # noqa: S608
     finally:
         session.unregister(staged)
 
@@ -405,7 +401,7 @@ def holds_data(store: Store) -> bool:
         if tables and int(session.scalar("SELECT value FROM meta WHERE key = 'data_version'") or 0) > 0:
             return True
         for name in tables:
-            if name not in MIGRATION_ROWS and session.scalar(f"SELECT count(*) FROM {_quoted(name)}"):  # noqa: S608
+            if name not in MIGRATION_ROWS and session.scalar(f"SELECT count(*) FROM {quote_identifier(name)}"):  # noqa: S608
                 return True
     return False
 
@@ -478,7 +474,7 @@ def _copy_store(
                 f"the target lacks tables or columns of the source: {', '.join(missing)}",
             )
         for name in present:  # emptied first: only the source's rows are left (one transaction)
-            writing.execute(f"DELETE FROM {_quoted(name)}")  # noqa: S608 - a name from the catalogue
+            writing.execute(f"DELETE FROM {quote_identifier(name)}")  # noqa: S608 - a name from the catalogue
         for name, columns in tables.items():
             count, total = 0, 0
             for batch in _batches(reading, source.kind, name, columns):

@@ -43,6 +43,11 @@ CORE_GEOMETRY_FUNCTIONS = frozenset({"st_geomfromwkb", "st_aswkb", "st_astext"})
 _ST_CALL = re.compile(r"\b(ST_\w+)\s*\(", re.IGNORECASE)
 
 
+def quote_identifier(name: str) -> str:
+    """A table or column name from the catalogue as a quoted SQL identifier (never a user's text)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def needs_spatial(sql: str) -> bool:
     """Whether a statement calls an ST_ function that only the spatial extension provides."""
     return any(name.lower() not in CORE_GEOMETRY_FUNCTIONS for name in _ST_CALL.findall(sql))

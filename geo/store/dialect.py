@@ -33,7 +33,7 @@ _TRANSACTION = re.compile(r"^\s*(BEGIN(\s+TRANSACTION)?|COMMIT|ROLLBACK)\s*;?\s*
 class Translated:
     """A statement for psycopg and how to order its parameters.
 
-    `names` lists, in order of appearance, each placeholder's name (`$name`), its 0-based index
+    `names` lists, in the order of the translated text, each placeholder's name (`$name`), its 0-based index
     (`$1` → 0) or None (`?`: the next positional value).
     """
 
@@ -95,7 +95,7 @@ def _pick_by(node: exp.ArgMax | exp.ArgMin) -> exp.Expression:
 
 
 def _postgis(node: exp.Expression) -> exp.Expression:
-    """ST_Transform(g, 'EPSG:a', 'EPSG:b'[, always_xy]) → ST_Transform(ST_SetSRID(g, a), b); renamed functions."""
+    """The rules sqlglot cannot know, one node at a time (see the module docstring and tests/test_store_dialect.py)."""
     if _schema_test(node):
         return exp.EQ(this=node.left, expression=exp.func("current_schema"))
     if (
@@ -140,7 +140,7 @@ def _postgis(node: exp.Expression) -> exp.Expression:
 def to_postgres(sql: str) -> Translated:
     """Translate one DuckDB statement for PostgreSQL + PostGIS (cached per text)."""
     if _TRANSACTION.match(sql):
-        return Translated(sql.replace("TRANSACTION", "").strip().rstrip(";"), ())
+        return Translated(sql.strip().rstrip(";"), ())  # PostgreSQL reads BEGIN [TRANSACTION] alike
     tree = sqlglot.parse_one(sql, read="duckdb")
     names: list[str | int | None] = []
 

@@ -25,19 +25,18 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from geo.config import SettingsError
+from geo.config import DB_URL_SCHEMES, SettingsError
 from geo.errors import StoreBusyError
-from geo.store.db import Params, Session, Store
+from geo.store.db import Params, Session, Store, quote_identifier
 from geo.store.dialect import to_postgres
 
 WRITER_LOCK = 0x62696E68  # "binh": the one advisory lock every write transaction holds
 MIGRATION_LOCK = WRITER_LOCK + 1  # held by the one process bringing the schema up to date
 SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-URL_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
 
 
 def is_postgres_url(location: object) -> bool:
-    return isinstance(location, str) and location.startswith(URL_SCHEMES)
+    return isinstance(location, str) and location.startswith(DB_URL_SCHEMES)
 
 
 def redact(url: str) -> str:
@@ -156,7 +155,7 @@ class PgSession(Session):
         translated = to_postgres(sql)
         cursor = self.con.cursor()
         cursor.execute(translated.sql, translated.bind(params))
-        if translated.sql.upper().startswith("BEGIN") and self.store.serialise_writers:
+        if translated.sql.upper().startswith("BEGIN"):
             self._queue_as_writer(cursor)
         return PgResult(cursor)
 
@@ -168,7 +167,7 @@ class PgSession(Session):
     def _queue_as_writer(self, cursor: Any) -> None:
         """Every write transaction queues here: writes are serialised as on a DuckDB file.
 
-        A writer waits at most `lock_wait_s` (a long import elsewhere), then gets `StoreBusyError`.
+        A writer waits at most the store's `writer_wait_s` (a long import elsewhere), then gets `StoreBusyError`.
         """
         import psycopg
 
@@ -187,12 +186,13 @@ class PgSession(Session):
         if isinstance(frame, pa.Table):
             frame = frame.to_pandas()
         columns = [str(c) for c in frame.columns]
-        ddl = ", ".join(f'"{c}" {_pg_type(frame[c])}' for c in columns)
+        ddl = ", ".join(f"{quote_identifier(c)} {_pg_type(frame[c])}" for c in columns)
+        table = quote_identifier(name)
         with self.con.cursor() as cur:
-            cur.execute(f'DROP TABLE IF EXISTS pg_temp."{name}"')
-            cur.execute(f'CREATE TEMPORARY TABLE "{name}" ({ddl})')
-            quoted = ", ".join(f'"{c}"' for c in columns)
-            with cur.copy(f'COPY "{name}" ({quoted}) FROM STDIN') as copy:
+            cur.execute(f"DROP TABLE IF EXISTS pg_temp.{table}")
+            cur.execute(f"CREATE TEMPORARY TABLE {table} ({ddl})")
+            quoted = ", ".join(quote_identifier(c) for c in columns)
+            with cur.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
                 for row in frame.itertuples(index=False, name=None):
                     copy.write_row([_cell(v) for v in row])
 
@@ -202,7 +202,7 @@ class PgSession(Session):
         if self.con.info.transaction_status == TransactionStatus.INERROR:
             return  # the failed statement's error is what counts; the rollback removes the table
         with self.con.cursor() as cur:
-            cur.execute(f'DROP TABLE IF EXISTS pg_temp."{name}"')
+            cur.execute(f"DROP TABLE IF EXISTS pg_temp.{quote_identifier(name)}")
 
 
 class PgStore(Store):
@@ -210,7 +210,6 @@ class PgStore(Store):
 
     lock_wait_s = 5.0  # for a free connection slot
     writer_wait_s = 30.0  # for the writer lock: another write transaction (a long import) holds it
-    serialise_writers = True
 
     def __init__(self, url: str, schema: str = "main"):
         if not is_postgres_url(url):
@@ -255,10 +254,11 @@ class PgStore(Store):
                 )
                 break
             except psycopg.OperationalError as exc:
-                if "too many" in str(exc).lower() and time.monotonic() < deadline:
+                full = "too many" in str(exc).lower()  # every connection slot taken: wait for one
+                if full and time.monotonic() < deadline:
                     time.sleep(0.1)
                     continue
-                if time.monotonic() >= deadline and "too many" in str(exc).lower():
+                if full:
                     raise StoreBusyError(
                         f"数据库 {self.label} 连接已满，请稍后再试", f"database {self.label} is busy; try again shortly"
                     ) from exc

@@ -16,7 +16,8 @@ pytestmark = pytest.mark.browser
 def _map(page, portal, path: str):
     page.goto(portal.url + path, wait_until="domcontentloaded")
     frame = ready_map(page)
-    frame.locator(".binhai-inview-box[data-count]").wait_for(timeout=30_000)
+    # The count made once every layer is in (layer files arrive after the tools are added).
+    frame.locator('.binhai-inview-box[data-settled="1"]').wait_for(timeout=30_000)
     return frame
 
 

@@ -40,7 +40,10 @@ class MapBehaviour(MacroElement):
             // itself in `binhaiPending` and calls binhaiCheckReady once it has drawn).
             window.binhaiPending = window.binhaiPending || 0;
             window.binhaiCheckReady = function () {
-                if (framed && window.binhaiPending === 0) { window.binhaiReady = true; }
+                if (framed && window.binhaiPending === 0 && !window.binhaiReady) {
+                    window.binhaiReady = true;
+                    map.fire("binhaiready");  // the tools recount what is in view once every layer is in
+                }
             };
             function frame() {
                 if (container.clientWidth === 0 || container.clientHeight === 0) { return; }

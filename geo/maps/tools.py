@@ -126,6 +126,8 @@ class MapTools(JSCSSMixin, MacroElement):
                         inside = inside.filter(function (e) { if (seen[e.name]) { return false; } seen[e.name] = 1; return true; });
                         summary.textContent = words.inView + " (" + inside.length + ")";
                         box.setAttribute("data-count", inside.length);
+                        // "1": counted with every layer in (fetched layers arrive after the tools are added).
+                        box.setAttribute("data-settled", window.binhaiReady ? "1" : "0");
                         list.innerHTML = "";
                         inside.slice(0, 200).forEach(function (e) { item(list, e); });
                     }
@@ -135,7 +137,7 @@ class MapTools(JSCSSMixin, MacroElement):
                     function later() {
                         if (pending === null) { pending = setTimeout(function () { pending = null; refresh(); }, 100); }
                     }
-                    map.on("moveend zoomend layeradd layerremove", later);
+                    map.on("moveend zoomend layeradd layerremove binhaiready", later);
                     later();
                     return box;
                 }

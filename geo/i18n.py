@@ -190,6 +190,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tool_fullscreenShort": ("全屏", "Full screen"),
     "tool_measureShort": ("测量", "Measure"),
     "tool_finish": ("完成", "Done"),
+    "tool_unavailable": (
+        "测量工具未能加载（proj4js 缺失），请刷新页面",
+        "The measure tool could not load (proj4js missing); reload the page",
+    ),
     "tool_crs": ("按 CGCS2000 高斯投影 EPSG:4548 计算", "computed in CGCS2000 Gauss–Krüger, EPSG:4548"),
     "lon": ("经度", "Longitude"),
     "lat": ("纬度", "Latitude"),
@@ -545,6 +549,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "water_reason": ("判定依据", "Why"),
     "water_relapse_done": ("该水体已判定反弹，重新列入清单。", "The body has relapsed and is re-listed."),
     "water_relapsed_count": ("反弹水体：{n} 个", "Relapsed water bodies: {n}"),
+    "water_relapsed_where": (
+        "名称 · 街镇 · 重新列入的监测日期 · 当轮类别；逐点原因见“黑臭水体”页。",
+        "Name · town · the round that re-listed it · its class then; the reasons point by point are on the Black-odorous water page.",
+    ),
     "water_relapsed_list": ("反弹水体 {n} 个：{names}", "{n} relapsed bodies: {names}"),
     "water_review": ("审核（销号）", "Review (sign-off)"),
     "water_round_date": ("采样日期", "Sampling date"),

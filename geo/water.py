@@ -403,10 +403,11 @@ def quarterly_stage_counts(store: Store, start: date, end: date) -> pd.DataFrame
 
 
 def relapsed(store: Store, as_of: date | datetime | None = None) -> pd.DataFrame:
-    """The bodies at 反弹 (for the 一张图 and the officials): id, name, town, since, the round that re-listed it."""
+    """The bodies at 反弹 (for the 一张图 and the officials): id, name, town, since, the round that re-listed it,
+    its class in that round (`cls`) and why."""
     frame = bodies(store, as_of)
     frame = pd.DataFrame(frame[frame["stage"] == "relapsed"].drop(columns="geometry"))
-    return frame[["id", "name", "town", "river_system", "valid_from", "latest_round", "reason_zh", "reason_en"]]
+    return frame[["id", "name", "town", "river_system", "valid_from", "latest_round", "cls", "reason_zh", "reason_en"]]
 
 
 @dataclass

@@ -56,6 +56,8 @@ def test_measure_gives_length_and_area_in_epsg_4548(portal, browser_page):
         )
         page.mouse.click(box["x"] + x, box["y"] + y)  # on parks and zones too: while measuring they let clicks through
     out = frame.locator(".binhai-measure-out")
+    # proj4js comes after the first paint (or with the first measure): the figures follow once it is in.
+    frame.wait_for_function("() => document.querySelector('.binhai-measure-out').dataset.points === '3'")
     assert "EPSG:4548" in out.inner_text()
     points = frame.evaluate("() => window.clicked")
     assert len(points) == 3

@@ -7,9 +7,12 @@ import json
 import os
 import re
 import time
+from urllib.parse import parse_qs
 
 import layers
+from geo.config import ROOT
 from geo.maps import build_map, render_html, serve_layer_data, standalone_html
+from geo.maps.assets import PREFETCH_ASSET
 from geo.maps.served import layer_rows, sweep
 
 URL = re.compile(r"""https?://[^\s"'<>)]+""")
@@ -26,7 +29,7 @@ def test_served_map_fetches_each_layer_from_a_local_file_holding_the_same_rows(t
     frames = [(layers.get_spec("parks"), tiny_parks), (layers.get_spec("wastewater"), tiny_wastewater)]
     fmap, rows = _served(tmp_path, frames)
     page = render_html(fmap)
-    urls = re.findall(r'fetch\("([^"]+)"\)', page)
+    urls = re.findall(r'var url = "([^"]+)"', page)
     assert len(urls) == len(rows) == 2
     assert all(u.startswith("/app/static/cache/") and u.endswith(".json") for u in urls)
     assert URL.findall(page) == []  # offline: nothing but same-origin paths
@@ -63,7 +66,7 @@ def test_files_nobody_served_for_a_day_are_removed(tmp_path):
 def test_the_exported_file_carries_its_data_inside(tmp_path, tiny_parks):
     fmap, _ = _served(tmp_path, [(layers.get_spec("parks"), tiny_parks)])
     page = standalone_html(fmap)
-    assert "fetch(" not in page
+    assert "fetch(" not in page and "prefetch" not in page
     assert "\\u5357\\u6e2f\\u6d4b\\u8bd5\\u56ed\\u533a" in page  # 南港测试园区, inline again
 
 
@@ -72,5 +75,22 @@ def test_a_layer_hidden_at_first_is_fetched_when_it_is_switched_on(tmp_path, tin
     fmap, _ = _served(tmp_path, [(hidden, tiny_parks)])
     page = render_html(fmap)
     assert 'layer.once("add", load);' in page and " load();" not in page
+    assert PREFETCH_ASSET not in dict(fmap.default_js)  # nothing to fetch ahead
     shown, _ = _served(tmp_path, [(layers.get_spec("parks"), tiny_parks)])
     assert " load();" in render_html(shown)
+
+
+def test_the_files_of_layers_shown_at_first_are_fetched_by_the_maps_first_script(tmp_path, tiny_parks, tiny_wastewater):
+    hidden = dataclasses.replace(layers.get_spec("wastewater"), shown_by_default=False)
+    fmap, rows = _served(tmp_path, [(layers.get_spec("parks"), tiny_parks), (hidden, tiny_wastewater)])
+    first_name, first_src = fmap.default_js[0]
+    assert first_name == PREFETCH_ASSET and [n for n, _ in fmap.default_js].count(PREFETCH_ASSET) == 1
+    path, query = first_src.split("?")
+    assert path == "/app/static/binhai/prefetch.js" and (ROOT / "static/binhai/prefetch.js").is_file()
+    parks_file = [e.url for e in layer_rows(fmap)][0].rsplit("/", 1)[1]
+    assert parse_qs(query) == {"f": [parks_file]}  # the shown layer only; the hidden one waits for its switch
+    serve_layer_data(fmap, folder=tmp_path, base_url="/app/static/cache")  # served again: still one prefetch
+    assert [n for n, _ in fmap.default_js].count(PREFETCH_ASSET) == 1
+    # The map's script takes the prefetched text when it is there, and fetches the file itself otherwise.
+    page = render_html(fmap)
+    assert "prefetched[url] || fetch(url)" in page and URL.findall(page) == []

@@ -10,7 +10,8 @@ import pandas as pd
 
 import layers
 from geo.io.tables import table_csv, table_xlsx
-from geo.maps import build_map, standalone_html
+from geo.maps import build_map, render_html, standalone_html
+from geo.maps.assets import LOCAL_ASSETS, STATIC_VENDOR, VENDOR_DIR
 
 
 def test_standalone_map_inlines_leaflet_and_loads_nothing_remote(tiny_parks):
@@ -21,6 +22,16 @@ def test_standalone_map_inlines_leaflet_and_loads_nothing_remote(tiny_parks):
     assert "L.map(" in page and "leaflet-container" in page  # Leaflet JS and CSS are inside
     assert "url(data:image/png;base64," in page  # the layer-control icons too
     assert not re.search(r"url\(['\"]?https?://", page)
+    # The measure tool's proj4js, which a portal page loads after its first paint, is inside too.
+    proj4_js = (VENDOR_DIR / LOCAL_ASSETS["proj4"]).read_text(encoding="utf-8")
+    assert proj4_js[:200] in page
+
+
+def test_a_portal_map_does_not_wait_for_proj4js():
+    page = render_html(build_map([]))
+    scripts = re.findall(r'<script[^>]+src="([^"]+)"', page)
+    assert scripts and not [s for s in scripts if "proj4" in s]  # not among the scripts loaded before the map
+    assert f'"{STATIC_VENDOR}/{LOCAL_ASSETS["proj4"]}"' in page  # the measure tool loads it itself, locally
 
 
 def test_csv_has_a_bom_so_excel_reads_chinese():

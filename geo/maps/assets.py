@@ -44,6 +44,8 @@ UNUSED_ASSETS = frozenset(
 )
 
 
+PREFETCH_ASSET = "binhai_prefetch"  # the portal's own first script (geo.maps.served), never in a standalone file
+
 STATIC_VENDOR = "/app/static/vendor"  # absolute: relative URLs resolve against the component iframe
 
 
@@ -120,6 +122,12 @@ def _inline_css(relative: str) -> str:
 
 def standalone_html(fmap: folium.Map) -> str:
     """The map as one HTML file: Leaflet and plugins inlined, so it opens offline from disk or e-mail."""
+    # The file has no server: no script fetches layer files ahead (geo.maps.served), the rows go inside.
+    fmap.default_js = [(n, src) for n, src in getattr(fmap, "default_js", []) if n != PREFETCH_ASSET]
+    # What a portal page loads later from the server (e.g. proj4js for the measure tool) goes in now.
+    for element in list(_walk(fmap)):
+        if hasattr(element, "for_standalone"):
+            element.for_standalone()
     localize_assets(fmap, base=_PLACEHOLDER.rstrip("/"))
     # Layer data a page served as static files (geo.maps.served) goes back inside: the file has no server.
     served = [e for e in _walk(fmap) if getattr(e, "url", None) and hasattr(e, "rows")]

@@ -22,13 +22,15 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from geo.config import ROOT
-from geo.maps.assets import _walk
+from geo.maps.assets import PREFETCH_ASSET, _walk
 from geo.maps.vector import _LayerRows
 
 CACHE_DIR = ROOT / "static" / "cache"
 CACHE_URL = "/app/static/cache"  # Streamlit serves static/ at /app/static (enableStaticServing)
+PREFETCH_JS = "/app/static/binhai/prefetch.js"  # fetches a map's layer files while Leaflet loads
 KEEP_S = 24 * 3600.0  # a file nobody served for a day is removed
 SWEEP_EVERY_S = 600.0
 
@@ -81,11 +83,22 @@ def sweep(folder: Path = CACHE_DIR, keep_s: float = KEEP_S, now: float | None = 
 
 
 def serve_layer_data(fmap: Any, folder: Path = CACHE_DIR, base_url: str = CACHE_URL) -> Any:
-    """Write each layer's rows to `folder` and point the map's script at `base_url`/<file>; returns `fmap`."""
+    """Write each layer's rows to `folder` and point the map's script at `base_url`/<file>; returns `fmap`.
+
+    The files of the layers shown at first are also named to static/binhai/prefetch.js, made the map's
+    first script: the browser fetches them while Leaflet and the plugins load instead of after.
+    """
+    shown = []
     for element in layer_rows(fmap):
         name = hashlib.sha256(element.rows.encode("utf-8")).hexdigest()[:32] + ".json"
         _write_once(folder / name, element.rows)
         element.url = f"{base_url}/{name}"
+        if not element._hidden_at_first():
+            shown.append(name)
+    scripts = [(n, src) for n, src in getattr(fmap, "default_js", []) if n != PREFETCH_ASSET]
+    if shown and base_url == CACHE_URL:
+        scripts.insert(0, (PREFETCH_ASSET, PREFETCH_JS + "?" + urlencode([("f", n) for n in shown])))
+    fmap.default_js = scripts
     now = time.monotonic()
     if now - _last_sweep.get(folder, -SWEEP_EVERY_S) >= SWEEP_EVERY_S:
         _last_sweep[folder] = now

@@ -21,6 +21,7 @@ from folium.elements import JSCSSMixin
 from jinja2 import Template
 
 from geo.i18n import t
+from geo.maps.assets import LOCAL_ASSETS, STATIC_VENDOR
 
 # EPSG:4548 for proj4js (what pyproj gives for it).
 MEASURE_PROJ4 = "+proj=tmerc +lat_0=0 +lon_0=117 +k=1 +x_0=500000 +y_0=0 +ellps=GRS80 +units=m +no_defs"
@@ -43,7 +44,7 @@ TOOLS_CSS = """<style>
 class MapTools(JSCSSMixin, MacroElement):
     """Search, in-view list, full screen and an EPSG:4548 measure tool (see the module docstring)."""
 
-    default_js = [("proj4", "proj4/proj4.js")]  # localize_assets points it at static/vendor
+    default_js: list[tuple[str, str]] = []  # proj4js is loaded by the script after the first paint
     _template = Template(
         """
         {% macro script(this, kwargs) %}
@@ -163,8 +164,28 @@ class MapTools(JSCSSMixin, MacroElement):
                 }
             });
 
-            // Without proj4 (a page that failed to load it) the map works on, without the measure tool.
-            var toMetres = typeof proj4 === "function" ? proj4("EPSG:4326", {{ this.proj_js }}) : null;
+            // proj4js (94 KB) is not among the scripts the map waits for: it is loaded once the map is
+            // drawn (or at the first measure), so the first paint does not wait for it. A standalone file
+            // carries it inline (`standalone_js`). Without it the map works on; measuring says it cannot.
+            var toMetres = null, proj4Waiting = [], proj4Failed = false;
+            function withProj4(done) {
+                if (toMetres || proj4Failed) { if (done) { done(); } return; }
+                if (typeof proj4 === "function") { toMetres = proj4("EPSG:4326", {{ this.proj_js }}); if (done) { done(); } return; }
+                if (done) { proj4Waiting.push(done); }
+                if (proj4Waiting.loading) { return; }
+                if (!{{ this.proj4_url }}) { proj4Failed = true; proj4Waiting.splice(0).forEach(function (f) { f(); }); return; }
+                proj4Waiting.loading = true;
+                var script = document.createElement("script");
+                script.src = {{ this.proj4_url }};
+                function settle(ok) {
+                    if (ok && typeof proj4 === "function") { toMetres = proj4("EPSG:4326", {{ this.proj_js }}); } else { proj4Failed = true; }
+                    proj4Waiting.splice(0).forEach(function (f) { f(); });
+                }
+                script.onload = function () { settle(true); };
+                script.onerror = function () { settle(false); };
+                document.head.appendChild(script);
+            }
+            map.once("binhaiready", function () { setTimeout(function () { withProj4(null); }, 0); });
             function metres(latlng) { return toMetres.forward([latlng.lng, latlng.lat]); }
             function measures(points) {
                 var xy = points.map(metres), length = 0, area = 0, i;
@@ -199,12 +220,18 @@ class MapTools(JSCSSMixin, MacroElement):
                         shape = points.length >= 3
                             ? L.polygon(points, {color: "#000", weight: 1, fillOpacity: 0.1, interactive: false}).addTo(map)
                             : null;
+                        if (!toMetres) {  // proj4js still on its way (drawn again when it is in), or missing
+                            out.textContent = proj4Failed ? words.unavailable : words.hint;
+                            withProj4(draw);
+                            return;
+                        }
                         var m = measures(points);
                         var text = words.length + " " + (m.length_m >= 1000 ? (m.length_m / 1000).toFixed(3) + " km" : m.length_m.toFixed(1) + " m");
                         if (points.length >= 3) { text += " · " + words.area + " " + (m.area_m2 / 1e6).toFixed(4) + " km²"; }
                         out.textContent = points.length ? text + " (" + words.crs + ")" : words.hint;
                         out.setAttribute("data-length-m", m.length_m.toFixed(3));
                         out.setAttribute("data-area-m2", m.area_m2.toFixed(3));
+                        out.setAttribute("data-points", String(points.length));
                     }
                     function onClick(e) { points.push(e.latlng); draw(); }
                     function stop() {
@@ -227,6 +254,7 @@ class MapTools(JSCSSMixin, MacroElement):
                         map.doubleClickZoom.disable();
                         L.DomUtil.addClass(map.getContainer(), "binhai-measuring");
                         button.textContent = words.finish;
+                        withProj4(null);
                     });
                     return box;
                 }
@@ -234,7 +262,7 @@ class MapTools(JSCSSMixin, MacroElement):
 
             new Search().addTo(map);
             new FullScreen().addTo(map);
-            if (toMetres) { new Measure().addTo(map); }
+            new Measure().addTo(map);
             new InView().addTo(map);
         })({{ this._parent.get_name() }}, {{ this.words_js }});
         {% endmacro %}
@@ -259,10 +287,17 @@ class MapTools(JSCSSMixin, MacroElement):
                 "area",
                 "hint",
                 "crs",
+                "unavailable",
             )
         }
         self.words_js = json.dumps(words, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
         self.proj_js = json.dumps(MEASURE_PROJ4)
+        self.proj4_url = json.dumps(f"{STATIC_VENDOR}/{LOCAL_ASSETS['proj4']}")
+
+    def for_standalone(self) -> None:
+        """In a file opened without a server (geo.maps.assets.standalone_html) proj4js is inlined, not loaded."""
+        self.default_js = [("proj4", "proj4/proj4.js")]
+        self.proj4_url = "null"
 
 
 def add_tools(fmap: Any, lang: str) -> None:

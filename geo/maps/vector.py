@@ -64,14 +64,17 @@ class _LayerRows(MacroElement):
         if self.url is None:
             load = f"{count}add({self.rows});"
         else:
-            # Same origin, a relative path: nothing leaves the portal (the offline rule).
+            # Same origin, a relative path: nothing leaves the portal (the offline rule). A file of a layer
+            # shown at first is usually on its way already (static/binhai/prefetch.js, the map's first script).
             # Every layer's file is fetched at once, but the layers are added one after the other in
             # the map's order (`binhaiLayerQueue`): the canvas draws, and hit-tests, in the order shapes
             # were added, so parks stay above the admin units whichever file arrives first.
             fetch = (
                 "function load() { started = Date.now(); "
-                f"{count}var text = fetch({html_safe(json.dumps(self.url))}).then(function (r) {{ "
+                f"{count}var url = {html_safe(json.dumps(self.url))}, prefetched = window.binhaiPrefetched || {{}}; "
+                "var text = prefetched[url] || fetch(url).then(function (r) { "
                 "if (!r.ok) { throw new Error(r.status + ' ' + r.url); } return r.text(); }); "
+                "delete prefetched[url]; "
                 "window.binhaiLayerQueue = (window.binhaiLayerQueue || Promise.resolve())"
                 ".then(function () { return text; }).then(function (t) { add(JSON.parse(t)); })"
                 ".catch(function (e) { console.error('binhai: layer data of ' + layer_name, e); }); }"

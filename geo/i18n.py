@@ -550,9 +550,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "water_relapse_done": ("该水体已判定反弹，重新列入清单。", "The body has relapsed and is re-listed."),
     "water_relapsed_count": ("反弹水体：{n} 个", "Relapsed water bodies: {n}"),
     "water_relapsed_where": (
-        "名称 · 街镇 · 重新列入的监测日期 · 当轮类别；逐点原因见“黑臭水体”页。",
-        "Name · town · the round that re-listed it · its class then; the reasons point by point are on the Black-odorous water page.",
+        "重新列入的监测日期与当轮类别；逐点原因见“黑臭水体”页。",
+        "The round that re-listed each body and its class then; the reasons point by point are on the Black-odorous water page.",
     ),
+    "water_relisted_on": ("重新列入", "Re-listed"),
     "water_relapsed_list": ("反弹水体 {n} 个：{names}", "{n} relapsed bodies: {names}"),
     "water_review": ("审核（销号）", "Review (sign-off)"),
     "water_round_date": ("采样日期", "Sampling date"),

@@ -15,7 +15,15 @@ import layers
 from geo import maps as mapping
 from geo.maps import assets, vector
 from geo.maps import payload as payload_module
-from geo.maps.payload import EXPAND_JS, PRECISION, encode_polylines, encoded_geometries, payload, simplify_lonlat
+from geo.maps.payload import (
+    ADD_JS,
+    EXPAND_JS,
+    PRECISION,
+    encode_polylines,
+    encoded_geometries,
+    payload,
+    simplify_lonlat,
+)
 
 
 def decode_polyline(text: str, precision: int = PRECISION) -> list[list[float]]:
@@ -180,3 +188,40 @@ def test_display_geometries_are_remembered_per_distinct_input_and_equal_a_fresh_
     assert payload_module.display_geometries(polygons.copy()) is first  # same shapes: not encoded again
     moved = shapely.transform(polygons, lambda xy: xy + 0.001)
     assert payload_module.display_geometries(moved) is not first
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_the_portal_builds_lines_and_polygons_from_the_rows_as_leaflet_geojson_would():
+    """ADD_JS against a stand-in Leaflet: the same coordinates, features, style and hooks as addData."""
+    text = payload([f"F{i}" for i in range(len(MIXED))], {"name": ["<&>"] * len(MIXED)}, MIXED)
+    script = f"""
+    var L = {{LatLng: function (lat, lng) {{ this.lat = lat; this.lng = lng; }}}};
+    function shape(kind) {{ return function (latlngs, options) {{ this.kind = kind; this.latlngs = latlngs; this.options = options; }}; }}
+    L.Polygon = shape("Polygon"); L.Polyline = shape("Polyline");
+    var added = [], hooked = [], styled = [], data = [];
+    var layer = {{
+        options: {{weight: 2, onEachFeature: function (feature, s) {{ hooked.push(feature.id); }}}},
+        resetStyle: function (s) {{ styled.push(s.feature.id); }},
+        addLayer: function (s) {{ added.push(s); }},
+        addData: function (collection) {{ data.push(collection); }},
+    }};
+    var count = ({ADD_JS})(layer, {text}, {PRECISION});
+    function coords(x) {{ return Array.isArray(x) ? x.map(coords) : [x.lng, x.lat]; }}
+    process.stdout.write(JSON.stringify({{count: count, hooked: hooked, styled: styled, data: data,
+        shapes: added.map(function (s) {{ return {{kind: s.kind, id: s.feature.id, properties: s.feature.properties,
+            same_options: s.options === layer.options, coords: coords(s.latlngs)}}; }})}}));
+    """
+    result = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True, timeout=60)
+    out = json.loads(result.stdout)
+    expected = json.loads(json.dumps(expand(json.loads(text))))
+    assert out["count"] == len(MIXED)
+    shapes = {"Polygon": "Polygon", "MultiPolygon": "Polygon", "LineString": "Polyline", "MultiLineString": "Polyline"}
+    built = [f for f in expected if f["geometry"] and f["geometry"]["type"] in shapes]
+    assert [s["id"] for s in out["shapes"]] == [f["id"] for f in built] == out["hooked"] == out["styled"]
+    for shape, feature in zip(out["shapes"], built, strict=True):
+        assert shape["kind"] == shapes[feature["geometry"]["type"]] and shape["same_options"]
+        assert shape["coords"] == feature["geometry"]["coordinates"]  # Leaflet's nesting = GeoJSON's
+        assert shape["properties"] == feature["properties"]
+    # The rest (points) went through Leaflet's own addData, as GeoJSON.
+    (collection,) = out["data"]
+    assert collection["features"] == [f for f in expected if f not in built]

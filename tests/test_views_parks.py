@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo import assessment, stats
+from geo import assessment, stats, water
 from tests.conftest import ADMIN
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,3 +85,19 @@ def test_compare_mode_colours_parks_by_the_change_between_two_years(cockpit, see
     for park_id, value in zip(ranking["编号"][:5], ranking[change][:5], strict=True):
         assert value == pytest.approx(expected[park_id])
     assert list(ranking[change].dropna()) == sorted(ranking[change].dropna(), reverse=True)
+
+
+def test_the_relapse_notice_lists_each_relapsed_body_escaped_with_its_round_and_class(seeded_store, open_page):
+    with seeded_store.transaction() as session:
+        session.execute("UPDATE water_bodies SET name = $n WHERE stage = 'relapsed'", {"n": "<b>河</b>&渠"})
+    at = open_page("views/parks.py")
+    (notice,) = [e for e in at.expander if e.label == "反弹水体：1 个"]
+    (table,) = [h for h in notice.get("html")]
+    body = table.proto.body
+    assert "&lt;b&gt;河&lt;/b&gt;&amp;渠" in body and "<b>河" not in body  # a name is text, never markup
+    relapsed = water.relapsed(seeded_store)
+    assert (
+        str(relapsed["latest_round"].iloc[0])[:10] in body and water.class_title(relapsed["cls"].iloc[0], "zh") in body
+    )
+    assert "点位" not in body  # the reasons point by point are on the water page
+    assert "黑臭水体" in notice.caption[0].value

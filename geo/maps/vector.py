@@ -13,7 +13,7 @@ from branca.element import Element, MacroElement
 from folium.template import Template as FoliumTemplate
 from jinja2 import Template
 
-from geo.maps.payload import DISPLAY_TOLERANCE_M, EXPAND_JS, PRECISION, display_geometries, html_safe, payload
+from geo.maps.payload import ADD_JS, DISPLAY_TOLERANCE_M, PRECISION, display_geometries, html_safe, payload
 from geo.maps.popups import display_properties, popup_columns
 
 
@@ -51,13 +51,13 @@ class _LayerRows(MacroElement):
         # feature's Leaflet layer carries `_binhaiLayer` (the layer's name) for tests to find it by.
         add = (
             "function add(rows) { "
-            f"var features = ({EXPAND_JS})(rows, {PRECISION}); layer.addData(features); "
+            f"var count = ({ADD_JS})(layer, rows, {PRECISION}); "
             "layer.eachLayer(function (feature) { feature._binhaiLayer = layer_name; }); "
             "var added = Date.now(); "
             "requestAnimationFrame(function () { requestAnimationFrame(function () { "
             f"(window.binhaiTiming = window.binhaiTiming || {{}})[{self.signal}] = "
             "{started: started, added: added, painted: Date.now()}; "
-            f"(window.binhaiDrawn = window.binhaiDrawn || {{}})[{self.signal}] = features.features.length; "
+            f"(window.binhaiDrawn = window.binhaiDrawn || {{}})[{self.signal}] = count; "
             "window.binhaiPending -= 1; if (window.binhaiCheckReady) { window.binhaiCheckReady(); } }); }); }"
         )
         count = "window.binhaiPending = (window.binhaiPending || 0) + 1; "

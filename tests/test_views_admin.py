@@ -99,6 +99,25 @@ def test_an_idle_login_expires_and_a_logout_clears_it(seeded_store, open_page):
     assert "user" not in at.session_state
 
 
+def test_a_single_sign_on_logout_is_not_cut_short_by_a_rerun(seeded_store, open_page, monkeypatch):
+    # st.logout() queues the browser's redirect to the provider's logout; a rerun right after it
+    # clears the queue before it is sent (a CI run lost the logout that way).
+    import streamlit
+
+    auth.add_user(seeded_store, ADMIN, "zhang.san", "zhang-password", ["planner"], "张三", email="zhang@binhai.gov.cn")
+    at = open_page()
+    at.secrets["auth"] = {"client_id": "binhai-portal", "cookie_secret": "x" * 32}
+    at.user = {"is_logged_in": True, "email": "zhang@binhai.gov.cn", "sub": "zhang"}
+    at.run()
+    assert any("已登录：张三" in c.value for c in at.sidebar.caption)
+    reruns = []
+    monkeypatch.setattr(streamlit, "rerun", lambda *args, **kwargs: reruns.append(args))
+    next(b for b in at.sidebar.button if b.label == "退出登录").click().run()
+    assert not at.exception
+    assert "user" not in at.session_state and at.session_state["logged_out"]
+    assert reruns == []
+
+
 def test_a_wrong_password_and_an_unknown_user_read_alike(seeded_store, open_page):
     auth.add_user(seeded_store, ADMIN, "boss", "boss-password", ["admin"])
     wrong = log_in(open_page(), "boss", "not-the-password")

@@ -302,7 +302,12 @@ def restore_login(cfg: Settings) -> None:
         st.session_state["last_activity"] = time.monotonic()
 
 
-def logout() -> None:
+def logout() -> bool:
+    """End the portal login; True when the browser is being sent on to the identity provider's logout.
+
+    Then the caller must not `st.rerun()`: a new run clears the queue of messages not yet sent, and
+    the redirect that `st.logout()` queued would be dropped (seen under load in a CI run).
+    """
     for key in ("user", "last_activity"):
         st.session_state.pop(key, None)
     token = _session_cookie()
@@ -312,6 +317,8 @@ def logout() -> None:
     st.session_state["clear_cookie"] = True
     if single_sign_on_configured() and st.user.is_logged_in:
         st.logout()
+        return True
+    return False
 
 
 def single_sign_on_configured() -> bool:
@@ -352,8 +359,7 @@ def login_box() -> None:
     if user is not None:
         roles = "、".join(auth.role_title(r, lang()) for r in sorted(user.roles))
         st.caption(tr("logged_in_as", name=md_escape(user.display_name), role=md_escape(roles)))
-        if st.button(tr("logout"), key="logout"):
-            logout()
+        if st.button(tr("logout"), key="logout") and not logout():
             st.rerun()
         return
     notice = st.session_state.pop("login_notice", None)

@@ -146,6 +146,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "classes": ("分级数", "Classes"),
     "ranking": ("园区排名", "Park ranking"),
     "rank": ("排名", "Rank"),
+    "show_all_rows": ("显示全部 {n:,} 行", "Show all {n:,} rows"),
+    "rows_shown": (
+        "表中显示前 {shown} 行（共 {n:,} 行）；导出的 CSV / Excel 含全部行。",
+        "The first {shown} of {n:,} rows are shown; the CSV / Excel export holds them all.",
+    ),
     "value": ("数值", "Value"),
     "unit": ("单位", "Unit"),
     "zone": ("所属开发区", "Development zone"),

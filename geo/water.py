@@ -29,6 +29,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -164,31 +165,50 @@ def _num(v: float) -> str:
     return f"{v:g}"
 
 
+def _edges(column: str, th: Thresholds) -> tuple[float, float, bool]:
+    """An indicator's (heavy, light) limits and whether a higher value is worse."""
+    if column == "nh3n_mg_l":
+        return th.nh3n_heavy_mg_l, th.nh3n_light_mg_l, True
+    heavy, light = {
+        "transparency_cm": (th.transparency_heavy_cm, th.transparency_light_cm),
+        "dissolved_oxygen_mg_l": (th.do_heavy_mg_l, th.do_light_mg_l),
+        "orp_mv": (th.orp_heavy_mv, th.orp_light_mv),
+    }[column]
+    return heavy, light, False
+
+
+# (operator, which limit) of a class's reason, for an indicator where higher / lower is worse.
+_REASON_OPS = {
+    True: {"heavy": (">", 0), "light": ("≥", 1), "clean": ("<", 1)},
+    False: {"heavy": ("<", 0), "light": ("≤", 1), "clean": (">", 1)},
+}
+
+
+def _finding_texts(column: str, value: float, cls: str, th: Thresholds) -> tuple[str, str]:
+    """ "氨氮 16.2 > 15 mg/L → 重度黑臭" and its English, for a value of `column` found `cls`."""
+    ind = BY_COLUMN[column]
+    heavy, light, higher_worse = _edges(column, th)
+    op, which = _REASON_OPS[higher_worse][cls]
+    limit = (heavy, light)[which]
+    zh = f"{ind.zh} {_num(value)} {op} {_num(limit)} {ind.unit} → {CLASS_TITLES[cls][0]}"
+    en = f"{ind.en} {_num(value)} {op} {_num(limit)} {ind.unit} → {CLASS_TITLES[cls][1]}"
+    return zh, en
+
+
+def _indicator_ranks(column: str, values: np.ndarray, th: Thresholds) -> np.ndarray:
+    """CLASSES index per value by the guide's edges (light ranges include both ends); −1 where missing."""
+    heavy, light, higher_worse = _edges(column, th)
+    if higher_worse:
+        ranks = np.where(values > heavy, 2, np.where(values >= light, 1, 0))
+    else:
+        ranks = np.where(values < heavy, 2, np.where(values <= light, 1, 0))
+    return np.where(np.isnan(values), -1, ranks)
+
+
 def classify_indicator(column: str, value: float, th: Thresholds) -> Finding:
     """The class of one measurement, by the guide's edges (light ranges include both ends)."""
-    ind = BY_COLUMN[column]
-    if column == "nh3n_mg_l":  # higher is worse
-        heavy, light = th.nh3n_heavy_mg_l, th.nh3n_light_mg_l
-        if value > heavy:
-            cls, op_zh, limit = "heavy", ">", heavy
-        elif value >= light:
-            cls, op_zh, limit = "light", "≥", light
-        else:
-            cls, op_zh, limit = "clean", "<", light
-    else:  # lower is worse
-        heavy, light = {
-            "transparency_cm": (th.transparency_heavy_cm, th.transparency_light_cm),
-            "dissolved_oxygen_mg_l": (th.do_heavy_mg_l, th.do_light_mg_l),
-            "orp_mv": (th.orp_heavy_mv, th.orp_light_mv),
-        }[column]
-        if value < heavy:
-            cls, op_zh, limit = "heavy", "<", heavy
-        elif value <= light:
-            cls, op_zh, limit = "light", "≤", light
-        else:
-            cls, op_zh, limit = "clean", ">", light
-    zh = f"{ind.zh} {_num(value)} {op_zh} {_num(limit)} {ind.unit} → {CLASS_TITLES[cls][0]}"
-    en = f"{ind.en} {_num(value)} {op_zh} {_num(limit)} {ind.unit} → {CLASS_TITLES[cls][1]}"
+    cls = CLASSES[max(0, int(_indicator_ranks(column, np.array([float(value)]), th)[0]))]
+    zh, en = _finding_texts(column, value, cls, th)
     return Finding(column, cls, zh, en)
 
 
@@ -206,7 +226,7 @@ class PointResult:
         """The findings that decided the class ("; "-joined), or why it is clean."""
         decisive = [f for f in self.findings if f.cls == self.cls]
         if self.cls == "clean":
-            return "四项指标均未达黑臭阈值 → 非黑臭" if lang == "zh" else "no indicator in a black-odorous range"
+            return CLEAN_REASON[0] if lang == "zh" else CLEAN_REASON[1]
         return "；".join(f.zh for f in decisive) if lang == "zh" else "; ".join(f.en for f in decisive)
 
 
@@ -223,6 +243,33 @@ def classify_point(values: dict[str, float], th: Thresholds) -> PointResult:
 def classify_body(points: list[PointResult]) -> str:
     """A body's class in one round: the worst of its points."""
     return worst([p.cls for p in points])
+
+
+CLEAN_REASON = ("四项指标均未达黑臭阈值 → 非黑臭", "no indicator in a black-odorous range")
+
+
+def classify_points(values: pd.DataFrame, th: Thresholds) -> pd.DataFrame:
+    """`classify_point` for every row at once (same classes, same reasons): columns cls, reason_zh, reason_en.
+
+    At 7,500 bodies a sample row at a time took ≈ 28 µs — seconds for a page's first view.
+    """
+    ranks = {c: _indicator_ranks(c, pd.to_numeric(values[c], errors="coerce").to_numpy(float), th) for c in BY_COLUMN}
+    point = np.maximum.reduce(list(ranks.values())).clip(min=0) if len(values) else np.zeros(0, int)
+    cls = np.asarray(CLASSES, dtype=object)[point]
+    zh = np.full(len(values), CLEAN_REASON[0], dtype=object)
+    en = np.full(len(values), CLEAN_REASON[1], dtype=object)
+    parts_zh: dict[int, list[str]] = {}
+    parts_en: dict[int, list[str]] = {}
+    for column, rank in ranks.items():  # the decisive findings, in the indicators' order
+        rows = np.flatnonzero((rank == point) & (point > 0))
+        for row, value in zip(rows, values[column].to_numpy()[rows], strict=True):
+            text_zh, text_en = _finding_texts(column, float(value), cls[row], th)
+            parts_zh.setdefault(row, []).append(text_zh)
+            parts_en.setdefault(row, []).append(text_en)
+    for row, texts in parts_zh.items():
+        zh[row] = "；".join(texts)
+        en[row] = "; ".join(parts_en[row])
+    return pd.DataFrame({"cls": cls, "reason_zh": zh, "reason_en": en}, index=values.index)
 
 
 def thresholds(store: Store, as_of: date | datetime | None = None) -> Thresholds:
@@ -251,49 +298,78 @@ def _known(alias: str, moment: datetime | None) -> str:
     )
 
 
-def samples(store: Store, body_id: str | None = None, as_of: date | datetime | None = None) -> pd.DataFrame:
-    """Sample rows (one per point per round), with each point's class and reason, oldest round first."""
+def samples(
+    store: Store, body_id: str | None = None, as_of: date | datetime | None = None, latest_round_only: bool = False
+) -> pd.DataFrame:
+    """Sample rows (one per point per round), with each point's class and reason, oldest round first.
+
+    `latest_round_only`: each body's newest round only (known at `as_of`) — what the overview needs;
+    at 7,500 bodies that is 30,000 of 480,000 rows.
+    """
     moment = _moment(as_of)
     params: dict[str, Any] = {"body": body_id}
     if moment is not None:
         params["as_of"] = moment
+    latest = ""
+    if latest_round_only:
+        latest = (
+            "JOIN (SELECT t.water_body_id, max(t.sampled_on) AS last_on FROM water_samples AS t WHERE "  # noqa: S608 - constant text
+            + _known("t", moment)
+            + " GROUP BY t.water_body_id) AS m ON m.water_body_id = s.water_body_id AND s.sampled_on = m.last_on "
+        )
     sql = (
         "SELECT s.water_body_id, s.sampled_on, s.point_no, s.lon, s.lat, s.transparency_cm, "
         "s.dissolved_oxygen_mg_l, s.orp_mv, s.nh3n_mg_l, s.sampler, s.recorded_by, s.recorded_at, s.source "
-        "FROM water_samples AS s WHERE ($body IS NULL OR s.water_body_id = $body) AND "
+        "FROM water_samples AS s "
+        + latest
+        + "WHERE ($body IS NULL OR s.water_body_id = $body) AND "
         + _known("s", moment)
         + " ORDER BY s.water_body_id, s.sampled_on, s.point_no"
     )
-    frame = store.query(sql, params)  # noqa: S608 - the condition is this module's constant text
-    th = thresholds(store, as_of)
-    results = [classify_point(row, th) for row in frame[list(BY_COLUMN)].to_dict("records")]
-    frame["cls"] = [r.cls for r in results]
-    frame["reason_zh"] = [r.reason("zh") for r in results]
-    frame["reason_en"] = [r.reason("en") for r in results]
+    frame = store.query(sql, params)  # noqa: S608 - the conditions are this module's constant text
+    found = classify_points(frame[list(BY_COLUMN)], thresholds(store, as_of))
+    frame["cls"] = found["cls"].to_numpy()
+    frame["reason_zh"] = found["reason_zh"].to_numpy()
+    frame["reason_en"] = found["reason_en"].to_numpy()
     return frame
 
 
 def rounds(sample_rows: pd.DataFrame) -> pd.DataFrame:
     """One row per (body, round date): points, the body's class and the decisive points' reasons."""
+    columns = ["water_body_id", "sampled_on", "points", "cls", "reason_zh", "reason_en"]
     if sample_rows.empty:
-        return pd.DataFrame(columns=["water_body_id", "sampled_on", "points", "cls", "reason_zh", "reason_en"])
-    rows = []
-    for (body, day), group in sample_rows.groupby(["water_body_id", "sampled_on"], sort=True):
-        cls = worst(list(group["cls"]))
-        decisive = group[group["cls"] == cls]
-        if cls == "clean":
-            decisive = group.iloc[:0]
-        rows.append(
-            {
-                "water_body_id": body,
-                "sampled_on": day,
-                "points": len(group),
-                "cls": cls,
-                "reason_zh": f"全部 {len(group)} 个点位均非黑臭" if cls == "clean" else "；".join(f"点位{int(p)}：{r}" for p, r in zip(decisive["point_no"], decisive["reason_zh"], strict=True)),
-                "reason_en": f"all {len(group)} points clean" if cls == "clean" else "; ".join(f"point {int(p)}: {r}" for p, r in zip(decisive["point_no"], decisive["reason_en"], strict=True)),
-            }
-        )  # fmt: skip
-    return pd.DataFrame(rows)
+        return pd.DataFrame(columns=columns)
+    keys = ["water_body_id", "sampled_on"]
+    rank = sample_rows["cls"].map(CLASSES.index)
+    worst_rank = rank.groupby([sample_rows[k] for k in keys], sort=False).transform("max")
+    out = (
+        sample_rows.assign(_rank=rank)
+        .groupby(keys, sort=True)
+        .agg(points=("point_no", "size"), _rank=("_rank", "max"))
+        .reset_index()
+    )
+    out["cls"] = np.asarray(CLASSES, dtype=object)[out["_rank"].to_numpy()]
+    # The points whose class is the body's, in point order (the rows come sorted), when it is not clean.
+    decisive = sample_rows[(rank == worst_rank) & (rank > 0)]
+    point = decisive["point_no"].astype(int).astype(str)
+    texts = pd.DataFrame(
+        {
+            "zh": "点位" + point + "：" + decisive["reason_zh"].astype(str),
+            "en": "point " + point + ": " + decisive["reason_en"].astype(str),
+        }
+    )
+    joined = pd.DataFrame(
+        {
+            "reason_zh": texts["zh"].groupby([decisive[k] for k in keys], sort=False).agg("；".join),
+            "reason_en": texts["en"].groupby([decisive[k] for k in keys], sort=False).agg("; ".join),
+        }
+    )
+    out = out.merge(joined, left_on=keys, right_index=True, how="left")
+    clean = out["cls"] == "clean"
+    n = out["points"].astype(str)
+    out["reason_zh"] = out["reason_zh"].where(~clean, "全部 " + n + " 个点位均非黑臭")
+    out["reason_en"] = out["reason_en"].where(~clean, "all " + n + " points clean")
+    return out[columns].reset_index(drop=True)
 
 
 def _events(store_or_session: Any, body_id: str | None, moment: datetime | None) -> pd.DataFrame:
@@ -331,10 +407,8 @@ def bodies(store: Store, as_of: date | datetime | None = None) -> gpd.GeoDataFra
     frame = store_features.read_layer(store, _spec(), as_of=as_of, with_versions=True)
     info = _info(store, moment).drop(columns=["valid_from", "changed_by"])
     frame = frame.merge(info, left_on="id", right_on="water_body_id", how="left").drop(columns="water_body_id")
-    sample_rows = samples(store, as_of=as_of)
-    newest = sample_rows.groupby("water_body_id")["sampled_on"].transform("max")
-    by_round = rounds(sample_rows[sample_rows["sampled_on"] == newest])  # only each body's latest round
-    latest = by_round.sort_values("sampled_on").groupby("water_body_id").tail(1).set_index("water_body_id")
+    by_round = rounds(samples(store, as_of=as_of, latest_round_only=True))  # one round a body: its latest
+    latest = by_round.set_index("water_body_id")
     frame["latest_round"] = frame["id"].map(latest["sampled_on"]) if len(latest) else None
     frame["cls"] = frame["id"].map(latest["cls"]).fillna("none") if len(latest) else "none"
     for col in ("reason_zh", "reason_en"):

@@ -31,6 +31,21 @@ def test_cockpit_defaults_to_energy_intensity_of_the_latest_year(cockpit, seeded
     assert "tce/万元" in " ".join(map(str, ranking.columns))
 
 
+def test_a_long_ranking_shows_its_first_rows_until_asked_for_all(open_page, seeded_store, monkeypatch):
+    import views.shell
+
+    monkeypatch.setattr(views.shell, "SHOWN_ROWS", 10)
+    at = open_page("views/parks.py")
+    parks = len(stats.park_values(seeded_store, "energy_intensity", stats.years(seeded_store)[-1]))
+    first = _ranking(at)
+    assert list(first["排名"]) == list(range(1, 11))
+    assert any(f"前 10 行（共 {parks} 行）" in c.value for c in at.caption)
+    # All rows, in the same order: row i is still the park the selection maps it to.
+    next(t for t in at.toggle if t.label == f"显示全部 {parks} 行").set_value(True).run()
+    assert not at.exception
+    assert len(_ranking(at)) == parks and list(_ranking(at)["编号"][:10]) == list(first["编号"])
+
+
 def test_changing_indicator_and_year_updates_the_ranking(cockpit, seeded_store):
     cockpit.selectbox(key="cockpit_indicator").set_value("nox").run()
     cockpit.radio(key="cockpit_norm").set_value("per_km2").run()

@@ -79,6 +79,28 @@ def test_a_point_takes_its_worst_indicator_and_a_body_its_worst_point():
     assert water.classify_body([water.classify_point(p, TH) for p in (clean, light, clean)]) == "light"
 
 
+def test_points_classed_together_read_as_one_at_a_time():
+    # Every edge value of every indicator, values beside them, and missing ones, in all combinations
+    # that matter: classify_points (the whole table at once) must say what classify_point says.
+    import itertools
+
+    import numpy as np
+
+    edges = {
+        "transparency_cm": [40, 25.01, 25.0, 10.0, 9.99, np.nan],
+        "dissolved_oxygen_mg_l": [5, 2.0, 0.2, 0.19, np.nan],
+        "orp_mv": [100, 50.0, -200.0, -200.1, np.nan],
+        "nh3n_mg_l": [2, 8.0, 15.0, 15.01, np.nan],
+    }
+    frame = pd.DataFrame(list(itertools.product(*edges.values())), columns=list(edges))
+    found = water.classify_points(frame, TH)
+    for row, (_, got) in zip(frame.to_dict("records"), found.iterrows(), strict=True):
+        one = water.classify_point(row, TH)
+        assert (got["cls"], got["reason_zh"], got["reason_en"]) == (one.cls, one.reason("zh"), one.reason("en"))
+    assert set(found["cls"]) == {"clean", "light", "heavy"}
+    assert water.classify_points(frame.iloc[:0], TH).empty
+
+
 def test_changed_thresholds_change_the_class(empty_store):
     update_setting(empty_store, ADMIN, "water.nh3n_heavy_mg_l", 16, reason="试行")
     th = water.thresholds(empty_store)
@@ -181,6 +203,21 @@ def test_a_clean_round_uses_stored_points_and_is_audited(store):
     assert set(rows["recorded_by"]) == {"ed"}
     row = audit.entries(store, limit=1).iloc[0]
     assert (row["action"], row["username"], row["entity_id"]) == ("water.round", "ed", "WB-T1")
+
+
+def test_the_overview_reads_each_bodys_latest_round_known_at_the_date(store):
+    water.record_round(store, EDITOR, "WB-T1", date(2025, 5, 1), _points((2.0, 9.0, 16.0)), now=NOW)
+    water.record_round(store, EDITOR, "WB-T1", date(2025, 8, 1), _points(), now=datetime(2025, 8, 2))
+    latest = water.samples(store, latest_round_only=True)
+    assert set(latest["sampled_on"]) == {pd.Timestamp(2025, 8, 1)} and len(latest) == 3
+    earlier = water.samples(store, as_of=date(2025, 7, 1), latest_round_only=True)
+    assert set(earlier["sampled_on"]) == {pd.Timestamp(2025, 5, 1)}
+    first = water.rounds(earlier).iloc[0]
+    assert (first["points"], first["cls"]) == (3, "heavy")
+    assert first["reason_zh"] == "点位3：氨氮 16 > 15 mg/L → 重度黑臭"  # only the points of the body's class
+    assert water.bodies(store, as_of=date(2025, 7, 1)).iloc[0]["cls"] == "heavy"
+    now = water.bodies(store).iloc[0]
+    assert (now["cls"], now["reason_zh"]) == ("clean", "全部 3 个点位均非黑臭")
 
 
 def test_bad_rounds_are_refused_naming_row_and_field_and_nothing_is_saved(store):

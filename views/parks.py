@@ -34,6 +34,7 @@ from views.shell import (
     layer_frame,
     md_escape,
     page_header,
+    rows_shown,
     table_height,
     tr,
     unit_label,
@@ -301,14 +302,15 @@ if base_year is not None:
     }
 # The row → id mapping the next run uses to resolve a selection (the table's order changes with inputs).
 st.session_state[f"{ranking_key}_ids"] = list(ranking["id"])
+ranking_shown = rows_shown(table, ranking_key)  # the first rows keep the ranking's order: row i is still ranking_ids[i]
 st.dataframe(
-    table,
+    ranking_shown,
     hide_index=True,
     width="stretch",
     on_select="rerun",
     selection_mode="single-row",
     key=ranking_key,
-    height=table_height(len(table), 320),
+    height=table_height(len(ranking_shown), 320),
     column_config=number_formats,
 )
 download_table(table, f"ranking-{indicator}-{normalisation}-{year}")

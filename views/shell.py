@@ -428,6 +428,22 @@ def md_escape(value: object) -> str:
     return "".join(f"\\{ch}" if ch in _MARKDOWN_SPECIAL else ch for ch in text)
 
 
+# A long table is shown in part at first: at 10,000 parks the whole ranking is a 0.7 MB message whose
+# decoding held the page's main thread — and the map beside it — for ≈ 0.3–0.4 s (measured at scale
+# 250); nobody reads 10,000 rows on screen, and the export buttons carry them all.
+SHOWN_ROWS = 200
+
+
+def rows_shown(table: pd.DataFrame, key: str) -> pd.DataFrame:
+    """A table as shown: whole when short; its first SHOWN_ROWS rows unless the user asks for all."""
+    if len(table) <= SHOWN_ROWS:
+        return table
+    if st.toggle(tr("show_all_rows", n=len(table)), key=f"{key}_all"):
+        return table
+    st.caption(tr("rows_shown", shown=SHOWN_ROWS, n=len(table)))
+    return table.head(SHOWN_ROWS)
+
+
 def download_table(df: pd.DataFrame, name: str, key: str | None = None) -> None:
     """CSV and Excel download buttons for a table shown on a page; the files are built when clicked."""
     c1, c2 = st.columns(2)

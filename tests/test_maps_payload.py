@@ -190,6 +190,30 @@ def test_display_geometries_are_remembered_per_distinct_input_and_equal_a_fresh_
     assert payload_module.display_geometries(moved) is not first
 
 
+def test_a_layers_rows_are_remembered_for_the_same_content_and_remade_for_other_content():
+    frame = gpd.GeoDataFrame(
+        {"id": [f"P{i}" for i in range(50)], "name": [f"园区{i}" for i in range(50)]}, geometry=blobs(50), crs=4326
+    )
+    calls = []
+
+    def properties(f=frame):
+        calls.append(1)
+        return {"id": f["id"].tolist(), "name": f["name"].tolist()}
+
+    payload_module.forget_display_geometries()
+    first = payload_module.layer_rows(frame, properties, memo_key=("layer", "parks", "zh"))
+    again = payload_module.layer_rows(frame.copy(), properties, memo_key=("layer", "parks", "zh"))
+    assert again is first and len(calls) == 1  # another session's copy of the same frame: not formatted again
+    assert first == payload_module.layer_rows(frame, properties)  # same text as without the memo
+    renamed = frame.assign(name=frame["name"].where(frame.index != 7, "<改名>"))
+    changed = payload_module.layer_rows(renamed, lambda: properties(renamed), memo_key=("layer", "parks", "zh"))
+    assert json.loads(changed[1])[7][1]["name"] == "<改名>" and "<" not in changed[1]
+    english = payload_module.layer_rows(frame, properties, memo_key=("layer", "parks", "en"))
+    assert english is not first and len(calls) == 4
+    listed = frame.assign(tags=[["a"]] * 50)  # a column pandas cannot hash: built, not remembered
+    assert payload_module.layer_rows(listed, properties, memo_key=("x",)) == first
+
+
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_the_portal_builds_lines_and_polygons_from_the_rows_as_leaflet_geojson_would():
     """ADD_JS against a stand-in Leaflet: the same coordinates, features, style and hooks as addData."""

@@ -88,19 +88,25 @@ def add_choropleth(
 ) -> folium.FeatureGroup:
     """Parks (id, name, value, geometry) filled by class; class −1 (no data) is hatched grey."""
     no_data = t("no_data", lang)
-    properties = {
-        "id": memoised(display_text, gdf["id"].tolist()),
-        "name": memoised(display_text, gdf["name"].tolist()),
-        "value": memoised(
-            lambda v: html.escape(f"{format_number(float(v))} {unit}") if present(v) else no_data,
-            gdf["value"].tolist(),
-        ),
-        "_fill": [colors[c] if c >= 0 else NO_DATA_FILL for c in np.asarray(classes, dtype=int).tolist()],
-    }
+    # What the rows are made of, so that every session drawing the same indicator-year reuses them.
+    shown = gdf[["id", "name", "value", "geometry"]].assign(_class=np.asarray(classes, dtype=int))
+
+    def properties() -> dict[str, list[str]]:
+        return {
+            "id": memoised(display_text, shown["id"].tolist()),
+            "name": memoised(display_text, shown["name"].tolist()),
+            "value": memoised(
+                lambda v: html.escape(f"{format_number(float(v))} {unit}") if present(v) else no_data,
+                shown["value"].tolist(),
+            ),
+            "_fill": [colors[c] if c >= 0 else NO_DATA_FILL for c in shown["_class"].tolist()],
+        }
+
     group = folium.FeatureGroup(name=html.escape(title))
     CompactGeoJson(
-        gdf,
+        shown,
         properties,
+        memo_key=("choropleth", lang, unit, no_data, tuple(colors)),
         name="choropleth",
         style={"color": "#555555", "weight": 1, "fillOpacity": 0.85},
         style_from_properties={"fillColor": "_fill"},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Callable
 from typing import Any
 
 import folium
@@ -13,7 +14,7 @@ from branca.element import Element, MacroElement
 from folium.template import Template as FoliumTemplate
 from jinja2 import Template
 
-from geo.maps.payload import ADD_JS, DISPLAY_TOLERANCE_M, PRECISION, display_geometries, html_safe, payload
+from geo.maps.payload import ADD_JS, DISPLAY_TOLERANCE_M, PRECISION, html_safe, layer_rows
 from geo.maps.popups import display_properties, popup_columns
 
 
@@ -143,14 +144,17 @@ class CompactGeoJson(folium.GeoJson):
     def __init__(
         self,
         gdf: gpd.GeoDataFrame,
-        properties: dict[str, list[str]],
+        properties: dict[str, list[str]] | Callable[[], dict[str, list[str]]],
         *,
         style: dict[str, Any],
         style_from_properties: dict[str, str],
         highlight: dict[str, Any] | None = None,
         tolerance_m: float = DISPLAY_TOLERANCE_M,
+        memo_key: tuple[Any, ...] | None = None,
         **kwargs: Any,
     ):
+        # `properties` may be a function and `memo_key` name what they are made from: see `layer_rows`.
+        first, rows = layer_rows(gdf, properties, tolerance_m, memo_key)
         # folium reads the first feature's properties (tooltip/popup field checks) and the layer's
         # bounds from `data`: give it one feature with the layer's bounding box, not all of them.
         samples = []
@@ -159,16 +163,15 @@ class CompactGeoJson(folium.GeoJson):
             samples.append(
                 {
                     "type": "Feature",
-                    "properties": {k: v[0] for k, v in properties.items()},
+                    "properties": first,
                     "geometry": json.loads(shapely.to_geojson(shapely.box(x0, y0, x1, y1))),
                 }
             )
         super().__init__({"type": "FeatureCollection", "features": samples}, **kwargs)
         self.style_js = _js_style(style, style_from_properties)
         self.highlight_style = highlight
-        encoded = display_geometries(gdf.geometry.values, tolerance_m)
         signal = kwargs.get("name") or "layer"
-        self.add_child(_LayerRows(payload(gdf["id"].tolist(), properties, None, encoded), signal))
+        self.add_child(_LayerRows(rows, signal))
 
 
 def layer_style(spec: Any) -> tuple[dict[str, Any], dict[str, str]]:
@@ -195,9 +198,11 @@ def add_layer(
     group = folium.FeatureGroup(name=html.escape(spec.title(lang)), show=spec.shown_by_default)
     style, from_properties = layer_style(spec)
     if len(gdf) and reference:
+        backdrop = gdf[["id", "geometry"]]
         CompactGeoJson(
-            gdf[["id", "geometry"]],
-            display_properties(gdf[["id", "geometry"]], spec, lang),
+            backdrop,
+            lambda: display_properties(backdrop, spec, lang),
+            memo_key=("layer", spec, lang),
             name=spec.name,
             style=style,
             style_from_properties=from_properties,
@@ -210,7 +215,8 @@ def add_layer(
         popup_fields, popup_aliases = popup_columns(spec, lang, gdf)
         CompactGeoJson(
             gdf,
-            display_properties(gdf, spec, lang),
+            lambda: display_properties(gdf, spec, lang),
+            memo_key=("layer", spec, lang),
             name=spec.name,
             style=style,
             style_from_properties=from_properties,

@@ -23,6 +23,38 @@ MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 QUIET_S = 3.0  # no new script run for this long → the page has settled
 
 
+SERVED: set[int] = set()  # pids of the servers `serve` is running (for `servers_quiet`)
+
+
+def _cpu_ticks(pids: set[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+    return total
+
+
+def servers_quiet(window_s: float = 0.5, busy_ticks: int = 2, limit_s: float = 60.0) -> float:
+    """Wait until the servers `serve` runs are quiet (≤ `busy_ticks` of CPU in `window_s`); seconds waited.
+
+    A load must not start while another variant's server still works for the previous one: the naive
+    baseline's server stays busy for 15–18 s after its 10,000 parks are drawn (its script runs again),
+    and the next page's load would otherwise pay for it.
+    """
+    started = time.monotonic()
+    before = _cpu_ticks(SERVED)
+    while time.monotonic() - started < limit_s:
+        time.sleep(window_s)
+        now = _cpu_ticks(SERVED)
+        if now - before <= busy_ticks:
+            break
+        before = now
+    return time.monotonic() - started
+
+
 @contextmanager
 def serve(script: str, db_path: Path, log: Path, extra_env: dict[str, str] | None = None):
     """`streamlit run script` on a free port with the rerun log on; yields (url, seconds until healthy)."""
@@ -42,6 +74,7 @@ def serve(script: str, db_path: Path, log: Path, extra_env: dict[str, str] | Non
     with output.open("wb") as out:
         process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
+    SERVED.add(process.pid)
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -55,6 +88,7 @@ def serve(script: str, db_path: Path, log: Path, extra_env: dict[str, str] | Non
                 time.sleep(0.2)
         yield url, started
     finally:
+        SERVED.discard(process.pid)
         process.terminate()
         try:
             process.wait(timeout=15)

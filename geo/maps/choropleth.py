@@ -106,7 +106,7 @@ def add_choropleth(
     CompactGeoJson(
         shown,
         properties,
-        memo_key=("choropleth", lang, unit, no_data, tuple(colors)),
+        memo_key=("choropleth", lang, unit, tuple(colors)),
         name="choropleth",
         style={"color": "#555555", "weight": 1, "fillOpacity": 0.85},
         style_from_properties={"fillColor": "_fill"},

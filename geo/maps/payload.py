@@ -238,28 +238,26 @@ def geometry_digest(geoms: np.ndarray) -> str:
     return digest.hexdigest()
 
 
-def frame_digest(frame: pd.DataFrame) -> str:
-    """SHA-1 of a layer frame: its column names, every value (pandas' row hashes) and its geometries."""
+def values_digest(frame: pd.DataFrame) -> str:
+    """SHA-1 of a frame's column names and every value but its geometries' (pandas' row hashes)."""
     digest = hashlib.sha1(json.dumps([str(c) for c in frame.columns]).encode())
     plain = frame.drop(columns=[c for c in frame.columns if c == "geometry"])
     if len(plain.columns):
         digest.update(pd.util.hash_pandas_object(plain, index=False).to_numpy().tobytes())
-    if "geometry" in frame:
-        digest.update(geometry_digest(frame["geometry"].values).encode())
     return digest.hexdigest()
 
 
 def display_geometries(
-    geoms: np.ndarray, tolerance_m: float = DISPLAY_TOLERANCE_M, precision: int = PRECISION
+    geoms: np.ndarray, tolerance_m: float = DISPLAY_TOLERANCE_M, precision: int = PRECISION, digest: str | None = None
 ) -> list[tuple[str, str]]:
     """`encoded_geometries(simplify_lonlat(geoms))`, remembered for the last 32 distinct inputs.
 
     A page rerun draws the same layers again (another indicator, year or language): their geometries
-    are identified by a SHA-1 of their WKB (≈ 60 ms for 10,000 parks) instead of being simplified and
-    encoded again (≈ 0.5 s).
+    are identified by a SHA-1 of their WKB (≈ 60 ms for 10,000 parks; `digest` when the caller has
+    it already) instead of being simplified and encoded again (≈ 0.5 s).
     """
     geoms = np.asarray(geoms, dtype=object)
-    key = (geometry_digest(geoms), float(tolerance_m), int(precision))
+    key = (digest or geometry_digest(geoms), float(tolerance_m), int(precision))
     found = _geometries_memo.get(key)
     if found is not None:
         return found
@@ -275,15 +273,17 @@ def layer_rows(
     """A layer's first feature's properties and its `payload` rows, remembered under `memo_key`.
 
     `memo_key` must name everything the properties are made from besides the frame (the layer's
-    spec, the language …); the frame itself is identified by `frame_digest`. A new session drawing
-    the same layers (every visitor's first view of a page) then skips formatting the properties of
-    every feature again: ≈ 0.5 s of Python at 10,000 parks and 7,500 water bodies. `properties` may
-    be a function, called only when the rows are not remembered.
+    spec, the language …); the frame itself is identified by `values_digest` and `geometry_digest`.
+    A new session drawing the same layers (every visitor's first view of a page) then skips
+    formatting the properties of every feature again: ≈ 0.5 s of Python at 10,000 parks and 7,500
+    water bodies. `properties` may be a function, called only when the rows are not remembered.
     """
+    geoms = gdf.geometry.values
+    shapes = geometry_digest(geoms)
     key = None
     if memo_key is not None:
         try:
-            key = (*memo_key, float(tolerance_m), frame_digest(gdf))
+            key = (*memo_key, float(tolerance_m), values_digest(gdf), shapes)
         except TypeError:  # a column pandas cannot hash (lists, dicts): not remembered
             key = None
     found = None if key is None else _rows_memo.get(key)
@@ -291,7 +291,7 @@ def layer_rows(
         return found
     props = properties() if callable(properties) else properties
     first = {k: v[0] for k, v in props.items()} if len(gdf) else {}
-    rows = payload(gdf["id"].tolist(), props, None, display_geometries(gdf.geometry.values, tolerance_m))
+    rows = payload(gdf["id"].tolist(), props, None, display_geometries(geoms, tolerance_m, digest=shapes))
     return (first, rows) if key is None else _rows_memo.put(key, (first, rows))
 
 

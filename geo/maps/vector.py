@@ -163,7 +163,7 @@ class CompactGeoJson(folium.GeoJson):
             samples.append(
                 {
                     "type": "Feature",
-                    "properties": first,
+                    "properties": dict(first),  # `first` may be remembered and shared by sessions
                     "geometry": json.loads(shapely.to_geojson(shapely.box(x0, y0, x1, y1))),
                 }
             )

@@ -16,6 +16,9 @@ from geo.maps.choropleth import STATUS_COLORS, build_choropleth_map, diverging_p
 from geo.maps.legend import class_legend_rows, format_number, legend_row, legend_rows
 from geo.maps.popups import display_properties, feature_collection
 from geo.maps.served import serve_layer_data
+from geo.maps.templates import compile_templates_once
+
+compile_templates_once()  # after every folium module geo.maps uses is imported
 
 __all__ = [
     "STATIC_VENDOR",

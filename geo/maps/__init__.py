@@ -2,8 +2,9 @@
 
 `build` (the overview map), `choropleth` (the parks cockpit and status maps), `vector` (layers sent as
 a compact encoded `payload`), `popups` (escaped display text), `legend`, `basemaps`, `assets`
-(vendored Leaflet, the standalone HTML export) and `served` (layer data as static files a page's map fetches). Functions take GeoDataFrames and LayerSpecs and
-return a folium.Map; pages only render it.
+(vendored Leaflet, the standalone HTML export), `served` (layer data as static files a page's map
+fetches) and `templates` (folium's Jinja templates compiled once; switched on when this package is
+imported). Functions take GeoDataFrames and LayerSpecs and return a folium.Map; pages only render it.
 
 Modules here may import geo's leaf modules (config, crs, i18n); never geo.store, geo.io, `layers`
 or streamlit.

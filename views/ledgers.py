@@ -55,11 +55,8 @@ def points_map(layer: str, ids: list[str], key: str) -> None:
     st_folium(serve_layer_data(fmap), height=460, use_container_width=True, returned_objects=[], key=key)
 
 
-tab_two_high, tab_monitoring, tab_sewage, tab_circular = st.tabs(
-    [tr("tab_two_high"), tr("tab_monitoring"), tr("tab_rural_sewage"), tr("tab_circular")]
-)
-
-with tab_two_high:
+def two_high_tab() -> None:
+    """两高 projects: stage × sector, the filtered list and its map."""
     spec = layers.get_spec("two_high_projects")
     c1, c2 = st.columns(2)
     options, labels = choice_options("two_high_projects", "stage")
@@ -82,7 +79,9 @@ with tab_two_high:
     st.dataframe(shown, hide_index=True, width="stretch", height=table_height(len(shown)))
     download_table(shown, "two-high-projects")
 
-with tab_monitoring:
+
+def monitoring_tab() -> None:
+    """Key energy users' online monitoring: units per status, the share connected, the list and map."""
     spec = layers.get_spec("key_energy_units")
     summary = cached(ledgers.monitoring_summary, db)
     cols = st.columns(len(summary) + 1)
@@ -98,11 +97,13 @@ with tab_monitoring:
     st.dataframe(shown, hide_index=True, width="stretch", height=table_height(len(shown)))
     download_table(shown, "key-energy-units")
 
-with tab_sewage:
+
+def sewage_tab() -> None:
+    """Rural sewage treatment by town against the plan's 90 %, a chosen year."""
     sewage_years = cached(stats.years, db, "rural_sewage_treatment_rate")
     if not sewage_years:
         st.info(tr("no_data"))
-        st.stop()
+        return
     year = st.select_slider(tr("year"), options=sewage_years, value=sewage_years[-1], key="sewage_year")
     table = cached(ledgers.rural_sewage_by_town, db, year)
     # Bars coloured by the same status as the table's column, in the page's words.
@@ -151,7 +152,9 @@ with tab_sewage:
     st.dataframe(shown, hide_index=True, width="stretch", height=table_height(len(shown)))
     download_table(shown, f"rural-sewage-{year}")
 
-with tab_circular:
+
+def circular_tab() -> None:
+    """Circular transformation of the parks that must be transformed by 2025."""
     result = cached(ledgers.circular_transformation, db)
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(tr("qualifying_parks"), result.qualifying)
@@ -167,3 +170,16 @@ with tab_circular:
     )
     st.dataframe(shown, hide_index=True, width="stretch", height=table_height(len(shown)))
     download_table(shown, "circular-transformation")
+
+
+# Only the open tab runs (a click on another reruns the page): the page starts with one map, not
+# two maps, a chart and five tables built and drawn at once.
+tabs = st.tabs(
+    [tr("tab_two_high"), tr("tab_monitoring"), tr("tab_rural_sewage"), tr("tab_circular")],
+    key="ledger_tab",
+    on_change="rerun",
+)
+for tab, show in zip(tabs, (two_high_tab, monitoring_tab, sewage_tab, circular_tab), strict=True):
+    if tab.open:
+        with tab:
+            show()

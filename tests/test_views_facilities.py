@@ -12,6 +12,14 @@ def facilities_page(open_page):
     return open_page("views/facilities.py")
 
 
+def _open_tab(at, label: str):
+    """Click a tab: only the open tab's content runs."""
+    at.session_state["fac_tab"] = label
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def _metric(at, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
@@ -38,13 +46,19 @@ def test_picking_an_overloaded_plant_shows_its_load_rate_and_limits(facilities_p
 
 def test_exceedance_list_names_the_limit_broken(facilities_page, seeded_store):
     found = facilities.exceedances(seeded_store, 2024)
-    shown = next(df.value for df in facilities_page.dataframe if "限值（mg/L）" in df.value.columns)
+    shown = next(
+        df.value for df in _open_tab(facilities_page, "超标记录").dataframe if "限值（mg/L）" in df.value.columns
+    )
     assert len(shown) == len(found)
     assert sorted(shown["限值（mg/L）"]) == sorted(found["limit"])
 
 
 def test_coverage_table_lists_every_street_and_town_with_its_gap(facilities_page, seeded_store):
-    shown = next(df.value for df in facilities_page.dataframe if "处理能力缺口（万m³/日）" in df.value.columns)
+    shown = next(
+        df.value
+        for df in _open_tab(facilities_page, "服务覆盖").dataframe
+        if "处理能力缺口（万m³/日）" in df.value.columns
+    )
     assert len(shown) == 21
     lacking = facilities.coverage(seeded_store, 2024)
     assert (shown["处理能力缺口（万m³/日）"] < 0).sum() == (lacking["gap"] < 0).sum()
@@ -63,8 +77,10 @@ def test_no_chinese_outside_the_datas_own_names_in_english(open_page, seeded_sto
 
     at = open_page("views/facilities.py", BINHAI_LANG="en")
     names = _data_names(seeded_store)
-    leftovers = []
-    for text in _texts(at._tree):
+    leftovers, texts = [], []
+    for tab in ("Plants", "Exceedances", "Coverage", "Monthly import", "Concentration grids"):
+        texts += _texts(_open_tab(at, tab)._tree)
+    for text in texts:
         rest = text
         for name in names:
             rest = rest.replace(name, "")
@@ -73,3 +89,13 @@ def test_no_chinese_outside_the_datas_own_names_in_english(open_page, seeded_sto
         if CJK.search(rest):
             leftovers.append(text)
     assert not leftovers, sorted(set(leftovers))
+
+
+def test_only_the_open_tab_runs(facilities_page):
+    """The page starts with the plants' map; the coverage tab brings its gap map instead, the import its form."""
+    assert len(facilities_page.get("component_instance")) == 1 and not facilities_page.get("file_uploader")
+    _open_tab(facilities_page, "服务覆盖")
+    assert len(facilities_page.get("component_instance")) == 1
+    assert not [m for m in facilities_page.metric if m.label == "处理设施数"]
+    _open_tab(facilities_page, "月报导入")
+    assert facilities_page.get("file_uploader") and not facilities_page.get("component_instance")

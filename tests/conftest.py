@@ -217,3 +217,11 @@ def open_page(seeded_store, monkeypatch):
         return at
 
     return _open
+
+
+def open_tab(at, key: str, label: str):
+    """Click the tab `label` of the lazy tabs under `key` (views.shell.lazy_tabs): only that tab runs."""
+    at.session_state[key] = label
+    at.run()
+    assert not at.exception, at.exception
+    return at

@@ -12,6 +12,7 @@ from folium.template import Template as FoliumTemplate
 
 from geo.maps import render_html
 from geo.maps import templates as compiled
+from tests.conftest import open_tab
 
 
 @pytest.mark.parametrize(
@@ -78,10 +79,7 @@ def page_maps(open_page, monkeypatch):
         ("ledgers", "ledger_tab", "重点用能单位在线监测"),
         ("facilities", "fac_tab", "服务覆盖"),
     ):
-        at.switch_page(f"views/{page}.py")
-        at.session_state[tab_key] = tab
-        at.run()
-        assert not at.exception, (page, at.exception)
+        open_tab(at.switch_page(f"views/{page}.py"), tab_key, tab)
     return maps
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from geo import facilities
+from tests.conftest import open_tab
 
 
 @pytest.fixture
@@ -13,11 +14,7 @@ def facilities_page(open_page):
 
 
 def _open_tab(at, label: str):
-    """Click a tab: only the open tab's content runs."""
-    at.session_state["fac_tab"] = label
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_tab(at, "fac_tab", label)
 
 
 def _metric(at, label: str) -> str:

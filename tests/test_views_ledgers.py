@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo import ledgers
+from tests.conftest import open_tab
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,12 +18,8 @@ def ledger_page(open_page):
     return open_page("views/ledgers.py")
 
 
-def _open_tab(at: AppTest, label: str) -> AppTest:
-    """Click a tab: only the open tab's content runs."""
-    at.session_state["ledger_tab"] = label
-    at.run()
-    assert not at.exception, at.exception
-    return at
+def _open_tab(at, label: str):
+    return open_tab(at, "ledger_tab", label)
 
 
 def _metric(at: AppTest, label: str) -> str:

@@ -23,6 +23,7 @@ from views.shell import (
     download_table,
     lang,
     layer_frame,
+    lazy_tabs,
     md_escape,
     page_header,
     require_role,
@@ -53,12 +54,9 @@ def show_problems(title: str, problems, kind: str = "error") -> None:
     (st.error if kind == "error" else st.warning)(f"{title}\n\n{text}")
 
 
-# Only the open tab runs (a click on another reruns the page): two maps, five tables and the
-# import forms are not all built at once.
-tab_plants, tab_exceed, tab_coverage, tab_import, tab_grids = st.tabs(
-    [tr("tab_plants"), tr("tab_exceedances"), tr("tab_coverage"), tr("tab_import"), tr("tab_grids")],
-    key="fac_tab",
-    on_change="rerun",
+# Only the open tab runs: two maps, five tables and the import forms are not all built at once.
+tab_plants, tab_exceed, tab_coverage, tab_import, tab_grids = lazy_tabs(
+    [tr("tab_plants"), tr("tab_exceedances"), tr("tab_coverage"), tr("tab_import"), tr("tab_grids")], "fac_tab"
 )
 
 # -- plants: map, panel, table ------------------------------------------------------------------------

@@ -16,7 +16,17 @@ from geo.display import labelled_table
 from geo.maps import STATUS_COLORS, build_map, format_number, serve_layer_data
 from geo.plan import RURAL_SEWAGE_TARGET
 from views.brief_button import brief_button
-from views.shell import cached, chosen_basemap, download_table, lang, layer_frame, page_header, table_height, tr
+from views.shell import (
+    cached,
+    chosen_basemap,
+    download_table,
+    lang,
+    layer_frame,
+    lazy_tabs,
+    page_header,
+    table_height,
+    tr,
+)
 
 db = page_header("nav_ledgers", "ledger_note")
 admin = layer_frame("admin_units")
@@ -172,13 +182,8 @@ def circular_tab() -> None:
     download_table(shown, "circular-transformation")
 
 
-# Only the open tab runs (a click on another reruns the page): the page starts with one map, not
-# two maps, a chart and five tables built and drawn at once.
-tabs = st.tabs(
-    [tr("tab_two_high"), tr("tab_monitoring"), tr("tab_rural_sewage"), tr("tab_circular")],
-    key="ledger_tab",
-    on_change="rerun",
-)
+# Only the open tab runs: the page starts with one map, not two maps, a chart and five tables.
+tabs = lazy_tabs([tr("tab_two_high"), tr("tab_monitoring"), tr("tab_rural_sewage"), tr("tab_circular")], "ledger_tab")
 for tab, show in zip(tabs, (two_high_tab, monitoring_tab, sewage_tab, circular_tab), strict=True):
     if tab.open:
         with tab:

@@ -428,6 +428,16 @@ def md_escape(value: object) -> str:
     return "".join(f"\\{ch}" if ch in _MARKDOWN_SPECIAL else ch for ch in text)
 
 
+def lazy_tabs(labels: Sequence[str], key: str) -> Sequence[Any]:
+    """Tabs of which only the open one runs: the page checks `tab.open` before drawing a tab's content.
+
+    Streamlit otherwise builds and sends every tab's content at once (maps, charts, tables of tabs
+    nobody opened); here a click on another tab reruns the page (≈ 0.2 s). The open tab is kept in
+    `st.session_state[key]` as its label.
+    """
+    return st.tabs(list(labels), key=key, on_change="rerun")
+
+
 # A long table is shown in part at first: at 10,000 parks the whole ranking is a 0.7 MB message whose
 # decoding held the page's main thread — and the map beside it — for ≈ 0.3–0.4 s (measured at scale
 # 250); nobody reads 10,000 rows on screen, and the export buttons carry them all.

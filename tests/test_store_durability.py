@@ -230,3 +230,35 @@ def test_a_writer_waits_for_a_short_lock_and_then_succeeds(seeded_store, tmp_pat
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
     assert check_store(seeded_store.path).plants == before.plants + 10
+
+
+def test_an_open_racing_this_process_s_last_connection_closing_is_tried_again(seeded_store, monkeypatch):
+    """A page's rerun opening the store while the logout route's connection is released on another thread.
+
+    DuckDB then says "Unique file handle conflict … already attached" for a moment (seen in a browser
+    journey: the page showed the store as unreachable); a second try opens it. Other binder errors
+    still stop at once.
+    """
+    import duckdb
+
+    import geo.store.db as db
+
+    real, refusals = duckdb.connect, []
+
+    def connect(path, *args, **kwargs):
+        if len(refusals) < 2:
+            refusals.append(path)
+            raise duckdb.BinderException(
+                f'Binder Error: Unique file handle conflict: Cannot attach "portal" - the database file "{path}" is already attached by database "portal"'
+            )
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(db.duckdb, "connect", connect)
+    assert seeded_store.data_version() >= 1 and len(refusals) == 2
+
+    def refuse(path, *args, **kwargs):
+        raise duckdb.BinderException("Binder Error: something else")
+
+    monkeypatch.setattr(db.duckdb, "connect", refuse)
+    with pytest.raises(db.SettingsError):
+        seeded_store.data_version()

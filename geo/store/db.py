@@ -31,6 +31,12 @@ from geo.store import migrations
 STORE_PATH_SOURCE = "BINHAI_DB / --db"
 
 
+def _transient(exc: duckdb.Error) -> bool:
+    """An open that succeeds when tried again: a lock held elsewhere, or a file handle being released."""
+    text = str(exc).lower()
+    return "lock" in text or "unique file handle conflict" in text
+
+
 def _cannot_open(path: Path, exc: Exception) -> SettingsError:
     reason = getattr(exc, "strerror", None) or str(exc)
     return SettingsError(f"无法打开或创建数据库 {path}: {reason}", f"cannot open or create the store {path}: {reason}")
@@ -178,8 +184,10 @@ class Store:
             try:
                 con = duckdb.connect(str(self.path))
                 break
-            except duckdb.IOException as exc:
-                if "lock" not in str(exc).lower():
+            except (duckdb.IOException, duckdb.BinderException) as exc:
+                # Another process's lock, or this process's last connection to the file still closing
+                # on another thread ("Unique file handle conflict"): both pass; anything else does not.
+                if not _transient(exc):
                     raise _cannot_open(self.path, exc) from exc
                 if time.monotonic() > deadline:
                     raise StoreBusyError(

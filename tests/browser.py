@@ -353,6 +353,8 @@ def ready_map(page, timeout_ms: int = 90_000, visible: bool = True):
             page.wait_for_function(f"() => ({shown})() >= 0" if visible else "() => true", timeout=10_000)
             index = page.evaluate(shown) if visible else 0
             frame = page.locator(MAP_IFRAME).nth(index).element_handle(timeout=10_000).content_frame()
+            if frame is None:  # the iframe was replaced between the lookup and its frame: look again
+                raise PlaywrightError("map iframe detached")
             frame.wait_for_function("() => window.binhaiReady === true", timeout=10_000)
             return frame
         except PlaywrightError:

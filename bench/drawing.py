@@ -60,6 +60,14 @@ _SIGNAL = f"""() => {{
 }}"""
 
 
+# The clock (ms since the epoch) two animation frames after the page's first text element appeared.
+_TEXT_PAINTED = """new MutationObserver((_, seen) => {
+    if (!document.querySelector('[data-testid="stMarkdownContainer"]')) return;
+    seen.disconnect();
+    requestAnimationFrame(() => requestAnimationFrame(() => { window.binhaiTextPainted = Date.now(); }));
+}).observe(document, {subtree: true, childList: true});"""
+
+
 def _descendants(root: int) -> list[int]:
     parents: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
@@ -134,11 +142,28 @@ def _read(path: Path) -> bytes:
         return b""
 
 
-def load(pw, url: str, naive: bool, limit_s: float = 180.0) -> dict[str, Any]:
-    """Navigate in a fresh browser; seconds until drawn, features drawn, peak browser memory (MB)."""
+def load(pw, url: str, naive: bool, limit_s: float = 180.0, text: bool = False) -> dict[str, Any]:
+    """Navigate in a fresh browser; seconds until drawn, features drawn, peak browser memory (MB).
+
+    `text`: the page has no map (bench/floor_app.py's first variant) — it is drawn when its first line
+    of text is painted.
+    """
     servers_quiet()  # no server still busy with the previous load (the naive one reruns for seconds after it)
     with fresh_browser(pw) as (browser, pid), PeakMemory(pid) as memory:
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        if text:
+            page.add_init_script(_TEXT_PAINTED)
+            page.goto(url, wait_until="commit")
+            origin = page.evaluate("() => performance.timeOrigin")
+            page.wait_for_function("() => window.binhaiTextPainted", timeout=limit_s * 1000)
+            painted = page.evaluate("() => window.binhaiTextPainted")
+            page.close()
+            return {
+                "s": round((painted - origin) / 1000, 2),
+                "features": 0,
+                "peak_mb": round(memory.peak_mb),
+                "load": round(os.getloadavg()[0], 1),
+            }
         page.goto(url, wait_until="commit")
         origin = page.evaluate("() => performance.timeOrigin")
         deadline = time.monotonic() + limit_s
@@ -206,19 +231,34 @@ def click_to_panel(pw, url: str, parks) -> float:
         return round(time.perf_counter() - started, 2)
 
 
-PAGES = {"map": "一张图", "parks": "园区指标", "assessment": "目标考核", "ledgers": "专项台账"}
+PAGES = {
+    "map": "一张图",
+    "parks": "园区指标",
+    "assessment": "目标考核",
+    "ledgers": "专项台账",
+    "facilities": "污水处理",
+    "water": "黑臭水体",
+    "public": "公示",
+}
+LARGE_PAGES = ("map", "parks", "water", "public")  # the pages whose maps grow with the scale
+# bench/floor_app.py: Streamlit's page start alone, and one portal map alone on a page.
+FLOORS = {"text": ("", True), "map": ("?map=1", False)}
+FLOOR_DIR = Path("/tmp/binhai-bench-floor")
 
 
 def run(stores: dict[int, Path], repeats: int = 3, log=print) -> dict[str, Any]:
-    """Every page at every scale, portal (canvas and svg) and naive, medians of `repeats` loads."""
+    """Every page at every scale, portal (canvas and svg), naive and the floors, medians of `repeats` loads."""
     from playwright.sync_api import sync_playwright
 
     result: dict[str, Any] = {}
     with sync_playwright() as pw:
         for scale, db in stores.items():
             parks = read_layer(Store(db), layers.get_spec("parks"))
-            pages = PAGES if scale == min(stores) else {"map": PAGES["map"], "parks": PAGES["parks"]}
-            variants = [("canvas", p, False) for p in pages] + [("svg", "parks", False), ("naive", "", True)]
+            pages = PAGES if scale == min(stores) else {p: PAGES[p] for p in LARGE_PAGES}
+            # (variant, path, naive, text)
+            variants = [("canvas", p, False, False) for p in pages]
+            variants += [("svg", "parks", False, False), ("naive", "", True, False)]
+            variants += [("floor", name, False, text) for name, (_, text) in FLOORS.items()]
             times: dict[tuple[str, str], list[dict[str, Any]]] = {}
             with (
                 serve(
@@ -233,13 +273,23 @@ def run(stores: dict[int, Path], repeats: int = 3, log=print) -> dict[str, Any]:
                     db,
                     Path(f"/tmp/bench-drawing-{scale}-naive.log"),
                 ) as (naive_url, _),
+                serve(
+                    str(baseline_app("floor_app.py", FLOOR_DIR)),
+                    db,
+                    Path(f"/tmp/bench-drawing-{scale}-floor.log"),
+                    {"BINHAI_MAP_RENDERER": "canvas"},
+                ) as (floor_url, _),
             ):
-                urls = {"canvas": canvas_url, "svg": svg_url, "naive": naive_url}
-                for variant, path, naive in variants:  # one untimed load each: servers warm, caches filled
-                    load(pw, urls[variant] + path, naive)
+                urls = {"canvas": canvas_url, "svg": svg_url, "naive": naive_url, "floor": floor_url}
+                address = {
+                    (variant, path): urls[variant] + (FLOORS[path][0] if variant == "floor" else path)
+                    for variant, path, _, _ in variants
+                }
+                for variant, path, naive, text in variants:  # one untimed load each: servers warm, caches filled
+                    load(pw, address[variant, path], naive, text=text)
                 for _ in range(repeats):  # interleaved, so a busy moment of the machine hits every variant
-                    for variant, path, naive in variants:
-                        times.setdefault((variant, path), []).append(load(pw, urls[variant] + path, naive))
+                    for variant, path, naive, text in variants:
+                        times.setdefault((variant, path), []).append(load(pw, address[variant, path], naive, text=text))
                 clicks = [click_to_panel(pw, canvas_url + "parks", parks) for _ in range(repeats)]
             for (variant, path), runs in times.items():
                 name = "naive_parks" if variant == "naive" else f"{variant}_{path}"
@@ -257,6 +307,10 @@ def run(stores: dict[int, Path], repeats: int = 3, log=print) -> dict[str, Any]:
             )
             result[f"{base}_parks_ratio_svg_to_canvas"] = round(
                 result[f"{base}_svg_parks_s"] / result[f"{base}_canvas_parks_s"], 1
+            )
+            # The best ratio any Streamlit page could reach against the naive page: its page start alone.
+            result[f"{base}_parks_ratio_naive_to_floor_text"] = round(
+                result[f"{base}_naive_parks_s"] / result[f"{base}_floor_text_s"], 1
             )
             result[f"{base}_parks_count"] = len(parks)
             log(f"  scale {scale}: click → panel {clicks} s")

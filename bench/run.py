@@ -243,18 +243,26 @@ def drawing_rows(r: dict[str, Any]) -> list[str]:
                 None,
             )
         )
-        for page, title in (("map", "一张图, every layer shown"), ("assessment", "目标考核"), ("ledgers", "专项台账")):
+        for page, title in (
+            ("map", "一张图, every layer shown"),
+            ("assessment", "目标考核"),
+            ("ledgers", "专项台账"),
+            ("facilities", "污水处理"),
+            ("water", "黑臭水体"),
+            ("public", "公示"),
+        ):
             key = f"{base}_canvas_{page}_s"
             if key in r:
-                page_aim = 1.5 if scale == 1 else 4.0
+                # The aims: every page < 1.5 s at the default scale; 一张图 < 4 s at scale 250.
+                page_aim = 1.5 if scale == 1 else 4.0 if page == "map" else None
                 lines.append(
                     _row(
                         f"navigation → drawn, {title} (scale {scale}, {r[f'{base}_canvas_{page}_features']:,} features)",
                         "",
                         f"{r[key]:.1f} s",
                         "",
-                        f"< {page_aim:g} s",
-                        r[key] < page_aim,
+                        f"< {page_aim:g} s" if page_aim else "",
+                        r[key] < page_aim if page_aim else None,
                     )
                 )
         lines.append(
@@ -267,6 +275,27 @@ def drawing_rows(r: dict[str, Any]) -> list[str]:
                 r[f"{base}_click_to_panel_s"] < 1,
             )
         )
+        if f"{base}_floor_text_s" in r:  # bench/floor_app.py: what every page pays before its map
+            lines.append(
+                _row(
+                    f"  floor: Streamlit's page start, one line of text (scale {scale})",
+                    f"{naive:.1f} s",
+                    f"{r[f'{base}_floor_text_s']:.1f} s",
+                    f"{r[f'{base}_parks_ratio_naive_to_floor_text']}× (the most any page could reach)",
+                    "",
+                    None,
+                )
+            )
+            lines.append(
+                _row(
+                    f"  floor: one portal map alone, the admin units (scale {scale})",
+                    "",
+                    f"{r[f'{base}_floor_map_s']:.1f} s",
+                    "",
+                    "",
+                    None,
+                )
+            )
     return lines
 
 

@@ -14,6 +14,7 @@ A cached file is reused while its recipe (`RECIPE`) is unchanged; `--fresh` rebu
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import time
@@ -33,7 +34,8 @@ from geo.store.db import Store
 from geo.store.features import read_layer, write_layer
 from geo.store.statistics import write_statistics
 
-WORK = Path(__file__).resolve().parent / ".work"
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "bench" / ".work"
 SEED = 2025
 DISTRICT_SCALE = 250  # 40 parks per scale unit → 10,000 parks
 PARK_VERTICES = 60
@@ -170,10 +172,22 @@ def district_stores(fresh: bool = False, log=print) -> dict[str, Store]:
     return stores
 
 
+def generator_digest() -> str:
+    """A digest of the sample generator's code (data/sample/*.py): a change of it makes new sample stores."""
+    digest = hashlib.sha256()
+    for source in sorted((ROOT / "data" / "sample").glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def sample_store(scale: int, fresh: bool = False, log=print) -> Store:
-    """The illustrative sample at a scale, as `python -m layers seed --scale N` writes it."""
+    """The illustrative sample at a scale, as `python -m layers seed --scale N` writes it.
+
+    Rebuilt when the generator changes: a store cached before the wastewater plants' monthly figures
+    were generated had none, and the bench could not draw 污水处理's plant map.
+    """
     path = WORK / f"sample-{scale}.duckdb"
-    recipe = {"version": 1, "seed": SEED, "scale": scale}
+    recipe = {"version": 1, "seed": SEED, "scale": scale, "generator": generator_digest()}
     if fresh or not _fresh(path, recipe):
         WORK.mkdir(parents=True, exist_ok=True)
         _remove(path)

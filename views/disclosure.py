@@ -9,6 +9,7 @@ from streamlit_folium import st_folium
 import layers
 from geo import water
 from geo.crs import map_bounds
+from geo.maps import serve_layer_data
 from geo.maps.water import build_water_map
 from views.shell import cached, chosen_basemap, lang, layer_frame, page_header, table_height, tr
 
@@ -28,7 +29,7 @@ fmap = build_water_map(
     basemap=chosen_basemap(),
     bounds=map_bounds(admin),
 )
-st_folium(fmap, height=440, use_container_width=True, returned_objects=[], key=f"disclosure_map_{L}")
+st_folium(serve_layer_data(fmap), height=440, use_container_width=True, returned_objects=[], key=f"disclosure_map_{L}")
 
 counts = public["stage"].value_counts()
 cols = st.columns(len(water.STAGES))

@@ -13,6 +13,7 @@ import layers
 from geo import facilities, grids
 from geo.crs import map_bounds
 from geo.errors import InputError, PortalError
+from geo.maps import serve_layer_data
 from geo.maps.facilities import build_gap_map, build_plant_map, plant_selection_layer
 from geo.settings import EFFLUENT_PARAMETERS
 from views.grid_overlay import add_chosen_grid, grid_overlay_choice
@@ -114,7 +115,7 @@ if tab_plants.open:
                 )
                 add_chosen_grid(fmap, grid)
                 st_folium(
-                    fmap,
+                    serve_layer_data(fmap),
                     height=560,
                     use_container_width=True,
                     returned_objects=["last_active_drawing"],
@@ -274,7 +275,11 @@ if tab_coverage.open:
         units = cached(facilities.coverage_map_frame, db, cov_year, method)
         gap_map = build_gap_map(units, lang=lang(), basemap=chosen_basemap(), bounds=bounds)
         st_folium(
-            gap_map, height=480, use_container_width=True, returned_objects=[], key=f"fac_gap_{cov_year}_{method}"
+            serve_layer_data(gap_map),
+            height=480,
+            use_container_width=True,
+            returned_objects=[],
+            key=f"fac_gap_{cov_year}_{method}",
         )
         lacking = units[units["gap"] < 0].sort_values("gap")
         st.markdown(tr("units_lacking", n=len(lacking)))

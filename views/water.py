@@ -13,6 +13,7 @@ import layers
 from geo import water
 from geo.crs import map_bounds
 from geo.errors import InputError, PortalError
+from geo.maps import serve_layer_data
 from geo.maps.choropleth import selection_layer
 from geo.maps.water import build_water_map
 from views.brief_button import brief_button
@@ -112,8 +113,9 @@ fmap = build_water_map(
     basemap=chosen_basemap(),
     bounds=map_bounds(admin),
 )
+# The layers' rows as static files the map fetches (geo/maps/served.py), not inside its script.
 st_folium(
-    fmap,
+    serve_layer_data(fmap),
     height=460,
     use_container_width=True,
     returned_objects=["last_active_drawing"],
@@ -253,7 +255,7 @@ record_map = build_water_map(
     point_label=tr("water_point"),
 )
 clicked_at = st_folium(
-    record_map,
+    serve_layer_data(record_map),
     height=320,
     use_container_width=True,
     returned_objects=["last_clicked"],

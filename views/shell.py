@@ -438,6 +438,17 @@ def lazy_tabs(labels: Sequence[str], key: str) -> Sequence[Any]:
     return st.tabs(list(labels), key=key, on_change="rerun")
 
 
+def lazy_expander(label: str, key: str) -> Any:
+    """A collapsed expander whose content runs only while it is open (`box.open`), like `lazy_tabs`.
+
+    For what sits under a page's map and is read less often (a chart, a quarterly table): a chart
+    brings Vega's code (≈ 1 MB) to the page, and while the browser loaded it the map's frame waited —
+    黑臭水体 drew its map ≈ 0.25 s sooner without its chart (A/B at the default scale). Opening it reruns
+    the page (≈ 0.2 s); it stays open for the session (`st.session_state[key]`).
+    """
+    return st.expander(label, key=key, on_change="rerun")
+
+
 # A long table is shown in part at first: at 10,000 parks the whole ranking is a 0.7 MB message whose
 # decoding held the page's main thread — and the map beside it — for ≈ 0.3–0.4 s (measured at scale
 # 250); nobody reads 10,000 rows on screen, and the export buttons carry them all.

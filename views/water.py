@@ -25,6 +25,7 @@ from views.shell import (
     current_actor,
     lang,
     layer_frame,
+    lazy_expander,
     md_escape,
     page_header,
     show_error,
@@ -182,36 +183,42 @@ st.selectbox(
 )
 
 # -- counts by year of listing, and at the end of each quarter ---------------------------------------------
-by_year = water.counts_by_listing_year(shown)
-if len(by_year):
-    long = by_year.reset_index().melt(id_vars="listed_year", var_name="stage", value_name="n")
-    long["stage_label"] = long["stage"].map(lambda s: water.stage_title(s, L))
-    colours = dict(layers.get_spec("water_bodies").style.category_colors)
-    order = [water.stage_title(s, L) for s in water.STAGES]
-    chart = (
-        alt.Chart(long)
-        .mark_bar()
-        .encode(
-            x=alt.X("listed_year:O", title=tr("water_listed")),
-            y=alt.Y("n:Q", title=tr("water_count")),
-            color=alt.Color(
-                "stage_label:N",
-                title=tr("water_stage"),
-                scale=alt.Scale(domain=order, range=[colours[s] for s in water.STAGES]),
-            ),
-            order=alt.Order("stage:N"),
-        )
-        .properties(height=240, title=tr("water_by_year"))
-    )
-    st.altair_chart(chart, width="stretch")
+# Under a lazy expander each (views.shell.lazy_expander): the chart's code no longer holds the map back.
+by_year_box = lazy_expander(tr("water_by_year"), key="water_by_year_open")
+if by_year_box.open:
+    with by_year_box:
+        by_year = water.counts_by_listing_year(shown)
+        if len(by_year):
+            long = by_year.reset_index().melt(id_vars="listed_year", var_name="stage", value_name="n")
+            long["stage_label"] = long["stage"].map(lambda s: water.stage_title(s, L))
+            colours = dict(layers.get_spec("water_bodies").style.category_colors)
+            order = [water.stage_title(s, L) for s in water.STAGES]
+            chart = (
+                alt.Chart(long)
+                .mark_bar()
+                .encode(
+                    x=alt.X("listed_year:O", title=tr("water_listed")),
+                    y=alt.Y("n:Q", title=tr("water_count")),
+                    color=alt.Color(
+                        "stage_label:N",
+                        title=tr("water_stage"),
+                        scale=alt.Scale(domain=order, range=[colours[s] for s in water.STAGES]),
+                    ),
+                    order=alt.Order("stage:N"),
+                )
+                .properties(height=240)
+            )
+            st.altair_chart(chart, width="stretch")
 
-with st.expander(tr("water_quarters")):
-    end = as_of or date.today()
-    quarters = cached(water.quarterly_stage_counts, db, date(end.year - 2, 1, 1), end)
-    quarters = quarters.rename(
-        columns={"quarter_end": tr("water_quarter_end"), **{s: water.stage_title(s, L) for s in water.STAGES}}
-    )
-    st.dataframe(quarters, hide_index=True, width="stretch", height=table_height(len(quarters), 420))
+quarters_box = lazy_expander(tr("water_quarters"), key="water_quarters_open")
+if quarters_box.open:
+    with quarters_box:
+        end = as_of or date.today()
+        quarters = cached(water.quarterly_stage_counts, db, date(end.year - 2, 1, 1), end)
+        quarters = quarters.rename(
+            columns={"quarter_end": tr("water_quarter_end"), **{s: water.stage_title(s, L) for s in water.STAGES}}
+        )
+        st.dataframe(quarters, hide_index=True, width="stretch", height=table_height(len(quarters), 420))
 
 # -- the selected body's record -----------------------------------------------------------------------------
 if selected not in set(frame["id"]):

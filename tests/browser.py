@@ -338,16 +338,22 @@ def mouse_to(page, feature: dict, click: bool = False) -> None:
         page.mouse.click(x, y)
 
 
-def ready_map(page, timeout_ms: int = 90_000, visible: bool = True):
+def ready_map(page, timeout_ms: int = 90_000, visible: bool = True, nth: int | None = None):
     """The content frame of the page's map once it is framed (`window.binhaiReady`).
 
-    A rerun can replace the map iframe while we wait: a detached frame is dropped and the current
-    one looked up again, until `timeout_ms` has passed.
+    The first visible map, or the `nth` map of the page (a page with two maps: its layers' files arrive
+    on their own time, so being ready is each map's own). A rerun can replace the map iframe while we
+    wait: a detached frame is dropped and the current one looked up again, until `timeout_ms` has passed.
     """
     from playwright.sync_api import Error as PlaywrightError
 
     deadline = time.monotonic() + timeout_ms / 1000
-    shown = f"() => Array.from(document.querySelectorAll('{MAP_IFRAME}')).findIndex(f => f.offsetWidth > 0)"
+    frames = f"Array.from(document.querySelectorAll('{MAP_IFRAME}'))"
+    shown = (
+        f"() => {frames}.findIndex(f => f.offsetWidth > 0)"
+        if nth is None
+        else f"() => ({frames}.length > {nth} && {frames}[{nth}].offsetWidth > 0) ? {nth} : -1"
+    )
     while True:
         try:
             page.wait_for_function(f"() => ({shown})() >= 0" if visible else "() => true", timeout=10_000)

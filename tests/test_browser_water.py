@@ -202,7 +202,7 @@ def test_a_click_on_the_record_map_becomes_a_points_position(portal, browser_pag
     _pick_body(page, name)
     record_map = page.locator(MAP_IFRAME).nth(1)
     record_map.scroll_into_view_if_needed()
-    ready_map(page)
+    ready_map(page, nth=1)  # the record map itself: its layer file arrives after the overview's
     box = record_map.bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.55)
     main.get_by_text("地图点选位置").first.wait_for(timeout=60_000)

@@ -194,6 +194,36 @@ def load(pw, url: str, naive: bool, limit_s: float = 180.0, text: bool = False) 
     }
 
 
+def drawn_frame(page, limit_s: float = 180.0):
+    """The parks map's frame once its choropleth is drawn; looked up again if a rerun replaced the iframe."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    deadline = time.monotonic() + limit_s
+    while True:
+        try:
+            page.wait_for_function(f"() => document.querySelectorAll('{MAP_FRAME}').length === 1", timeout=10_000)
+            frame = page.locator(MAP_FRAME).first.element_handle(timeout=10_000).content_frame()
+            if frame is None:
+                raise PlaywrightError("map iframe replaced")
+            frame.wait_for_function("() => window.binhaiDrawn && window.binhaiDrawn.choropleth > 0", timeout=10_000)
+            return frame
+        except PlaywrightError:
+            if time.monotonic() > deadline:
+                raise
+
+
+def wait_still(page, limit_s: float = 30.0) -> None:
+    """Until the map frame has kept its place on the page for 0.5 s (elements above it may still arrive)."""
+    deadline, last, since = time.monotonic() + limit_s, None, time.monotonic()
+    while time.monotonic() < deadline:
+        box = page.locator(MAP_FRAME).first.bounding_box()
+        if box != last:
+            last, since = box, time.monotonic()
+        elif time.monotonic() - since >= 0.5:
+            return
+        time.sleep(POLL_S)
+
+
 def click_to_panel(pw, url: str, parks) -> float:
     """Seconds from a real mouse click on a park of the drawn /parks map to its name in the panel."""
     points = parks.geometry.representative_point()
@@ -202,11 +232,14 @@ def click_to_panel(pw, url: str, parks) -> float:
     with fresh_browser(pw) as (browser, _):
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
         page.goto(url, wait_until="commit")
-        page.wait_for_function(f"() => document.querySelectorAll('{MAP_FRAME}').length === 1", timeout=120_000)
-        frame = page.locator(MAP_FRAME).first.element_handle().content_frame()
-        frame.wait_for_function("() => window.binhaiDrawn && window.binhaiDrawn.choropleth > 0", timeout=180_000)
+        frame = drawn_frame(page)
+        # The controls above the map push it below the fold of a 1,000 px window: bring it into view (a
+        # click outside the window reaches nothing), then wait for the page to stop moving.
+        page.locator(MAP_FRAME).first.scroll_into_view_if_needed()
+        wait_still(page)
         box = page.locator(MAP_FRAME).first.bounding_box()
-        # The largest park alone under its inner point, on screen and not under a control.
+        height = page.viewport_size["height"]
+        # The largest park alone under its inner point, in the window and not under a control.
         order = parks.to_crs(4548).area.sort_values(ascending=False).index
         for i in order:
             position = parks.index.get_loc(i)
@@ -219,7 +252,8 @@ def click_to_panel(pw, url: str, parks) -> float:
                 "return [p.x, p.y, e ? e.tagName + ' ' + (e.getAttribute('class') || '') : '']; }",
                 [point.y, point.x],
             )
-            if 0 < x < box["width"] and 0 < y < box["height"] and "leaflet-zoom-animated" in top:
+            on_screen = 0 < y < box["height"] and 0 < box["y"] + y < height
+            if 0 < x < box["width"] and on_screen and "leaflet-zoom-animated" in top:
                 break
         else:
             raise RuntimeError("no park to click")

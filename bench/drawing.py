@@ -33,7 +33,7 @@ import layers
 from bench.browser import baseline_app, serve, servers_quiet
 from geo.store.db import Store
 from geo.store.features import read_layer
-from tests.browser import CHROMIUM_ARGS, chromium_path
+from tests.browser import CHROMIUM_ARGS, chromium_path, ready_map
 
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 QUIET_S = 2.0
@@ -194,24 +194,6 @@ def load(pw, url: str, naive: bool, limit_s: float = 180.0, text: bool = False) 
     }
 
 
-def drawn_frame(page, limit_s: float = 180.0):
-    """The parks map's frame once its choropleth is drawn; looked up again if a rerun replaced the iframe."""
-    from playwright.sync_api import Error as PlaywrightError
-
-    deadline = time.monotonic() + limit_s
-    while True:
-        try:
-            page.wait_for_function(f"() => document.querySelectorAll('{MAP_FRAME}').length === 1", timeout=10_000)
-            frame = page.locator(MAP_FRAME).first.element_handle(timeout=10_000).content_frame()
-            if frame is None:
-                raise PlaywrightError("map iframe replaced")
-            frame.wait_for_function("() => window.binhaiDrawn && window.binhaiDrawn.choropleth > 0", timeout=10_000)
-            return frame
-        except PlaywrightError:
-            if time.monotonic() > deadline:
-                raise
-
-
 def wait_still(page, limit_s: float = 30.0) -> None:
     """Until the map frame has kept its place on the page for 0.5 s (elements above it may still arrive)."""
     deadline, last, since = time.monotonic() + limit_s, None, time.monotonic()
@@ -232,7 +214,7 @@ def click_to_panel(pw, url: str, parks) -> float:
     with fresh_browser(pw) as (browser, _):
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
         page.goto(url, wait_until="commit")
-        frame = drawn_frame(page)
+        frame = ready_map(page, timeout_ms=180_000)  # the parks map's frame once every layer is drawn
         # The controls above the map push it below the fold of a 1,000 px window: bring it into view (a
         # click outside the window reaches nothing), then wait for the page to stop moving.
         page.locator(MAP_FRAME).first.scroll_into_view_if_needed()

@@ -33,7 +33,7 @@ import layers
 from bench.browser import baseline_app, serve, servers_quiet
 from geo.store.db import Store
 from geo.store.features import read_layer
-from tests.browser import CHROMIUM_ARGS, chromium_path, ready_map
+from tests.browser import CHROMIUM_ARGS, chromium_path, ready_map, wait_idle
 
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 QUIET_S = 2.0
@@ -153,38 +153,13 @@ def load(pw, url: str, naive: bool, limit_s: float = 180.0, text: bool = False) 
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
         if text:
             page.add_init_script(_TEXT_PAINTED)
-            page.goto(url, wait_until="commit")
-            origin = page.evaluate("() => performance.timeOrigin")
-            page.wait_for_function("() => window.binhaiTextPainted", timeout=limit_s * 1000)
-            painted = page.evaluate("() => window.binhaiTextPainted")
-            page.close()
-            return {
-                "s": round((painted - origin) / 1000, 2),
-                "features": 0,
-                "peak_mb": round(memory.peak_mb),
-                "load": round(os.getloadavg()[0], 1),
-            }
         page.goto(url, wait_until="commit")
         origin = page.evaluate("() => performance.timeOrigin")
-        deadline = time.monotonic() + limit_s
-        last, last_change, drawn_at = None, time.monotonic(), None
-        while time.monotonic() < deadline:
-            signal = page.evaluate(_SIGNAL)
-            state = (
-                (signal["frames"], signal["paths"])
-                if naive
-                else (signal["frames"], tuple(sorted(signal["drawn"].items())))
-            )
-            count = signal["paths"] if naive else sum(signal["drawn"].values())
-            if state != last or signal["busy"]:
-                if state != last:
-                    drawn_at = signal["now"] if naive else signal["painted"]
-                last, last_change = state, time.monotonic()
-            elif count and not signal["pending"] and time.monotonic() - last_change >= QUIET_S:
-                break
-            time.sleep(POLL_S)
+        if text:
+            page.wait_for_function("() => window.binhaiTextPainted", timeout=limit_s * 1000)
+            drawn_at, count = page.evaluate("() => window.binhaiTextPainted"), 0
         else:
-            raise RuntimeError(f"{url}: not drawn within {limit_s} s (last {last})")
+            drawn_at, count = _wait_drawn(page, url, naive, limit_s)
         page.close()
     return {
         "s": round((drawn_at - origin) / 1000, 2),
@@ -194,16 +169,24 @@ def load(pw, url: str, naive: bool, limit_s: float = 180.0, text: bool = False) 
     }
 
 
-def wait_still(page, limit_s: float = 30.0) -> None:
-    """Until the map frame has kept its place on the page for 0.5 s (elements above it may still arrive)."""
-    deadline, last, since = time.monotonic() + limit_s, None, time.monotonic()
+def _wait_drawn(page, url: str, naive: bool, limit_s: float) -> tuple[float, int]:
+    """(the page's clock when its maps were drawn, features drawn), once the drawing has been quiet."""
+    deadline = time.monotonic() + limit_s
+    last, last_change, drawn_at = None, time.monotonic(), None
     while time.monotonic() < deadline:
-        box = page.locator(MAP_FRAME).first.bounding_box()
-        if box != last:
-            last, since = box, time.monotonic()
-        elif time.monotonic() - since >= 0.5:
-            return
+        signal = page.evaluate(_SIGNAL)
+        state = (
+            (signal["frames"], signal["paths"]) if naive else (signal["frames"], tuple(sorted(signal["drawn"].items())))
+        )
+        count = signal["paths"] if naive else sum(signal["drawn"].values())
+        if state != last or signal["busy"]:
+            if state != last:
+                drawn_at = signal["now"] if naive else signal["painted"]
+            last, last_change = state, time.monotonic()
+        elif count and not signal["pending"] and time.monotonic() - last_change >= QUIET_S:
+            return drawn_at, count
         time.sleep(POLL_S)
+    raise RuntimeError(f"{url}: not drawn within {limit_s} s (last {last})")
 
 
 def click_to_panel(pw, url: str, parks) -> float:
@@ -216,9 +199,9 @@ def click_to_panel(pw, url: str, parks) -> float:
         page.goto(url, wait_until="commit")
         frame = ready_map(page, timeout_ms=180_000)  # the parks map's frame once every layer is drawn
         # The controls above the map push it below the fold of a 1,000 px window: bring it into view (a
-        # click outside the window reaches nothing), then wait for the page to stop moving.
+        # click outside the window reaches nothing), then wait until no script runs (the page has settled).
         page.locator(MAP_FRAME).first.scroll_into_view_if_needed()
-        wait_still(page)
+        wait_idle(page)
         box = page.locator(MAP_FRAME).first.bounding_box()
         height = page.viewport_size["height"]
         # The largest park alone under its inner point, in the window and not under a control.

@@ -29,12 +29,12 @@ from rasterio.transform import from_origin
 import layers
 from data.sample import FIXED_TIMESTAMP, seed_store
 from data.sample.shapes import blobs
+from geo.config import ROOT
 from geo.crs import MEASURE_CRS, STORAGE_CRS
 from geo.store.db import Store
 from geo.store.features import read_layer, write_layer
 from geo.store.statistics import write_statistics
 
-ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / ".work"
 SEED = 2025
 DISTRICT_SCALE = 250  # 40 parks per scale unit → 10,000 parks

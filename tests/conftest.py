@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -225,3 +226,29 @@ def open_tab(at, key: str, label: str):
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+@pytest.fixture
+def page_maps(open_page, monkeypatch):
+    """Every folium map the pages hand to st_folium (pickled as made), the grid overlay drawn on 一张图."""
+    import streamlit_folium
+
+    maps = []
+    original = streamlit_folium.st_folium
+
+    def keep(fig, *args, **kwargs):
+        maps.append(pickle.dumps(fig))  # as the page made it: rendering changes a map
+        return original(fig, *args, **kwargs)
+
+    monkeypatch.setattr(streamlit_folium, "st_folium", keep)
+    at = open_page("views/map.py")
+    at.selectbox(key="overview_grid").select_index(1).run()
+    for page in ("parks", "assessment", "ledgers", "facilities", "water", "disclosure", "zones"):
+        at.switch_page(f"views/{page}.py").run()
+        assert not at.exception, (page, at.exception)
+    for page, tab_key, tab in (  # the second map of two pages, each in its own tab
+        ("ledgers", "ledger_tab", "重点用能单位在线监测"),
+        ("facilities", "fac_tab", "服务覆盖"),
+    ):
+        open_tab(at.switch_page(f"views/{page}.py"), tab_key, tab)
+    return maps

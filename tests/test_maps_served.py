@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import pickle
 import re
 import time
 from urllib.parse import parse_qs
@@ -13,7 +14,7 @@ import layers
 from geo.config import ROOT
 from geo.maps import build_map, render_html, serve_layer_data, standalone_html
 from geo.maps.assets import PREFETCH_ASSET
-from geo.maps.served import layer_rows, sweep
+from geo.maps.served import CACHE_DIR, CACHE_URL, layer_rows, sweep
 
 URL = re.compile(r"""https?://[^\s"'<>)]+""")
 
@@ -94,3 +95,14 @@ def test_the_files_of_layers_shown_at_first_are_fetched_by_the_maps_first_script
     # The map's script takes the prefetched text when it is there, and fetches the file itself otherwise.
     page = render_html(fmap)
     assert "prefetched[url] || fetch(url)" in page and URL.findall(page) == []
+
+
+def test_every_page_map_fetches_its_layers_from_served_files(page_maps):
+    """No page hands a map to st_folium with its rows still inside the script (views.shell.show_map)."""
+    served = 0
+    for made in page_maps:
+        for element in layer_rows(pickle.loads(made)):
+            assert element.url is not None and element.url.startswith(CACHE_URL + "/"), element.url
+            assert (CACHE_DIR / element.url.rsplit("/", 1)[1]).read_text(encoding="utf-8") == element.rows
+            served += 1
+    assert served >= len(page_maps)  # every map has at least one layer of rows

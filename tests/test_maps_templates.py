@@ -12,7 +12,6 @@ from folium.template import Template as FoliumTemplate
 
 from geo.maps import render_html
 from geo.maps import templates as compiled
-from tests.conftest import open_tab
 
 
 @pytest.mark.parametrize(
@@ -57,30 +56,6 @@ def test_folium_classes_stay_classes_and_elements_keep_rendering():
 def _rendered(fmap) -> tuple[str, str]:
     """What st_folium sends: the figure's header and the map's script."""
     return render_html(fmap), streamlit_folium.generate_leaflet_string(fmap)
-
-
-@pytest.fixture
-def page_maps(open_page, monkeypatch):
-    """Every folium map the browsing pages hand to st_folium, the grid overlay drawn on 一张图."""
-    maps = []
-    original = streamlit_folium.st_folium
-
-    def keep(fig, *args, **kwargs):
-        maps.append(pickle.dumps(fig))  # as the page made it: rendering changes a map
-        return original(fig, *args, **kwargs)
-
-    monkeypatch.setattr(streamlit_folium, "st_folium", keep)
-    at = open_page("views/map.py")
-    at.selectbox(key="overview_grid").select_index(1).run()
-    for page in ("parks", "assessment", "ledgers", "facilities", "water", "disclosure", "zones"):
-        at.switch_page(f"views/{page}.py").run()
-        assert not at.exception, (page, at.exception)
-    for page, tab_key, tab in (  # the second map of two pages, each in its own tab
-        ("ledgers", "ledger_tab", "重点用能单位在线监测"),
-        ("facilities", "fac_tab", "服务覆盖"),
-    ):
-        open_tab(at.switch_page(f"views/{page}.py"), tab_key, tab)
-    return maps
 
 
 def test_every_page_map_renders_the_same_with_templates_compiled_once(page_maps):

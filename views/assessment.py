@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 import layers
 from geo import assessment, forecast, plan, stats, whatif
@@ -14,7 +13,7 @@ from geo.crs import map_bounds
 from geo.errors import PortalError
 from geo.final_assessment import final_assessment, final_summary, has_final_data
 from geo.indicators import INDICATORS
-from geo.maps import STATUS_COLORS, build_choropleth_map, legend_row, serve_layer_data
+from geo.maps import STATUS_COLORS, build_choropleth_map, legend_row
 from geo.plan import TARGET_INDICATORS
 from views.brief_button import brief_button
 from views.shell import (
@@ -29,6 +28,7 @@ from views.shell import (
     layer_frame,
     page_header,
     show_error,
+    show_map,
     table_height,
     tr,
     unit_label,
@@ -105,9 +105,7 @@ fmap = build_choropleth_map(
     basemap=chosen_basemap(),
     bounds=map_bounds(admin),
 )
-st_folium(
-    serve_layer_data(fmap), height=480, use_container_width=True, returned_objects=[], key=f"assessment_map_{level}"
-)
+show_map(fmap, f"assessment_map_{level}", 480)
 
 # -- the ranking table ----------------------------------------------------------------------------
 meta = INDICATORS[indicator]

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 import layers
 from geo import water
 from geo.crs import map_bounds
-from geo.maps import serve_layer_data
 from geo.maps.water import build_water_map
-from views.shell import cached, chosen_basemap, lang, layer_frame, page_header, table_height, tr
+from views.shell import cached, chosen_basemap, lang, layer_frame, page_header, show_map, table_height, tr
 
 db = page_header("nav_disclosure", "disclosure_intro")
 L = lang()
@@ -29,7 +27,7 @@ fmap = build_water_map(
     basemap=chosen_basemap(),
     bounds=map_bounds(admin),
 )
-st_folium(serve_layer_data(fmap), height=440, use_container_width=True, returned_objects=[], key=f"disclosure_map_{L}")
+show_map(fmap, f"disclosure_map_{L}", 440)
 
 counts = public["stage"].value_counts()
 cols = st.columns(len(water.STAGES))

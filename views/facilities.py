@@ -7,13 +7,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 import layers
 from geo import facilities, grids
 from geo.crs import map_bounds
 from geo.errors import InputError, PortalError
-from geo.maps import serve_layer_data
 from geo.maps.facilities import build_gap_map, build_plant_map, plant_selection_layer
 from geo.settings import EFFLUENT_PARAMETERS
 from views.grid_overlay import add_chosen_grid, grid_overlay_choice
@@ -30,6 +28,7 @@ from views.shell import (
     require_role,
     settings,
     show_error,
+    show_map,
     table_height,
     tr,
     with_unit,
@@ -114,14 +113,8 @@ if tab_plants.open:
                     bounds=bounds,
                 )
                 add_chosen_grid(fmap, grid)
-                st_folium(
-                    serve_layer_data(fmap),
-                    height=560,
-                    use_container_width=True,
-                    returned_objects=["last_active_drawing"],
-                    feature_group_to_add=plant_selection_layer(frame, st.session_state.get("fac_plant")),
-                    key="fac_map",
-                )
+                chosen = plant_selection_layer(frame, st.session_state.get("fac_plant"))
+                show_map(fmap, "fac_map", 560, ["last_active_drawing"], chosen)
             with panel_col:
                 st.subheader(tr("plant_panel"))
                 selected = st.selectbox(
@@ -274,13 +267,7 @@ if tab_coverage.open:
         st.caption(tr("coverage_formula", per_capita=f"{current[0]:g}", share=f"{current[1]:g}"))
         units = cached(facilities.coverage_map_frame, db, cov_year, method)
         gap_map = build_gap_map(units, lang=lang(), basemap=chosen_basemap(), bounds=bounds)
-        st_folium(
-            serve_layer_data(gap_map),
-            height=480,
-            use_container_width=True,
-            returned_objects=[],
-            key=f"fac_gap_{cov_year}_{method}",
-        )
+        show_map(gap_map, f"fac_gap_{cov_year}_{method}", 480)
         lacking = units[units["gap"] < 0].sort_values("gap")
         st.markdown(tr("units_lacking", n=len(lacking)))
         cov_table = pd.DataFrame(

@@ -7,13 +7,12 @@ import dataclasses
 import altair as alt
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 import layers
 from geo import ledgers, stats
 from geo.crs import map_bounds
 from geo.display import labelled_table
-from geo.maps import STATUS_COLORS, build_map, format_number, serve_layer_data
+from geo.maps import STATUS_COLORS, build_map, format_number
 from geo.plan import RURAL_SEWAGE_TARGET
 from views.brief_button import brief_button
 from views.shell import (
@@ -24,6 +23,7 @@ from views.shell import (
     layer_frame,
     lazy_tabs,
     page_header,
+    show_map,
     table_height,
     tr,
 )
@@ -62,7 +62,7 @@ def points_map(layer: str, ids: list[str], key: str) -> None:
     fmap = build_map(
         [(layers.get_spec("admin_units"), admin), (spec, points)], lang=lang(), basemap=chosen_basemap(), bounds=bounds
     )
-    st_folium(serve_layer_data(fmap), height=460, use_container_width=True, returned_objects=[], key=key)
+    show_map(fmap, key, 460)
 
 
 def two_high_tab() -> None:

@@ -1,14 +1,13 @@
 """一张图: every layer on one offline map with legend, tooltips and popups."""
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 import layers
 from geo.crs import map_bounds
 from geo.errors import StoreBusyError
-from geo.maps import build_map, serve_layer_data
+from geo.maps import build_map
 from views.grid_overlay import add_chosen_grid, grid_overlay_choice
-from views.shell import as_of_choice, chosen_basemap, lang, layer_frame, show_error, store_ready, tr
+from views.shell import as_of_choice, chosen_basemap, lang, layer_frame, show_error, show_map, store_ready, tr
 from views.water_notice import relapse_notice
 
 st.title(tr("app_title"))
@@ -28,13 +27,7 @@ if store_ready():
     add_chosen_grid(fmap, grid)
     # returned_objects=[]: panning and zooming never rerun this script.
     # The layers' data as static files the map fetches (geo/maps/served.py), not inside its script.
-    st_folium(
-        serve_layer_data(fmap),
-        height=700,
-        use_container_width=True,
-        returned_objects=[],
-        key=f"overview-{lang()}-{as_of}",
-    )
+    show_map(fmap, f"overview-{lang()}-{as_of}", 700)
     st.caption(tr("map_caption"))
     # The counts under the map: on a phone they stack, and the map should come first.
     cols = st.columns(len(frames))

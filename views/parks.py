@@ -7,7 +7,6 @@ from functools import partial
 import altair as alt
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 import layers
 from geo import assessment, classify, forecast, plan, stats
@@ -19,7 +18,6 @@ from geo.maps import (
     diverging_palette,
     palette,
     selection_layer,
-    serve_layer_data,
     standalone_html,
 )
 from views.brief_button import brief_button
@@ -35,6 +33,7 @@ from views.shell import (
     md_escape,
     page_header,
     rows_shown,
+    show_map,
     table_height,
     tr,
     unit_label,
@@ -141,14 +140,7 @@ with map_col:
     add_chosen_grid(fmap, grid)
     # Only a click on a feature reruns the page; panning and zooming do not. The selection is its own
     # layer, so the map (and the user's view) stays as it is when another park is picked.
-    st_folium(
-        serve_layer_data(fmap),
-        height=620,
-        use_container_width=True,
-        returned_objects=["last_active_drawing"],
-        feature_group_to_add=selection_layer(parks, selected),
-        key="cockpit_map",
-    )
+    show_map(fmap, "cockpit_map", 620, ["last_active_drawing"], selection_layer(parks, selected))
     # Built when the user clicks, not on every rerun (it inlines Leaflet: a few MB).
     st.download_button(
         tr("export_map"),

@@ -17,6 +17,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 import streamlit.components.v1 as components
+import streamlit_folium
 
 import layers
 from geo import auth
@@ -27,7 +28,7 @@ from geo.i18n import LANGUAGES, t, unit_text
 from geo.i18n import with_unit as i18n_with_unit
 from geo.indicators import INDICATORS
 from geo.io.tables import table_csv, table_xlsx
-from geo.maps import Basemap
+from geo.maps import Basemap, serve_layer_data
 from geo.permissions import Actor
 from geo.settings import current_settings
 from geo.store import Store, open_store
@@ -183,6 +184,26 @@ def layer_counts() -> dict[str, int]:
 def local_tiles_present() -> bool:
     tiles = ROOT / "static" / "tiles"
     return any(p.is_dir() for p in tiles.iterdir()) if tiles.exists() else False
+
+
+def show_map(
+    fmap: Any, key: str, height: int, returned: Sequence[str] = (), selection: Any = None
+) -> dict[str, Any] | None:
+    """Every page's map: its layers' rows served as static files (geo/maps/served.py), then drawn.
+
+    Only the `returned` objects (e.g. "last_active_drawing" for a click) rerun the page: with none,
+    panning and zooming never do. `selection` is a feature group drawn over the map (the chosen
+    feature), so choosing another one leaves the map and the user's view as they are.
+    """
+    # Looked up when called, not imported by name: tests wrap st_folium to keep the maps pages make.
+    return streamlit_folium.st_folium(
+        serve_layer_data(fmap),
+        height=height,
+        use_container_width=True,
+        returned_objects=list(returned),
+        feature_group_to_add=selection,
+        key=key,
+    )
 
 
 def chosen_basemap() -> Basemap:

@@ -7,13 +7,11 @@ from datetime import date
 import altair as alt
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 import layers
 from geo import water
 from geo.crs import map_bounds
 from geo.errors import InputError, PortalError
-from geo.maps import serve_layer_data
 from geo.maps.choropleth import selection_layer
 from geo.maps.water import build_water_map
 from views.brief_button import brief_button
@@ -29,6 +27,7 @@ from views.shell import (
     md_escape,
     page_header,
     show_error,
+    show_map,
     table_height,
     tr,
 )
@@ -115,14 +114,7 @@ fmap = build_water_map(
     bounds=map_bounds(admin),
 )
 # The layers' rows as static files the map fetches (geo/maps/served.py), not inside its script.
-st_folium(
-    serve_layer_data(fmap),
-    height=460,
-    use_container_width=True,
-    returned_objects=["last_active_drawing"],
-    feature_group_to_add=selection_layer(frame, selected),
-    key="water_map",
-)
+show_map(fmap, "water_map", 460, ["last_active_drawing"], selection_layer(frame, selected))
 st.caption(tr("water_rule"))
 
 # -- counts per stage (under the map: on a phone the map comes first) -------------------------------------------------------------------------------------
@@ -261,13 +253,7 @@ record_map = build_water_map(
     point_classes=point_classes,
     point_label=tr("water_point"),
 )
-clicked_at = st_folium(
-    serve_layer_data(record_map),
-    height=320,
-    use_container_width=True,
-    returned_objects=["last_clicked"],
-    key=f"water_record_map_{selected}",
-)
+clicked_at = show_map(record_map, f"water_record_map_{selected}", 320, ["last_clicked"])
 st.caption(tr("water_points_caption"))
 
 tab_rounds, tab_timeline, tab_log = st.tabs([tr("water_rounds"), tr("water_timeline"), tr("water_who")])

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 import layers
 from geo import zone_checks, zones
@@ -28,6 +27,7 @@ from views.shell import (
     require_role,
     settings,
     show_error,
+    show_map,
     table_height,
     tr,
 )
@@ -163,7 +163,7 @@ def review(geometry, zone_id: str | None, findings, impact: zones.Impact | None,
         ]
     st.caption(tr("zones_review_map"))
     fmap = review_map(reference_layers(zone_id), geometry, parts, lang=lang(), basemap=chosen_basemap(), bounds=bounds)
-    st_folium(fmap, height=420, use_container_width=True, returned_objects=[], key=f"zone-review-{key}-{lang()}")
+    show_map(fmap, f"zone-review-{key}-{lang()}", 420)
 
 
 # -- 规划编辑 -------------------------------------------------------------------------------------
@@ -243,13 +243,7 @@ def plan_task() -> None:
             basemap=chosen_basemap(),
             bounds=bounds,
         )
-        out = st_folium(
-            fmap,
-            height=560,
-            use_container_width=True,
-            returned_objects=["all_drawings"],
-            key=f"zone-editor-{current['key']}-{lang()}",
-        )
+        out = show_map(fmap, f"zone-editor-{current['key']}-{lang()}", 560, ["all_drawings"])
         drawings = (out or {}).get("all_drawings")
         candidate = current["geometry"] if drawings is None else drawings_to_geometry(drawings)
     if candidate is None:
@@ -466,7 +460,7 @@ def history_task() -> None:
         ("removed", tr("zones_removed") + f" {diff.removed_km2:.3f}", diff.removed),
     ]
     fmap = review_map([(ADMIN, admin_frame)], after, parts, lang=lang(), basemap=chosen_basemap(), bounds=bounds)
-    st_folium(fmap, height=420, use_container_width=True, returned_objects=[], key=f"zone-diff-{zone_id}-{old}-{new}")
+    show_map(fmap, f"zone-diff-{zone_id}-{old}-{new}", 420)
 
 
 tasks = ["plan", "approve", "history"]

@@ -1,6 +1,9 @@
 """6. What a user waits for in the browser: navigation → map drawn, click → panel, peak memory.
 
-Each load is a fresh Chromium (a new user: nothing cached) on a portal served for the measurement.
+Each load is a fresh Chromium (a new user: nothing cached) on a portal served for the measurement:
+either a navigation to the page's address (a first visit), or a move inside the portal (`SWITCH_FROM`,
+a page without a map, opened first; then a click on the page's link in the sidebar) — what a user
+waits for on every later page of a visit. The naive app is timed both ways too.
 "Drawn" is the map's own signal: `window.binhaiDrawn[layer]` holds a layer's feature count once its
 features are on screen (two animation frames after they were added), `window.binhaiTiming[layer]`
 the clock at that moment; the page is drawn when the set of drawn layers has not changed for
@@ -28,6 +31,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import layers
 from bench.browser import baseline_app, serve, servers_quiet
@@ -142,19 +146,32 @@ def _read(path: Path) -> bytes:
         return b""
 
 
-def load(pw, url: str, naive: bool, limit_s: float = 180.0, text: bool = False) -> dict[str, Any]:
+def load(
+    pw, url: str, naive: bool, limit_s: float = 180.0, text: bool = False, via: str | None = None
+) -> dict[str, Any]:
     """Navigate in a fresh browser; seconds until drawn, features drawn, peak browser memory (MB).
 
     `text`: the page has no map (bench/floor_app.py's first variant) — it is drawn when its first line
-    of text is painted.
+    of text is painted. `via`: a page of the same app without a map, opened first; once it is idle,
+    `url` is reached as a user moving around the portal reaches it — a click on its link (Streamlit
+    swaps the page in place: its JavaScript is already loaded) — and the time runs from the click.
     """
     servers_quiet()  # no server still busy with the previous load (the naive one reruns for seconds after it)
     with fresh_browser(pw) as (browser, pid), PeakMemory(pid) as memory:
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
         if text:
             page.add_init_script(_TEXT_PAINTED)
-        page.goto(url, wait_until="commit")
-        origin = page.evaluate("() => performance.timeOrigin")
+        if via is None:
+            page.goto(url, wait_until="commit")
+            origin = page.evaluate("() => performance.timeOrigin")
+        else:
+            page.goto(via)
+            target = urlsplit(url).path.rsplit("/", 1)[-1]
+            link = page.locator(f'a[href$="/{target}"], a[href="{target}"]').first  # absolute or relative
+            link.wait_for(timeout=limit_s * 1000)
+            wait_idle(page)
+            origin = page.evaluate("() => Date.now()")
+            link.click()
         if text:
             page.wait_for_function("() => window.binhaiTextPainted", timeout=limit_s * 1000)
             drawn_at, count = page.evaluate("() => window.binhaiTextPainted"), 0
@@ -240,6 +257,7 @@ PAGES = {
     "public": "公示",
 }
 LARGE_PAGES = ("map", "parks", "water", "public")  # the pages whose maps grow with the scale
+SWITCH_FROM = "data"  # 图层与数据: the page a move inside the portal starts from (it has no map)
 # bench/floor_app.py: Streamlit's page start alone, and one portal map alone on a page.
 FLOORS = {"text": ("", True), "map": ("?map=1", False)}
 FLOOR_DIR = Path("/tmp/binhai-bench-floor")
@@ -256,7 +274,8 @@ def run(stores: dict[int, Path], repeats: int = 3, log=print) -> dict[str, Any]:
             pages = PAGES if scale == min(stores) else {p: PAGES[p] for p in LARGE_PAGES}
             # (variant, path, naive, text)
             variants = [("canvas", p, False, False) for p in pages]
-            variants += [("svg", "parks", False, False), ("naive", "", True, False)]
+            variants += [("svg", "parks", False, False), ("naive", "parks", True, False)]
+            variants += [("switch", p, False, False) for p in pages] + [("naive_switch", "parks", True, False)]
             variants += [("floor", name, False, text) for name, (_, text) in FLOORS.items()]
             times: dict[tuple[str, str], list[dict[str, Any]]] = {}
             with (
@@ -280,18 +299,25 @@ def run(stores: dict[int, Path], repeats: int = 3, log=print) -> dict[str, Any]:
                 ) as (floor_url, _),
             ):
                 urls = {"canvas": canvas_url, "svg": svg_url, "naive": naive_url, "floor": floor_url}
-                address = {
-                    (variant, path): urls[variant] + (FLOORS[path][0] if variant == "floor" else path)
+                urls |= {"switch": canvas_url, "naive_switch": naive_url}
+                via = {"switch": canvas_url + SWITCH_FROM, "naive_switch": naive_url}
+                visit = {  # (variant, path): (the page's address, the page a move to it starts from)
+                    (variant, path): (
+                        urls[variant] + (FLOORS[path][0] if variant == "floor" else path),
+                        via.get(variant),
+                    )
                     for variant, path, _, _ in variants
                 }
                 for variant, path, naive, text in variants:  # one untimed load each: servers warm, caches filled
-                    load(pw, address[variant, path], naive, text=text)
+                    url, start = visit[variant, path]
+                    load(pw, url, naive, text=text, via=start)
                 for _ in range(repeats):  # interleaved, so a busy moment of the machine hits every variant
                     for variant, path, naive, text in variants:
-                        times.setdefault((variant, path), []).append(load(pw, address[variant, path], naive, text=text))
+                        url, start = visit[variant, path]
+                        times.setdefault((variant, path), []).append(load(pw, url, naive, text=text, via=start))
                 clicks = [click_to_panel(pw, canvas_url + "parks", parks) for _ in range(repeats)]
             for (variant, path), runs in times.items():
-                name = "naive_parks" if variant == "naive" else f"{variant}_{path}"
+                name = f"naive_parks{variant[5:]}" if variant.startswith("naive") else f"{variant}_{path}"
                 key = f"drawing_scale{scale}_{name}"
                 result[f"{key}_s"] = statistics.median(r["s"] for r in runs)
                 result[f"{key}_features"] = runs[-1]["features"]
@@ -303,6 +329,9 @@ def run(stores: dict[int, Path], repeats: int = 3, log=print) -> dict[str, Any]:
             result[f"{base}_click_to_panel_s"] = statistics.median(clicks)
             result[f"{base}_parks_ratio_naive_to_portal"] = round(
                 result[f"{base}_naive_parks_s"] / result[f"{base}_canvas_parks_s"], 1
+            )
+            result[f"{base}_parks_ratio_naive_to_portal_switch"] = round(
+                result[f"{base}_naive_parks_switch_s"] / result[f"{base}_switch_parks_s"], 1
             )
             result[f"{base}_parks_ratio_svg_to_canvas"] = round(
                 result[f"{base}_svg_parks_s"] / result[f"{base}_canvas_parks_s"], 1

@@ -223,6 +223,19 @@ def drawing_rows(r: dict[str, Any]) -> list[str]:
                 portal < aim and (scale == 1 or r[f"{base}_parks_ratio_naive_to_portal"] >= 10),
             )
         )
+        if f"{base}_switch_parks_s" in r:  # a move inside the app: a click on the page's link
+            moved = r[f"{base}_switch_parks_s"]
+            ratio = r[f"{base}_parks_ratio_naive_to_portal_switch"]
+            lines.append(
+                _row(
+                    "  from another page of the portal (a click on its link)",
+                    f"{r[f'{base}_naive_parks_switch_s']:.1f} s",
+                    f"{moved:.1f} s",
+                    f"{ratio}×",
+                    f"< {aim:g} s" + (", ≥ 10×" if scale > 1 else ""),
+                    moved < aim and (scale == 1 or ratio >= 10),
+                )
+            )
         lines.append(
             _row(
                 "  the same page drawn with SVG (one element per shape)",
@@ -265,6 +278,18 @@ def drawing_rows(r: dict[str, Any]) -> list[str]:
                         r[key] < page_aim if page_aim else None,
                     )
                 )
+                moved = r.get(f"{base}_switch_{page}_s")
+                if moved is not None:
+                    lines.append(
+                        _row(
+                            "  from another page of the portal (a click on its link)",
+                            "",
+                            f"{moved:.1f} s",
+                            "",
+                            f"< {page_aim:g} s" if page_aim else "",
+                            moved < page_aim if page_aim else None,
+                        )
+                    )
         lines.append(
             _row(
                 f"click on a park → its panel (scale {scale})",

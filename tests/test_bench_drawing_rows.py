@@ -5,7 +5,9 @@ from __future__ import annotations
 from bench import drawing, run
 
 
-def _scale(scale: int, pages: dict[str, float], parks_s: float, naive_s: float) -> dict[str, object]:
+def _scale(
+    scale: int, pages: dict[str, float], parks_s: float, naive_s: float, moves: dict[str, float] | None = None
+) -> dict[str, object]:
     base = f"drawing_scale{scale}"
     r: dict[str, object] = {
         f"{base}_parks_count": 40 if scale == 1 else 10_000,
@@ -24,6 +26,11 @@ def _scale(scale: int, pages: dict[str, float], parks_s: float, naive_s: float) 
     for page, seconds in pages.items():
         r[f"{base}_canvas_{page}_s"] = seconds
         r[f"{base}_canvas_{page}_features"] = 123
+    for page, seconds in (moves or {}).items():  # a click on the page's link from another page
+        r[f"{base}_switch_{page}_s"] = seconds
+    if moves:
+        r[f"{base}_naive_parks_switch_s"] = naive_s - 1
+        r[f"{base}_parks_ratio_naive_to_portal_switch"] = round((naive_s - 1) / moves["parks"], 1)
     return r
 
 
@@ -53,3 +60,28 @@ def test_the_bench_measures_every_page_with_a_map():
     assert set(drawing.PAGES) == {"map", "parks", "assessment", "ledgers", "facilities", "water", "public"}
     assert set(drawing.LARGE_PAGES) <= set(drawing.PAGES)
     assert set(drawing.FLOORS) == {"text", "map"}
+
+
+def test_a_move_inside_the_portal_is_a_row_under_each_page_with_the_same_aim():
+    small = {"map": 2.0, "assessment": 1.4}
+    moves = {"parks": 1.0, "map": 1.6, "assessment": 0.9}
+    r = {
+        **_scale(1, small, parks_s=2.3, naive_s=1.4, moves=moves),
+        **_scale(250, {"map": 4.5}, parks_s=2.7, naive_s=8.3, moves={"parks": 0.7, "map": 3.5}),
+    }
+    rows = run.drawing_rows(r)
+    moved = [i for i, row in enumerate(rows) if "from another page of the portal" in row]
+    assert len(moved) == 5  # parks, 一张图 and 目标考核 at scale 1; parks and 一张图 at scale 250
+    for i in moved:  # each right under its page's first-visit row (or the parks row)
+        assert "navigation →" in rows[i - 1]
+    cells = [[c.strip() for c in rows[i].strip("|").split("|")] for i in moved]
+    assert cells[0][1:] == ["0.4 s", "1.0 s", "0.4×", "< 1.5 s", "ok"]  # parks, scale 1: naive beside it
+    assert cells[1][2:] == ["1.6 s", "", "< 1.5 s", "MISSED"]  # 一张图, scale 1
+    assert cells[2][2:] == ["0.9 s", "", "< 1.5 s", "ok"]  # 目标考核
+    assert cells[3][1:] == ["7.3 s", "0.7 s", "10.4×", "< 3 s, ≥ 10×", "ok"]  # parks at scale 250
+    assert cells[4][2:] == ["3.5 s", "", "< 4 s", "ok"]  # 一张图 at scale 250
+
+
+def test_pages_measured_without_a_move_keep_their_rows_as_before():
+    rows = run.drawing_rows(_scale(1, {"map": 2.0}, parks_s=2.3, naive_s=1.4))
+    assert not any("from another page" in row for row in rows)

@@ -396,24 +396,25 @@ def _info(store: Store, moment: datetime | None) -> pd.DataFrame:
     )
 
 
-def bodies(store: Store, as_of: date | datetime | None = None) -> gpd.GeoDataFrame:
+def bodies(store: Store, as_of: date | datetime | None = None, body_id: str | None = None) -> gpd.GeoDataFrame:
     """Every listed body (now or as of a date) with its record, latest round, class and pending proposal.
 
     Columns: the layer's fields, `version`, `responsible_unit`, `river_chief`, `completed_on`,
     `latest_round`, `cls` (class of the latest round, "none" without one), `reason_zh/en`,
     `pending_stage` (the stage a proposal awaiting review asks for, else None), geometry.
+    `body_id`: that body's row only (a body's record), read without the other bodies' rows.
     """
     moment = _moment(as_of)
-    frame = store_features.read_layer(store, _spec(), as_of=as_of, with_versions=True)
+    frame = store_features.read_layer(store, _spec(), as_of=as_of, with_versions=True, feature_id=body_id)
     info = _info(store, moment).drop(columns=["valid_from", "changed_by"])
     frame = frame.merge(info, left_on="id", right_on="water_body_id", how="left").drop(columns="water_body_id")
-    by_round = rounds(samples(store, as_of=as_of, latest_round_only=True))  # one round a body: its latest
+    by_round = rounds(samples(store, body_id, as_of=as_of, latest_round_only=True))  # one round a body: its latest
     latest = by_round.set_index("water_body_id")
     frame["latest_round"] = frame["id"].map(latest["sampled_on"]) if len(latest) else None
     frame["cls"] = frame["id"].map(latest["cls"]).fillna("none") if len(latest) else "none"
     for col in ("reason_zh", "reason_en"):
         frame[col] = frame["id"].map(latest[col]) if len(latest) else None
-    events = _events(store, None, moment)
+    events = _events(store, body_id, moment)
     pending = events[events["status"] == "pending"].groupby("water_body_id")["to_stage"].last()
     frame["pending_stage"] = frame["id"].map(pending) if len(pending) else None
     frame["pending_stage"] = frame["pending_stage"].astype(object).where(frame["pending_stage"].notna(), None)
@@ -501,8 +502,12 @@ class BodyRecord:
 def body_record(store: Store, body_id: str, as_of: date | datetime | None = None) -> BodyRecord:
     """One body's record: attributes, sampling points, rounds with classes, stage timeline, evidence, audit."""
     moment = _moment(as_of)
-    frame = bodies(store, as_of)
-    chosen = frame[frame["id"] == body_id]
+    with store.reading():  # a dozen small reads on one connection
+        return _body_record(store, body_id, as_of, moment)
+
+
+def _body_record(store: Store, body_id: str, as_of: date | datetime | None, moment: datetime | None) -> BodyRecord:
+    chosen = bodies(store, as_of, body_id=body_id)
     if chosen.empty:
         raise PortalError(f"没有水体 {body_id}", f"no water body {body_id}")
     body = chosen.iloc[0].to_dict()

@@ -252,3 +252,22 @@ def page_maps(open_page, monkeypatch):
     ):
         open_tab(at.switch_page(f"views/{page}.py"), tab_key, tab)
     return maps
+
+
+@pytest.fixture
+def connections(monkeypatch):
+    """`connections(store)`: a list that grows by one each time that store's backend opens a connection."""
+
+    def count(store: Store) -> list[object]:
+        opened: list[object] = []
+        original = type(store)._connect
+
+        def counting(self):
+            con = original(self)
+            opened.append(con)
+            return con
+
+        monkeypatch.setattr(type(store), "_connect", counting)
+        return opened
+
+    return count

@@ -214,6 +214,12 @@ def test_park_panel_finds_the_zone_by_membership_not_by_the_parks_zone_attribute
     assert zone_row.result.status == table.loc["AU-W", "status"]
 
 
+def test_park_panel_reads_on_one_connection(tiny_stats_store, connections):
+    opened = connections(tiny_stats_store)
+    panel = assessment.park_panel(tiny_stats_store, "PK-T1", "vocs", "total", 2023)
+    assert panel.park["name"] == "南港测试园区" and len(opened) == 1
+
+
 def test_park_panel_of_an_unknown_park_is_none(tiny_stats_store):
     assert assessment.park_panel(tiny_stats_store, "PK-NOPE", "vocs", "total", 2023) is None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 
@@ -144,3 +145,51 @@ def test_statistics_are_indexed_by_indicator_and_year_on_a_server_only(empty_sto
         assert {"statistics_indicator_year", "statistics_history_indicator_year"} <= names
     else:  # DuckDB skips other years' row groups (statistics are stored year by year)
         assert empty_store.scalar("SELECT count(*) FROM duckdb_indexes() WHERE index_name LIKE 'statistics%'") == 0
+
+
+def test_reads_in_a_reading_block_share_one_connection_and_a_write_keeps_its_own(empty_store, tiny_parks, connections):
+    spec = layers.get_spec("parks")
+    opened = connections(empty_store)
+    with empty_store.reading():
+        before = empty_store.data_version()
+        with empty_store.reading():  # nested: the outer block's connection
+            assert count_features(empty_store, spec) == 0
+        assert len(opened) == 1  # every read so far on the block's connection
+        with empty_store.transaction() as s:
+            write_layer(s, spec, tiny_parks, "replace", dt.datetime(2025, 1, 1))
+        assert len(opened) == 2  # the write's own
+        assert count_features(empty_store, spec) == len(tiny_parks)  # the block's connection sees the commit
+        assert empty_store.data_version() == before + 1
+        with pytest.raises(RuntimeError, match="boom"):  # a write that fails inside the block: rolled back
+            with empty_store.transaction() as s:
+                write_layer(s, spec, tiny_parks.iloc[:0], "replace", dt.datetime(2025, 1, 2))
+                raise RuntimeError("boom")
+        assert count_features(empty_store, spec) == len(tiny_parks)
+        assert len(opened) == 3
+    empty_store.data_version()  # after the block: connections of its own again
+    assert len(opened) > 3
+
+
+def test_a_reading_block_holds_a_connection_for_its_own_thread_only(empty_store, connections):
+    opened = connections(empty_store)
+    seen = []
+    with empty_store.reading():
+        other = threading.Thread(target=lambda: seen.append(empty_store.data_version()))
+        other.start()
+        other.join()
+        assert len(opened) > 1  # the other thread opened its own
+        held = len(opened)
+        seen.append(empty_store.data_version())
+        assert len(opened) == held and seen[0] == seen[1]
+
+
+def test_read_layer_reads_one_feature_by_its_id(empty_store, tiny_parks):
+    spec = layers.get_spec("parks")
+    with empty_store.transaction() as s:
+        write_layer(s, spec, tiny_parks, "replace", dt.datetime(2025, 1, 1))
+    every = read_layer(empty_store, spec).set_index("id")
+    chosen = str(tiny_parks["id"].iloc[-1])
+    one = read_layer(empty_store, spec, feature_id=chosen, as_of=dt.date(2025, 6, 1))
+    assert list(one["id"]) == [chosen] and one.geometry.iloc[0].equals(every.geometry.loc[chosen])
+    assert read_layer(empty_store, spec, feature_id="PK-NONE").empty
+    assert read_layer(empty_store, spec, feature_id=chosen, as_of=dt.date(2024, 12, 31)).empty  # not there yet

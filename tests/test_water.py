@@ -139,11 +139,11 @@ def test_quarter_ends():
 # -- a tiny store: one body at 治理中 with three stored points ----------------------------------------
 
 
-def _body(store: Store, stage: str = "remediating", listed_year: int = 2020) -> None:
+def _body(store: Store, stage: str = "remediating", listed_year: int = 2020, body_id: str = "WB-T1") -> None:
     spec = layers.get_spec("water_bodies")
     frame = gpd.GeoDataFrame(
         {
-            "id": ["WB-T1"],
+            "id": [body_id],
             "name": ["测试河"],
             "water_type": ["channel"],
             "river_system": ["海河水系"],
@@ -158,13 +158,13 @@ def _body(store: Store, stage: str = "remediating", listed_year: int = 2020) -> 
     with store.transaction() as s:
         write_layer(s, spec, frame.assign(valid_from=datetime(2020, 1, 1)), "append", datetime(2020, 1, 1), "system")
         s.execute(
-            "INSERT INTO water_points VALUES ('WB-T1', 1, 117.603, 39.0, ?, 'system'), "
-            "('WB-T1', 2, 117.610, 39.0, ?, 'system'), ('WB-T1', 3, 117.617, 39.0, ?, 'system')",
-            [datetime(2020, 1, 1)] * 3,
+            "INSERT INTO water_points VALUES (?, 1, 117.603, 39.0, ?, 'system'), "
+            "(?, 2, 117.610, 39.0, ?, 'system'), (?, 3, 117.617, 39.0, ?, 'system')",
+            [body_id, datetime(2020, 1, 1)] * 3,
         )
         s.execute(
-            "INSERT INTO water_body_info VALUES ('WB-T1', '新河街道办事处', '王建国', NULL, ?, 'system')",
-            [datetime(2020, 1, 1)],
+            "INSERT INTO water_body_info VALUES (?, '新河街道办事处', '王建国', NULL, ?, 'system')",
+            [body_id, datetime(2020, 1, 1)],
         )
 
 
@@ -556,3 +556,26 @@ def test_filters_counts_and_counts_by_year_of_listing():
     by_year = water.counts_by_listing_year(frame)
     assert list(by_year.columns) == ["remediating", "completed", "relapsed"]
     assert by_year.loc[2018, "completed"] == 2 and by_year.loc[2017, "relapsed"] == 1
+
+
+def test_a_bodys_record_reads_its_own_row_on_one_connection(store, connections):
+    _body(store, stage="completed", body_id="WB-T2")
+    water.record_round(store, EDITOR, "WB-T1", date(2025, 5, 1), _points((2.0, 9.0, 16.0)), now=NOW)
+    water.propose_stage(store, EDITOR, "WB-T2", "effective", "见效", 1, now=NOW)
+    every = water.bodies(store).set_index("id", drop=False)
+    for body_id in ("WB-T1", "WB-T2"):  # the same row as in the overview of every body
+        one = water.bodies(store, body_id=body_id)
+        assert list(one["id"]) == [body_id] and list(one.columns) == list(every.columns)
+        for column, value in one.iloc[0].items():  # a missing value may be None here and NaT/NaN there
+            other = every.loc[body_id, column]
+            if pd.api.types.is_scalar(value) and pd.isna(value):
+                assert pd.isna(other), column
+            else:
+                assert value == other, column
+    opened = connections(store)
+    record = water.body_record(store, "WB-T2")
+    assert len(opened) == 1
+    assert (record.body["id"], record.body["pending_stage"]) == ("WB-T2", "effective")
+    assert record.rounds.empty and list(record.events["to_stage"]) == ["effective"]
+    with pytest.raises(PortalError, match="没有水体 WB-T9"):
+        water.body_record(store, "WB-T9")

@@ -76,6 +76,7 @@ def read_layer(
     columns: tuple[str, ...] | None = None,
     as_of: date | datetime | None = None,
     with_versions: bool = False,
+    feature_id: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Features of a layer as a GeoDataFrame in EPSG:4326 (id, fields, area_km2, length_km, geometry).
 
@@ -84,6 +85,7 @@ def read_layer(
     columns : the spec's fields to read (all when None); `KeyError` for a field the layer lacks.
     as_of : a date (its end) or moment: the features as they were then; None is now.
     with_versions : add `version`, `valid_from` and `changed_by` (what an edit must name).
+    feature_id : that feature only (none when the layer has no such id then), not the whole layer.
     """
     fields = list(columns) if columns is not None else list(spec.field_names)
     unknown = set(fields) - set(spec.field_names)
@@ -93,10 +95,13 @@ def read_layer(
     wanted = _select_list(spec, fields, with_versions)
     inner = _select_list(spec, list(spec.field_names), True) + ", geom"
     source = history.source(spec.name, moment, inner)
-    params = {"as_of": moment} if moment is not None else None
+    params: dict[str, Any] = {"as_of": moment} if moment is not None else {}
+    where = ""
+    if feature_id is not None:
+        where, params["feature_id"] = " WHERE id = $feature_id", feature_id
     with store.session() as s:
-        sql = f"SELECT {wanted}, ST_AsWKB(geom) AS wkb FROM {source} AS features ORDER BY id"  # noqa: S608
-        table = s.execute(sql, params).arrow().read_all()
+        sql = f"SELECT {wanted}, ST_AsWKB(geom) AS wkb FROM {source} AS features{where} ORDER BY id"  # noqa: S608
+        table = s.execute(sql, params or None).arrow().read_all()
     frame = table.drop(["wkb"]).to_pandas()
     geoms = shapely.from_wkb(table.column("wkb").to_numpy(zero_copy_only=False))
     return gpd.GeoDataFrame(frame, geometry=geoms, crs=STORAGE_CRS)

@@ -11,10 +11,8 @@ audit log's hash chain is appended by one writer at a time. Readers never wait f
 
 from __future__ import annotations
 
-import contextlib
 import re
 import time
-from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -269,13 +267,8 @@ class PgStore(Store):
         con.adapters.register_loader("numeric", FloatLoader)  # sums and averages as floats, as DuckDB gives
         return con
 
-    @contextlib.contextmanager
-    def session(self) -> Iterator[PgSession]:
-        con = self._connect()
-        try:
-            yield PgSession(con, self)
-        finally:
-            con.close()
+    def _wrap(self, con: Any) -> PgSession:
+        return PgSession(con, self)
 
     @property
     def exists(self) -> bool:

@@ -253,38 +253,39 @@ def park_panel(
     The 开发区 is the one whose polygon holds the park (the stored membership), not a name match,
     and only that unit's aggregate is computed.
     """
-    # Nine small reads on one connection (a connection each cost ≈ 0.3 s of a 0.4 s panel at 10,000 parks).
-    with store.reading():
-        row = park_values(store, indicator, year, normalisation, park_id=park_id, as_of=as_of)
-        if row.empty:
-            return None
-        park = row.iloc[0].to_dict()
-        target = target_of(store, park_id, indicator, as_of) if normalisation == "total" else None
-        result = _assess_against(target, park["value"], year) if target else None
-        headline: list[HeadlineRow] = []
-        park_target = target_of(store, park_id, HEADLINE_INDICATOR, as_of)
-        if park_target:
-            actual = park_values(store, HEADLINE_INDICATOR, year, park_id=park_id, as_of=as_of)["value"].iloc[0]
-            headline.append(_headline("park", park_id, park["name"], actual, park_target, year))
-        zone = park_unit(store, park_id, "zone", as_of)
-        zone_target = target_of(store, zone["id"], HEADLINE_INDICATOR, as_of) if zone else None
-        if zone and zone_target:
-            actual = actual_values(store, "zone", HEADLINE_INDICATOR, year, entity_ids=[zone["id"]], as_of=as_of)[
-                "value"
-            ]
-            headline.append(
-                _headline(
-                    "zone", zone["id"], zone["name"], actual.iloc[0] if len(actual) else np.nan, zone_target, year
-                )
-            )
-        return ParkPanel(
-            park=park,
-            profile=park_profile(store, park_id, year, as_of),
-            trend=park_trend(store, park_id, indicator, normalisation, as_of),
-            target=target,
-            result=result,
-            headline=headline,
+    with store.reading():  # nine small reads on one connection: ≈ 0.09 s instead of 0.39 s at 10,000 parks
+        return _park_panel(store, park_id, indicator, normalisation, year, as_of)
+
+
+def _park_panel(
+    store: Store, park_id: str, indicator: str, normalisation: str, year: int, as_of: date | datetime | None
+) -> ParkPanel | None:
+    row = park_values(store, indicator, year, normalisation, park_id=park_id, as_of=as_of)
+    if row.empty:
+        return None
+    park = row.iloc[0].to_dict()
+    target = target_of(store, park_id, indicator, as_of) if normalisation == "total" else None
+    result = _assess_against(target, park["value"], year) if target else None
+    headline: list[HeadlineRow] = []
+    park_target = target_of(store, park_id, HEADLINE_INDICATOR, as_of)
+    if park_target:
+        actual = park_values(store, HEADLINE_INDICATOR, year, park_id=park_id, as_of=as_of)["value"].iloc[0]
+        headline.append(_headline("park", park_id, park["name"], actual, park_target, year))
+    zone = park_unit(store, park_id, "zone", as_of)
+    zone_target = target_of(store, zone["id"], HEADLINE_INDICATOR, as_of) if zone else None
+    if zone and zone_target:
+        actual = actual_values(store, "zone", HEADLINE_INDICATOR, year, entity_ids=[zone["id"]], as_of=as_of)["value"]
+        headline.append(
+            _headline("zone", zone["id"], zone["name"], actual.iloc[0] if len(actual) else np.nan, zone_target, year)
         )
+    return ParkPanel(
+        park=park,
+        profile=park_profile(store, park_id, year, as_of),
+        trend=park_trend(store, park_id, indicator, normalisation, as_of),
+        target=target,
+        result=result,
+        headline=headline,
+    )
 
 
 def _assess_against(target: dict[str, Any], actual: float, year: int) -> Assessment:

@@ -122,46 +122,8 @@ ranking = parks.drop(columns="geometry").sort_values(sort_by, ascending=False, n
 ranking.insert(0, "rank", range(1, len(ranking) + 1))
 
 map_col, panel_col = st.columns([3, 2])
-with map_col:
-    admin = layer_frame("admin_units", as_of)
-    fmap = build_choropleth_map(
-        map_values,
-        [(layers.get_spec("admin_units"), admin)],
-        classes=classes,
-        colors=colors,
-        legend_rows_=legend_rows,
-        title=map_title,
-        value_label=map_title,
-        unit=map_unit,
-        lang=lang(),
-        basemap=chosen_basemap(),
-        bounds=map_bounds(admin),
-    )
-    add_chosen_grid(fmap, grid)
-    # Only a click on a feature reruns the page; panning and zooming do not. The selection is its own
-    # layer, so the map (and the user's view) stays as it is when another park is picked.
-    show_map(fmap, "cockpit_map", 620, ["last_active_drawing"], selection_layer(parks, selected))
-    # Built when the user clicks, not on every rerun (it inlines Leaflet: a few MB).
-    st.download_button(
-        tr("export_map"),
-        partial(standalone_html, fmap),
-        on_click="ignore",
-        file_name=f"binhai-{indicator}-{normalisation}-{year}.html",
-        mime="text/html",
-    )
-    # The brief's KPI table is by 开发区, the level a park's figures roll up to first. Under the map: the
-    # map is what the page is for, the brief is what one takes away from it.
-    brief_button(
-        "parks",
-        level="zone",
-        indicator=indicator,
-        year=year,
-        as_of=as_of,
-        normalisation=normalisation,
-        classification=method,
-        classes=k,
-    )
-
+# The panel is filled before the map although it sits beside it: after a click on a park, its panel
+# reaches the browser before the map's unchanged message (≈ 0.3 s of Python at 10,000 parks), not after.
 with panel_col:
     st.subheader(tr("park_panel"))
     panel = (
@@ -265,6 +227,46 @@ with panel_col:
                     hide_index=True,
                     width="stretch",
                 )
+
+with map_col:
+    admin = layer_frame("admin_units", as_of)
+    fmap = build_choropleth_map(
+        map_values,
+        [(layers.get_spec("admin_units"), admin)],
+        classes=classes,
+        colors=colors,
+        legend_rows_=legend_rows,
+        title=map_title,
+        value_label=map_title,
+        unit=map_unit,
+        lang=lang(),
+        basemap=chosen_basemap(),
+        bounds=map_bounds(admin),
+    )
+    add_chosen_grid(fmap, grid)
+    # Only a click on a feature reruns the page; panning and zooming do not. The selection is its own
+    # layer, so the map (and the user's view) stays as it is when another park is picked.
+    show_map(fmap, "cockpit_map", 620, ["last_active_drawing"], selection_layer(parks, selected))
+    # Built when the user clicks, not on every rerun (it inlines Leaflet: a few MB).
+    st.download_button(
+        tr("export_map"),
+        partial(standalone_html, fmap),
+        on_click="ignore",
+        file_name=f"binhai-{indicator}-{normalisation}-{year}.html",
+        mime="text/html",
+    )
+    # The brief's KPI table is by 开发区, the level a park's figures roll up to first. Under the map: the
+    # map is what the page is for, the brief is what one takes away from it.
+    brief_button(
+        "parks",
+        level="zone",
+        indicator=indicator,
+        year=year,
+        as_of=as_of,
+        normalisation=normalisation,
+        classification=method,
+        classes=k,
+    )
 
 # -- ranking ---------------------------------------------------------------------------------------
 st.subheader(f"{tr('ranking')} · {value_label} · {year}")

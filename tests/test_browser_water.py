@@ -183,6 +183,7 @@ def test_editor_round_and_proposal_then_reviewer_sign_off_then_public_list(porta
 def test_a_click_on_the_record_map_becomes_a_points_position(portal, browser_page):
     import re
 
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect
 
     from tests.browser import MAP_IFRAME
@@ -203,9 +204,17 @@ def test_a_click_on_the_record_map_becomes_a_points_position(portal, browser_pag
     record_map = page.locator(MAP_IFRAME).nth(1)
     record_map.scroll_into_view_if_needed()
     ready_map(page, nth=1)  # the record map itself: its layer file arrives after the overview's
-    box = record_map.bounding_box()
-    page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.55)
-    main.get_by_text("地图点选位置").first.wait_for(timeout=60_000)
+    picked = main.get_by_text("地图点选位置").first
+    for _ in range(4):  # a click can land while the page above the map is still settling: click again
+        wait_idle(page)
+        box = record_map.bounding_box()
+        page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.55)
+        try:
+            picked.wait_for(timeout=20_000)
+            break
+        except PlaywrightTimeout:
+            continue
+    picked.wait_for(timeout=30_000)
     wait_idle(page)
     main.get_by_role("button", name="使用点选位置").click()
     expect(main.get_by_label("点位1 经度", exact=True)).to_have_value(re.compile(r"^117\.\d{6}$"), timeout=60_000)

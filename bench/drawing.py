@@ -24,6 +24,7 @@ children, read from /proc) seen while the page loads and settles.
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import threading
@@ -64,24 +65,19 @@ _SIGNAL = f"""() => {{
 }}"""
 
 
-# The clock (ms since the epoch) two animation frames after the page's first text element appeared.
-_TEXT_PAINTED = """new MutationObserver((_, seen) => {
-    if (!document.querySelector('[data-testid="stMarkdownContainer"]')) return;
-    seen.disconnect();
-    requestAnimationFrame(() => requestAnimationFrame(() => { window.binhaiTextPainted = Date.now(); }));
-}).observe(document, {subtree: true, childList: true});"""
-
-
-# The clock (ms since the epoch) two animation frames after the panel shows the park's name (the argument).
-_PANEL_PAINTED = f"""(name) => {{
-    window.binhaiPanelPainted = null;
-    new MutationObserver((_, seen) => {{
-        const title = document.querySelector('{PANEL}');
-        if (!title || !title.textContent.includes(name)) return;
+# `window[flag]` = the clock (ms since the epoch) two animation frames after an element matching `selector`
+# (holding `text`, unless null) appears: when it is painted.
+_MARK_PAINTED = """(selector, text, flag) => {
+    window[flag] = null;
+    new MutationObserver((_, seen) => {
+        const element = document.querySelector(selector);
+        if (!element || (text !== null && !element.textContent.includes(text))) return;
         seen.disconnect();
-        requestAnimationFrame(() => requestAnimationFrame(() => {{ window.binhaiPanelPainted = Date.now(); }}));
-    }}).observe(document, {{subtree: true, childList: true, characterData: true}});
-}}"""
+        requestAnimationFrame(() => requestAnimationFrame(() => { window[flag] = Date.now(); }));
+    }).observe(document, {subtree: true, childList: true, characterData: true});
+}"""
+# The page's first text element (an init script: it runs before the page's own scripts).
+_TEXT_PAINTED = f"""({_MARK_PAINTED})('[data-testid="stMarkdownContainer"]', null, 'binhaiTextPainted');"""
 # In the map's frame: the clock when the mouse button goes down (the start of the user's click).
 _CLICKED = """() => { window.binhaiClickedAt = null; document.addEventListener('pointerdown',
     () => { window.binhaiClickedAt = Date.now(); }, {capture: true, once: true}); }"""
@@ -265,12 +261,11 @@ def click_to_panel(pw, url: str, parks, nth: int = 0) -> float:
         page.mouse.move(box["x"] + x, box["y"] + y)
         # Both ends read on the page's clocks, as the drawn signal is: Playwright's own wait for an element
         # polls at growing intervals (up to 0.5 s apart) and added up to half a second to every click.
-        page.evaluate(_PANEL_PAINTED, name)
+        page.evaluate(f"({_MARK_PAINTED})({json.dumps(PANEL)}, {json.dumps(name)}, 'binhaiPanelPainted')")
         frame.evaluate(_CLICKED)
         page.mouse.click(box["x"] + x, box["y"] + y)
-        page.wait_for_function("() => window.binhaiPanelPainted", timeout=120_000)
-        clicked = frame.evaluate("() => window.binhaiClickedAt")
-        return round((page.evaluate("() => window.binhaiPanelPainted") - clicked) / 1000, 2)
+        painted = page.wait_for_function("() => window.binhaiPanelPainted", timeout=120_000).json_value()
+        return round((painted - frame.evaluate("() => window.binhaiClickedAt")) / 1000, 2)
 
 
 PAGES = {

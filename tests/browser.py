@@ -200,6 +200,48 @@ def wait_idle(page, quiet_ms: int = 800, timeout_ms: int = 60_000) -> None:
     )
 
 
+def until_shown(
+    page,
+    act,
+    shown,
+    *,
+    tries: int = 2,
+    timeout_ms: int = 30_000,
+    last_ms: int = 0,
+    done=None,
+    undo=None,
+    what: str = "the expected element",
+) -> None:
+    """Act on a quiet page until `shown` (a locator) is visible; act again when a rerun swallowed it.
+
+    A click, key press or page open can land while Streamlit reruns and redraws the page, and is then
+    lost, as it would be for a user, who does it again. Each of `tries`: wait until the app is idle;
+    stop if `shown` is visible already; `act()` unless `done()` says it has taken effect (e.g. a box
+    already ticked, a slider already moved: acting again would undo or overshoot it); wait up to
+    `timeout_ms` for `shown`; `undo()` after a miss (e.g. Escape to close a list). Then one last wait of
+    `last_ms` (if any), and an AssertionError naming `what`.
+    """
+    from playwright.sync_api import Error as PlaywrightError
+
+    for _ in range(tries):
+        wait_idle(page)
+        if shown.is_visible():
+            return
+        if done is None or not done():
+            act()
+        try:
+            shown.wait_for(timeout=timeout_ms)
+            return
+        except PlaywrightError:
+            if undo is not None:
+                undo()
+    if last_ms:
+        with contextlib.suppress(PlaywrightError):
+            shown.wait_for(timeout=last_ms)
+            return
+    raise AssertionError(f"{what} never showed after {tries} tries")
+
+
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 
 

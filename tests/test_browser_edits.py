@@ -9,7 +9,6 @@ import re
 import geopandas as gpd
 import pytest
 import shapely
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 import layers
 from geo import auth, io
@@ -17,7 +16,7 @@ from geo.config import Limits
 from geo.store import audit
 from geo.store.db import Store
 from geo.store.features import count_features
-from tests.browser import edit_grid_cell, log_in, set_date, wait_idle
+from tests.browser import edit_grid_cell, log_in, set_date, until_shown, wait_idle
 from tests.conftest import ADMIN
 
 pytestmark = pytest.mark.browser
@@ -44,14 +43,13 @@ def test_an_anonymous_visitor_sees_no_edit_controls_on_any_page(portal, browser_
     not_found = page.get_by_text("Page not found").or_(page.get_by_text("页面不存在")).first
     # 60 s like every other page start here (30 s ran out once in a loaded CI run, and once in another
     # the message never came: the address is opened a second time then, as a user would reload it).
-    for attempt in range(2):
-        page.goto(portal.url + "admin", wait_until="domcontentloaded")
-        try:
-            not_found.wait_for(timeout=60_000)
-            break
-        except PlaywrightTimeout:
-            if attempt:
-                raise
+    until_shown(
+        page,
+        lambda: page.goto(portal.url + "admin", wait_until="domcontentloaded"),
+        not_found,
+        timeout_ms=60_000,
+        what="/admin's page-not-found message",
+    )
     assert page.get_by_test_id("stSidebarNav").get_by_text("系统管理").count() == 0
 
 
@@ -153,17 +151,14 @@ def test_a_login_survives_a_reload_in_an_httponly_cookie_and_logout_ends_it(port
     sidebar.get_by_text("已登录：刷新测试").wait_for(timeout=60_000)
 
     logged_out = sidebar.locator("summary").filter(has_text="登录")
-    for _ in range(2):  # on a quiet page; once more if a rerun swallowed the click (seen once under load)
-        wait_idle(page)
-        if logged_out.is_visible():
-            break
-        sidebar.get_by_role("button", name="退出登录").click()
-        try:
-            logged_out.wait_for(timeout=30_000)
-            break
-        except PlaywrightTimeout:
-            continue
-    logged_out.wait_for(timeout=30_000)
+    # On a quiet page; once more if a rerun swallowed the click (seen once under load).
+    until_shown(
+        page,
+        sidebar.get_by_role("button", name="退出登录").click,
+        logged_out,
+        last_ms=30_000,
+        what="the login form after logging out",
+    )
     page.wait_for_timeout(1500)
     page.reload(wait_until="domcontentloaded")
     sidebar.locator("summary").filter(has_text="登录").wait_for(timeout=60_000)

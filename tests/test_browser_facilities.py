@@ -10,7 +10,7 @@ from playwright.sync_api import Error as PlaywrightError
 from geo import facilities, stats
 from geo.indicators import INDICATORS
 from geo.store.db import Store
-from tests.browser import choose_option, features, mouse_to, ready_map, wait_drawn, wait_idle
+from tests.browser import choose_option, features, mouse_to, ready_map, until_shown, wait_drawn, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -39,17 +39,7 @@ def _map_with_grid(page, box=None, grid: str = "PM2.5 · 2024"):
 
 def _open_expander(page, header, inside) -> None:
     """Open an expander by its header on a quiet page until `inside` shows (a rerun can swallow a click)."""
-    for _ in range(3):
-        wait_idle(page)
-        if inside.is_visible():
-            return
-        header.click()
-        try:
-            inside.wait_for(state="visible", timeout=15_000)
-            return
-        except PlaywrightError:
-            continue
-    raise AssertionError("the expander did not open")
+    until_shown(page, header.click, inside, tries=3, timeout_ms=15_000, what="the expander's content")
 
 
 def test_overloaded_plant_then_pm25_grid_and_a_parks_mean(portal, browser_page):
@@ -92,31 +82,32 @@ def test_overloaded_plant_then_pm25_grid_and_a_parks_mean(portal, browser_page):
     # The statistics run to 2025, the sample grids to 2024: step the year back once.
     thumb = main.get_by_role("slider").first
     ranked_2024 = page.get_by_text(re.compile(r"园区排名 · PM2\.5 年均浓度（均值）.* · 2024")).first
-    for attempt in range(2):  # on a quiet page; once more if a rerun swallowed the key press
-        wait_idle(page)
-        if attempt == 0 or thumb.get_attribute("aria-valuenow") != "2024":
-            thumb.focus()
-            thumb.press("ArrowLeft")
-        try:
-            ranked_2024.wait_for(timeout=45_000)
-            break
-        except PlaywrightError:
-            continue
-    ranked_2024.wait_for(timeout=30_000)
+
+    def step_back() -> None:
+        thumb.focus()
+        thumb.press("ArrowLeft")
+
+    # Pressed again only if a rerun swallowed the key press (the slider still on 2025), never past 2024.
+    until_shown(
+        page,
+        step_back,
+        ranked_2024,
+        timeout_ms=45_000,
+        last_ms=30_000,
+        done=lambda: thumb.get_attribute("aria-valuenow") == "2024",
+        what="the 2024 ranking",
+    )
     wait_idle(page)
     # The largest park a real mouse reaches (the grid lies under the parks), clicked on the canvas.
     title = page.locator(".st-key-park_panel_title strong").first
-    for _ in range(2):  # once more if the click landed while a rerun replaced the map
-        frame = _map_with_grid(page)
+
+    def click_largest_park() -> None:
+        frame = _map_with_grid(page)  # the frame of now: a rerun may have replaced the map
         wait_drawn(frame, "choropleth")
         wait_idle(page)
         mouse_to(page, next(f for f in features(frame, "choropleth") if f["own"]), click=True)
-        try:
-            title.wait_for(timeout=45_000)
-            break
-        except PlaywrightError:
-            continue
-    title.wait_for(timeout=30_000)
+
+    until_shown(page, click_largest_park, title, timeout_ms=45_000, last_ms=30_000, what="the park's panel")
     park = stats.park_values(store, "pm25_mean", 2024).set_index("name").loc[title.inner_text().strip()]
     expected = INDICATORS["pm25_mean"].format(park["value"])
     row = page.locator("table[role='grid'] tr", has_text="PM2.5 年均浓度（均值）").first

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 import layers
 from geo import stats
@@ -21,8 +20,8 @@ from tests.browser import (
     map_frame,
     mouse_to,
     ready_map,
+    until_shown,
     wait_drawn,
-    wait_idle,
 )
 
 pytestmark = pytest.mark.browser
@@ -149,15 +148,19 @@ def test_the_indicator_picker_finds_pollutants_by_their_abbreviation(portal, bro
     page.goto(portal.url + "parks", wait_until="domcontentloaded")
     page.get_by_text("园区排名").first.wait_for(timeout=60_000)
     options = page.get_by_role("option")
-    for attempt in range(3):  # a click while the page still reruns can close the list again
-        wait_idle(page)
+
+    def type_into_picker() -> None:
         page.get_by_test_id("stMain").get_by_test_id("stSelectbox").first.click()
         page.keyboard.type(typed)
-        try:
-            options.first.wait_for(timeout=10_000)
-            break
-        except PlaywrightTimeout:
-            page.keyboard.press("Escape")
-            if attempt == 2:
-                raise
+
+    # A click while the page still reruns can close the list again: Escape, and again.
+    until_shown(
+        page,
+        type_into_picker,
+        options.first,
+        tries=3,
+        timeout_ms=10_000,
+        undo=lambda: page.keyboard.press("Escape"),
+        what="the indicator list",
+    )
     assert [o.strip() for o in options.all_inner_texts()] == [f"{found}（t）"]

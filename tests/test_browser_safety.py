@@ -15,7 +15,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError
 
 import layers
 from geo.store.db import Store
@@ -28,6 +27,7 @@ from tests.browser import (
     open_check,
     require_chromium,
     served_portal,
+    until_shown,
     wait_drawn,
     wait_idle,
 )
@@ -191,15 +191,13 @@ def test_gcj02_file_is_flagged_then_converted_when_the_box_is_ticked(hostile_por
     assert "疑似 GCJ-02（火星坐标）偏移" in main.get_by_test_id("stCode").first.inner_text()
     box = main.get_by_test_id("stCheckbox").filter(has_text="数据为 GCJ-02（火星坐标），转换后导入").first
     passed = main.get_by_text("校验通过：1 个要素可导入")
-    for _ in range(2):  # tick on a quiet page; once more if the rerun swallowed the click
-        wait_idle(page)
-        if box.locator("input").is_checked():
-            break
-        box.get_by_text("数据为 GCJ-02（火星坐标），转换后导入").click()
-        try:
-            passed.wait_for(timeout=30_000)
-            break
-        except PlaywrightError:
-            continue
-    passed.wait_for(timeout=60_000)
+    # Ticked on a quiet page; once more if the rerun swallowed the click (never unticked again).
+    until_shown(
+        page,
+        box.get_by_text("数据为 GCJ-02（火星坐标），转换后导入").click,
+        passed,
+        last_ms=60_000,
+        done=box.locator("input").is_checked,
+        what="the check passing after the GCJ-02 box was ticked",
+    )
     assert_nothing_injected(page, dialogs)

@@ -12,7 +12,7 @@ import pytest
 
 from geo import auth, water
 from geo.store.db import Store
-from tests.browser import log_in, ready_map, wait_idle
+from tests.browser import choose_option, log_in, ready_map, until_shown, wait_idle
 from tests.conftest import ADMIN
 
 pytestmark = pytest.mark.browser
@@ -33,21 +33,10 @@ def _png(path) -> None:
 
 
 def _pick_body(page, name: str) -> None:
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    box = page.locator(".st-key-water_pick_body").get_by_role("combobox")
+    box = page.locator(".st-key-water_pick_body").get_by_test_id("stSelectbox")
     box.scroll_into_view_if_needed()
-    option = page.get_by_role("option").first
-    for _ in range(4):  # the first click can land while the page is still settling
-        box.click()
-        try:
-            option.wait_for(timeout=10_000)
-            break
-        except PlaywrightTimeout:
-            continue
-    page.keyboard.type(name)
-    page.get_by_role("option", name=name).first.click(timeout=30_000)
-    wait_idle(page)
+    choose_option(page, box, name, name)
     page.get_by_test_id("stMain").locator("h3").filter(has_text=name).first.wait_for(timeout=90_000)
 
 
@@ -183,7 +172,6 @@ def test_editor_round_and_proposal_then_reviewer_sign_off_then_public_list(porta
 def test_a_click_on_the_record_map_becomes_a_points_position(portal, browser_page):
     import re
 
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect
 
     from tests.browser import MAP_IFRAME
@@ -205,16 +193,13 @@ def test_a_click_on_the_record_map_becomes_a_points_position(portal, browser_pag
     record_map.scroll_into_view_if_needed()
     ready_map(page, nth=1)  # the record map itself: its layer file arrives after the overview's
     picked = main.get_by_text("地图点选位置").first
-    for _ in range(4):  # a click can land while the page above the map is still settling: click again
-        wait_idle(page)
+
+    def click_record_map() -> None:
         box = record_map.bounding_box()
         page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.55)
-        try:
-            picked.wait_for(timeout=20_000)
-            break
-        except PlaywrightTimeout:
-            continue
-    picked.wait_for(timeout=30_000)
+
+    # A click can land while the page above the map is still settling: click again.
+    until_shown(page, click_record_map, picked, tries=4, timeout_ms=20_000, last_ms=30_000, what="the clicked position")
     wait_idle(page)
     main.get_by_role("button", name="使用点选位置").click()
     expect(main.get_by_label("点位1 经度", exact=True)).to_have_value(re.compile(r"^117\.\d{6}$"), timeout=60_000)

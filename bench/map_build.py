@@ -9,7 +9,6 @@ metres (EPSG:4548) and in screen pixels at zoom 10.
 from __future__ import annotations
 
 import logging
-import math
 import statistics
 import time
 from typing import Any
@@ -23,7 +22,15 @@ import layers
 from geo import classify, stats
 from geo.crs import MEASURE_CRS
 from geo.maps import build_choropleth_map, build_map, class_legend_rows, palette, render_html
-from geo.maps.payload import DISPLAY_TOLERANCE_M, PRECISION, forget_display_geometries, simplify_lonlat
+from geo.maps.payload import (
+    DISPLAY_TOLERANCE_M,
+    OVERVIEW_TOLERANCE_M,
+    PRECISION,
+    detail_zoom,
+    forget_display_geometries,
+    metres_per_pixel,
+    simplify_lonlat,
+)
 from geo.store.db import Store
 from geo.store.features import read_layer
 
@@ -68,28 +75,36 @@ def _timed(fn, repeats: int) -> tuple[float, list[float], Any]:
     return statistics.median(times), times, result
 
 
-def metres_per_pixel(zoom: int, latitude: float) -> float:
-    """Web Mercator ground resolution (256-px tiles) at a zoom and latitude."""
-    return 156_543.03392 * math.cos(math.radians(latitude)) / 2**zoom
-
-
 def drawn_vs_stored(parks: gpd.GeoDataFrame) -> dict[str, float]:
-    """Largest Hausdorff distance (m, EPSG:4548) between each park as the browser gets it and as stored."""
-    drawn = simplify_lonlat(parks.geometry.values, DISPLAY_TOLERANCE_M)
-    drawn = shapely.transform(drawn, lambda xy: np.round(xy, PRECISION))
-    stored_m = gpd.GeoSeries(parks.geometry.values, crs=parks.crs).to_crs(MEASURE_CRS).values
-    drawn_m = gpd.GeoSeries(drawn, crs=parks.crs).to_crs(MEASURE_CRS).values
-    distance = shapely.hausdorff_distance(stored_m, drawn_m)
+    """Largest Hausdorff distance (m, EPSG:4548) between each park as the browser draws it and as stored.
+
+    Two levels (geo.maps.payload): the overview a page draws first, up to the zoom below `detail_zoom`
+    (measured in pixels at z10, the district's zoom), and the full detail drawn from `detail_zoom` on.
+    """
     x0, y0, x1, y1 = parks.total_bounds
     latitude = float(y0 + y1) / 2
-    return {
-        "map_max_hausdorff_m": round(float(distance.max()), 2),
-        "map_p99_hausdorff_m": round(float(np.percentile(distance, 99)), 2),
+    stored_m = gpd.GeoSeries(parks.geometry.values, crs=parks.crs).to_crs(MEASURE_CRS).values
+    out: dict[str, float] = {
         "map_metres_per_pixel_z10": round(metres_per_pixel(10, latitude), 1),
-        "map_max_hausdorff_px_z10": round(float(distance.max()) / metres_per_pixel(10, latitude), 3),
+        "map_detail_zoom": detail_zoom(latitude),
         "map_vertices_stored": int(shapely.get_num_coordinates(parks.geometry.values).sum()),
-        "map_vertices_drawn": int(shapely.get_num_coordinates(drawn).sum()),
     }
+    for prefix, tolerance in (("map_", DISPLAY_TOLERANCE_M), ("map_overview_", OVERVIEW_TOLERANCE_M)):
+        drawn = simplify_lonlat(parks.geometry.values, tolerance)
+        drawn = shapely.transform(drawn, lambda xy: np.round(xy, PRECISION))
+        drawn_m = gpd.GeoSeries(drawn, crs=parks.crs).to_crs(MEASURE_CRS).values
+        distance = shapely.hausdorff_distance(stored_m, drawn_m)
+        out |= {
+            f"{prefix}max_hausdorff_m": round(float(distance.max()), 2),
+            f"{prefix}p99_hausdorff_m": round(float(np.percentile(distance, 99)), 2),
+            f"{prefix}max_hausdorff_px_z10": round(float(distance.max()) / metres_per_pixel(10, latitude), 3),
+            f"{prefix}vertices_drawn": int(shapely.get_num_coordinates(drawn).sum()),
+        }
+    # The full detail at the first zoom it is drawn at (the overview is drawn up to the one before).
+    out["map_max_hausdorff_px_detail_zoom"] = round(
+        out["map_max_hausdorff_m"] / metres_per_pixel(out["map_detail_zoom"], latitude), 3
+    )
+    return out
 
 
 def choropleth(store: Store, parks: gpd.GeoDataFrame) -> folium.Map:

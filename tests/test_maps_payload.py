@@ -207,7 +207,7 @@ def test_a_layers_rows_are_remembered_for_the_same_content_and_remade_for_other_
     assert first == payload_module.layer_rows(frame, properties)  # same text as without the memo
     renamed = frame.assign(name=frame["name"].where(frame.index != 7, "<改名>"))
     changed = payload_module.layer_rows(renamed, lambda: properties(renamed), memo_key=("layer", "parks", "zh"))
-    assert json.loads(changed[1])[7][1]["name"] == "<改名>" and "<" not in changed[1]
+    assert json.loads(changed.rows)[7][1]["name"] == "<改名>" and "<" not in changed.rows
     english = payload_module.layer_rows(frame, properties, memo_key=("layer", "parks", "en"))
     assert english is not first and len(calls) == 4
     listed = frame.assign(tags=[["a"]] * 50)  # a column pandas cannot hash: built, not remembered

@@ -24,7 +24,9 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import Any
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -34,6 +36,16 @@ PRECISION = 5  # decimals of a degree kept in the browser: 1e-5° ≈ 1.1 m nort
 
 
 DISPLAY_TOLERANCE_M = 5.0  # simplification tolerance (metres); ≈ 1/24 pixel at z10, < 1 pixel up to z14
+
+# Level of detail. A large layer is first drawn from geometries simplified by OVERVIEW_TOLERANCE_M
+# (≈ 0.6 px at z10 here, GEOS's 1.7 × included): at the district's zoom the shapes look the same and the
+# browser decodes, projects and paints about half the vertices (10,000 parks: 305,000 → 167,000). Its
+# full detail (DISPLAY_TOLERANCE_M) is a second file, fetched and swapped in when the map is zoomed to
+# where the overview would be off by a pixel or more (`detail_zoom`). Layers gaining little keep one level.
+OVERVIEW_TOLERANCE_M = 40.0
+LOD_MIN_VERTICES = 20_000  # below this a layer is drawn in full detail at once: a second file is not worth it
+LOD_MAX_SHARE = 0.8  # … and when the overview keeps more than this share of the vertices
+GEOS_SLACK = 1.7  # GEOS may move a ring's closing vertex up to ~1.7 × the tolerance (see simplify_lonlat)
 
 
 # Shapely type ids
@@ -60,6 +72,19 @@ def metres_per_degree(lat: float) -> tuple[float, float]:
     lon = 111412.84 * math.cos(phi) - 93.5 * math.cos(3 * phi) + 0.118 * math.cos(5 * phi)
     lat_m = 111132.92 - 559.82 * math.cos(2 * phi) + 1.175 * math.cos(4 * phi) - 0.0023 * math.cos(6 * phi)
     return lon, lat_m
+
+
+def metres_per_pixel(zoom: float, latitude: float) -> float:
+    """Web Mercator ground resolution (256-px tiles) at a zoom and latitude."""
+    return 156_543.03392 * math.cos(math.radians(latitude)) / 2**zoom
+
+
+def detail_zoom(latitude: float, overview_m: float = OVERVIEW_TOLERANCE_M) -> int:
+    """The first zoom at which geometries simplified by `overview_m` may be off by a pixel or more.
+
+    At Binhai's latitude (≈ 39°) and 40 m: z11 (59 m a pixel; at z10, 119 m, the overview is ≤ 0.6 px off).
+    """
+    return math.ceil(math.log2(156_543.03392 * math.cos(math.radians(latitude)) / (GEOS_SLACK * overview_m)))
 
 
 def simplify_lonlat(geoms: np.ndarray, tolerance_m: float = DISPLAY_TOLERANCE_M) -> np.ndarray:
@@ -264,26 +289,95 @@ def display_geometries(
     return _geometries_memo.put(key, encoded_geometries(simplify_lonlat(geoms, tolerance_m), precision))
 
 
+class Detail(NamedTuple):
+    """A large layer drawn first from its overview (level of detail), and its full detail."""
+
+    overview: str  # `payload` rows with the overview's geometries: what the map fetches first
+    rows: str  # JSON array of [id, type, coordinates], the full-detail geometries, put in place from `zoom` on
+    zoom: int  # `detail_zoom`
+
+
+def overview_geometries(
+    geoms: np.ndarray, digest: str, tolerance_m: float = DISPLAY_TOLERANCE_M, overview_m: float = OVERVIEW_TOLERANCE_M
+) -> list[tuple[str, str]] | None:
+    """The encoded overview of a large layer (simplified by `overview_m`), or None when not worth a level.
+
+    Worth it when the full-detail geometries have ≥ LOD_MIN_VERTICES vertices and the overview keeps at
+    most LOD_MAX_SHARE of them (points, and layers of few or already simple shapes, keep one level).
+    Remembered like `display_geometries`.
+    """
+    key = (digest, float(tolerance_m), float(overview_m), "overview")
+    found = _geometries_memo.get(key)
+    if found is not None:
+        return found or None
+    chosen: list[tuple[str, str]] = []
+    if overview_m > tolerance_m and len(geoms):
+        full = shapely.get_num_coordinates(simplify_lonlat(geoms, tolerance_m)).sum()
+        overview = simplify_lonlat(geoms, overview_m)
+        if full >= LOD_MIN_VERTICES and shapely.get_num_coordinates(overview).sum() <= LOD_MAX_SHARE * full:
+            chosen = encoded_geometries(overview)
+    return _geometries_memo.put(key, chosen) or None
+
+
+@dataclass(eq=True)
+class LayerRows:
+    """A layer's rows for the browser: `rows` in full detail, and `detail` when drawn from an overview first.
+
+    `detail` is computed when first asked for (a page serving its layers as files asks; an exported file,
+    which holds `rows`, does not) and then kept with the rows, which `layer_rows` remembers.
+    """
+
+    first: dict[str, object]  # the first feature's properties (folium checks tooltip fields against them)
+    rows: str  # `payload` rows, full detail
+    heads: list[str] = field(
+        repr=False, compare=False
+    )  # each row's "[id, {properties}, " (rows made again with other geometries)
+    ids: list[str] = field(repr=False, compare=False)  # each feature's id as JSON text
+    geoms: np.ndarray = field(repr=False, compare=False)
+    digest: str = field(repr=False, compare=False)
+    tolerance_m: float = field(repr=False, compare=False)
+    overview_m: float | None = field(default=OVERVIEW_TOLERANCE_M, repr=False, compare=False)
+
+    @cached_property
+    def detail(self) -> Detail | None:
+        if not self.overview_m:
+            return None
+        overview = overview_geometries(self.geoms, self.digest, self.tolerance_m, self.overview_m)
+        if overview is None:
+            return None
+        full = display_geometries(self.geoms, self.tolerance_m, digest=self.digest)
+        bounds = shapely.total_bounds(self.geoms)
+        return Detail(
+            overview=_rows_text(self.heads, overview),
+            rows=html_safe(
+                "[" + ",\n".join(f'[{i}, "{k}", {c}]' for i, (k, c) in zip(self.ids, full, strict=True)) + "]"
+            ),
+            zoom=detail_zoom(float(bounds[1] + bounds[3]) / 2, self.overview_m),
+        )
+
+
 def layer_rows(
     gdf: pd.DataFrame,
     properties: dict[str, Sequence[object]] | Callable[[], dict[str, Sequence[object]]],
     tolerance_m: float = DISPLAY_TOLERANCE_M,
     memo_key: tuple[Any, ...] | None = None,
-) -> tuple[dict[str, object], str]:
-    """A layer's first feature's properties and its `payload` rows, remembered under `memo_key`.
+    overview_m: float | None = OVERVIEW_TOLERANCE_M,
+) -> LayerRows:
+    """A layer's first feature's properties and its `payload` rows (and `detail`), remembered under `memo_key`.
 
     `memo_key` must name everything the properties are made from besides the frame (the layer's
     spec, the language …); the frame itself is identified by `values_digest` and `geometry_digest`.
     A new session drawing the same layers (every visitor's first view of a page) then skips
     formatting the properties of every feature again: ≈ 0.5 s of Python at 10,000 parks and 7,500
     water bodies. `properties` may be a function, called only when the rows are not remembered.
+    `overview_m=None`: the layer is always drawn in full detail (no `detail`).
     """
     geoms = gdf.geometry.values
     shapes = geometry_digest(geoms)
     key = None
     if memo_key is not None:
         try:
-            key = (*memo_key, float(tolerance_m), values_digest(gdf), shapes)
+            key = (*memo_key, float(tolerance_m), overview_m, values_digest(gdf), shapes)
         except TypeError:  # a column pandas cannot hash (lists, dicts): not remembered
             key = None
     found = None if key is None else _rows_memo.get(key)
@@ -291,8 +385,11 @@ def layer_rows(
         return found
     props = properties() if callable(properties) else properties
     first = {k: v[0] for k, v in props.items()} if len(gdf) else {}
-    rows = payload(gdf["id"].tolist(), props, None, display_geometries(geoms, tolerance_m, digest=shapes))
-    return (first, rows) if key is None else _rows_memo.put(key, (first, rows))
+    ids = json_column([str(i) for i in gdf["id"].tolist()])
+    heads = row_heads(ids, props)
+    rows = _rows_text(heads, display_geometries(geoms, tolerance_m, digest=shapes))
+    made = LayerRows(first, rows, heads, ids, geoms, shapes, float(tolerance_m), overview_m)
+    return made if key is None else _rows_memo.put(key, made)
 
 
 def forget_display_geometries() -> None:
@@ -336,6 +433,21 @@ def html_safe(text: str) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027")
 
 
+def row_heads(id_texts: Sequence[str], properties: dict[str, Sequence[object]]) -> list[str]:
+    """Each row's start, `[id, {properties}, ` (JSON text; ids already JSON): rows without their geometries."""
+    keys = sorted(properties)
+    columns = [
+        [prefix + v for v in json_column(properties[k])] for k, prefix in ((k, f"{json.dumps(k)}: ") for k in keys)
+    ]
+    props = ["{" + ", ".join(row) + "}" for row in zip(*columns, strict=True)] if keys else ["{}"] * len(id_texts)
+    return [f"[{i}, {p}, " for i, p in zip(id_texts, props, strict=True)]
+
+
+def _rows_text(heads: list[str], encoded: list[tuple[str, str]]) -> str:
+    rows = [f'{head}"{kind}", {coords}]' for head, (kind, coords) in zip(heads, encoded, strict=True)]
+    return html_safe("[" + ",\n".join(rows) + "]")
+
+
 def payload(
     ids: Sequence[str],
     properties: dict[str, Sequence[object]],
@@ -348,15 +460,8 @@ def payload(
     Keys are written sorted with `": "` separators, as folium's own GeoJSON embedding does.
     `encoded` (from `display_geometries`) replaces encoding `geoms` here.
     """
-    keys = sorted(properties)
-    columns = [
-        [prefix + v for v in json_column(properties[k])] for k, prefix in ((k, f"{json.dumps(k)}: ") for k in keys)
-    ]
-    props = ["{" + ", ".join(row) + "}" for row in zip(*columns, strict=True)] if keys else ["{}"] * len(ids)
-    id_text = json_column([str(i) for i in ids])
-    geometry = encoded if encoded is not None else encoded_geometries(geoms)
-    rows = [f'[{i}, {p}, "{kind}", {coords}]' for i, p, (kind, coords) in zip(id_text, props, geometry, strict=True)]
-    return html_safe("[" + ",\n".join(rows) + "]")
+    heads = row_heads(json_column([str(i) for i in ids]), properties)
+    return _rows_text(heads, encoded if encoded is not None else encoded_geometries(geoms))
 
 
 # The browser side of `payload`: rows → GeoJSON FeatureCollection (Google's polyline decoding).
@@ -406,9 +511,8 @@ EXPAND_JS = """function (rows, precision) {
 # 365,000 fewer arrays for the garbage collector while the user waits. A built shape's `feature` has
 # `geometry: null` — the shape holds it (`toGeoJSON()` gives it back, which is what streamlit-folium
 # returns on a click). Points and raw GeoJSON rows go through EXPAND_JS and addData as before.
-ADD_JS = (
-    """function (layer, rows, precision) {
-    var factor = Math.pow(10, precision), options = layer.options, rest = [];
+_DECODE_JS = """
+    var factor = Math.pow(10, precision);
     var shapes = {Polygon: L.Polygon, MultiPolygon: L.Polygon, LineString: L.Polyline, MultiLineString: L.Polyline};
     function number(text, at) {
         var result = 0, shift = 0, b;
@@ -429,7 +533,13 @@ ADD_JS = (
         return points;
     }
     function latlngs(coords) { return typeof coords === "string" ? decode(coords) : coords.map(latlngs); }
-    for (var i = 0; i < rows.length; i++) {
+"""
+
+ADD_JS = (
+    """function (layer, rows, precision) {
+    var options = layer.options, rest = [];"""
+    + _DECODE_JS
+    + """    for (var i = 0; i < rows.length; i++) {
         var row = rows[i], Shape = shapes[row[2]];
         if (!Shape) { rest.push(row); continue; }
         var feature = {type: "Feature", id: row[0], properties: row[1], geometry: null};
@@ -446,3 +556,31 @@ ADD_JS = (
     return rows.length;
 }"""
 )
+
+
+# The browser side of a layer's `Detail`: the full-detail geometries (rows [id, type, coordinates]) put
+# into the shapes ADD_JS built from the overview, found by feature id; each shape is redrawn (for the
+# canvas: projected again, and painted in one frame). Returns how many shapes changed.
+DETAIL_JS = (
+    """function (layer, rows, precision) {
+    var byId = {}, changed = [];"""
+    + _DECODE_JS
+    + """    layer.eachLayer(function (shape) { if (shape.feature && shape._setLatLngs) { byId[shape.feature.id] = shape; } });
+    for (var i = 0; i < rows.length; i++) {
+        var shape = byId[rows[i][0]];
+        if (shape && shapes[rows[i][1]]) { shape._setLatLngs(latlngs(rows[i][2])); changed.push(shape); }
+    }
+    changed.forEach(function (shape) { shape.redraw(); });
+    return changed.length;
+}"""
+)
+
+
+# Rows of a layer with the geometries of its `Detail` rows put in their place (matched by id): a layer
+# drawn in full detail at once (a map opened already zoomed in, an exported file).
+MERGE_JS = """function (rows, detail) {
+    var byId = {};
+    detail.forEach(function (d) { byId[d[0]] = d; });
+    rows.forEach(function (row) { var d = byId[row[0]]; if (d) { row[2] = d[1]; row[3] = d[2]; } });
+    return rows;
+}"""

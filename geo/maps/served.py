@@ -4,7 +4,8 @@ A portal page hands its map to `serve_layer_data` before `st_folium`: every laye
 text of `geo.maps.payload.payload`) are written once to `static/cache/<sha256>.json` — named by their
 content, so a new data version, indicator or year gets a new file and an unchanged layer keeps its
 file (and the browser's cached copy) — and the map's script only fetches `/app/static/cache/<name>`.
-That takes megabytes out of the component's arguments: Python no longer pushes them through
+A large layer's full-detail geometries (`geo.maps.payload.Detail`) are a second file of the same kind,
+fetched only when the map is zoomed in. That takes megabytes out of the component's arguments: Python no longer pushes them through
 st_folium's string work and the websocket, the browser no longer decodes them out of a message and
 parses them as a script, and the fetches run while Leaflet sets up the rest of the map.
 
@@ -61,6 +62,13 @@ def _write_once(path: Path, text: str) -> None:
         raise
 
 
+def _write_named(folder: Path, text: str) -> str:
+    """`text` written once in `folder` under a name made from its content; the name."""
+    name = hashlib.sha256(text.encode("utf-8")).hexdigest()[:32] + ".json"
+    _write_once(folder / name, text)
+    return name
+
+
 def sweep(folder: Path = CACHE_DIR, keep_s: float = KEEP_S, now: float | None = None) -> list[Path]:
     """Remove files of `folder` not served for `keep_s` seconds (and stale temporary files); the removed."""
     now = time.time() if now is None else now
@@ -90,9 +98,12 @@ def serve_layer_data(fmap: Any, folder: Path = CACHE_DIR, base_url: str = CACHE_
     """
     shown = []
     for element in layer_rows(fmap):
-        name = hashlib.sha256(element.rows.encode("utf-8")).hexdigest()[:32] + ".json"
-        _write_once(folder / name, element.rows)
+        # A large layer: its overview first, its full detail fetched when the map is zoomed in (not prefetched).
+        element.detail = element.layer.detail if element.layer is not None else None
+        name = _write_named(folder, element.rows if element.detail is None else element.detail.overview)
         element.url = f"{base_url}/{name}"
+        if element.detail is not None:
+            element.detail_url = f"{base_url}/{_write_named(folder, element.detail.rows)}"
         if not element._hidden_at_first():
             shown.append(name)
     scripts = [(n, src) for n, src in getattr(fmap, "default_js", []) if n != PREFETCH_ASSET]

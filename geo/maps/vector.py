@@ -14,7 +14,17 @@ from branca.element import Element, MacroElement
 from folium.template import Template as FoliumTemplate
 from jinja2 import Template
 
-from geo.maps.payload import ADD_JS, DISPLAY_TOLERANCE_M, PRECISION, html_safe, layer_rows
+from geo.maps.payload import (
+    ADD_JS,
+    DETAIL_JS,
+    DISPLAY_TOLERANCE_M,
+    MERGE_JS,
+    PRECISION,
+    Detail,
+    LayerRows,
+    html_safe,
+    layer_rows,
+)
 from geo.maps.popups import display_properties, popup_columns
 
 
@@ -32,38 +42,79 @@ class RawScript(Element):
 class _LayerRows(MacroElement):
     """Adds a CompactGeoJson's rows to it in the browser, expanding the encoded geometries first.
 
-    The rows travel inside the map's script, or — once `geo.maps.served.serve_layer_data` has set
-    `url` — as a static JSON file the browser fetches (in parallel, while the rest of the map sets up).
+    The rows travel inside the map's script, in full detail, or — once `geo.maps.served.serve_layer_data`
+    has set `url` — as a static JSON file the browser fetches (in parallel, while the rest of the map sets
+    up). A large layer is then served as its overview (`detail.overview` at `url`), and its full-detail
+    geometries (`detail.rows`, at `detail_url`) are put in place when the map is zoomed to `detail.zoom`
+    or further (level of detail).
     """
 
     _template = Template("{% macro script(this, kwargs) %}{{ this.js() }}{% endmacro %}")
 
-    def __init__(self, rows: str, signal: str):
+    def __init__(self, rows: str, signal: str, layer: LayerRows | None = None):
         super().__init__()
         self._name = "LayerRows"
         self.rows = rows
         self.signal = json.dumps(signal)
+        self.layer = layer  # where the overview and detail come from when the rows are served
         self.url: str | None = None  # a local path (/app/static/cache/…) when the rows are served as a file
+        self.detail: Detail | None = None  # set with `url` for a layer drawn from its overview first
+        self.detail_url: str | None = None  # … and where its full detail is served
 
     def js(self) -> str:
         # After the next two animation frames the features are painted: `window.binhaiDrawn[layer]`
         # then holds their count — what tests and the bench wait for, whatever the renderer — and
         # `window.binhaiTiming[layer]` the clock (ms since the epoch) at start, added and painted. Each
         # feature's Leaflet layer carries `_binhaiLayer` (the layer's name) for tests to find it by.
+        # `window.binhaiDetail[layer]` says which geometries are painted: "overview" or "full".
+        def painted(then: str) -> str:
+            return f"requestAnimationFrame(function () {{ requestAnimationFrame(function () {{ {then} }}); }});"
+
+        level = "(window.binhaiDetail = window.binhaiDetail || {})[layer_name] = "
         add = (
-            "function add(rows) { "
+            "function add(rows, full) { "
             f"var count = ({ADD_JS})(layer, rows, {PRECISION}); "
             "layer.eachLayer(function (feature) { feature._binhaiLayer = layer_name; }); "
-            "var added = Date.now(); "
-            "requestAnimationFrame(function () { requestAnimationFrame(function () { "
-            f"(window.binhaiTiming = window.binhaiTiming || {{}})[{self.signal}] = "
-            "{started: started, added: added, painted: Date.now()}; "
-            f"(window.binhaiDrawn = window.binhaiDrawn || {{}})[{self.signal}] = count; "
-            "window.binhaiPending -= 1; if (window.binhaiCheckReady) { window.binhaiCheckReady(); } }); }); }"
+            "var added = Date.now(); detailed = detailed || full; built = true; "
+            + painted(
+                f"(window.binhaiTiming = window.binhaiTiming || {{}})[{self.signal}] = "
+                "{started: started, added: added, painted: Date.now()}; "
+                f"(window.binhaiDrawn = window.binhaiDrawn || {{}})[{self.signal}] = count; "
+                f"{level}full ? 'full' : 'overview'; "
+                "window.binhaiPending -= 1; if (window.binhaiCheckReady) { window.binhaiCheckReady(); }"
+            )
+            + " watch(); }"
+        )
+        inline = self.url is None
+        if inline or self.detail is None:
+            lod = "var detailed = true, built = false; function watch() {} function zoomedIn() { return false; }"
+        else:
+            # The detail is fetched once, when first needed.
+            get = (
+                f"fetch({html_safe(json.dumps(self.detail_url))}).then(function (r) {{ "
+                "if (!r.ok) { throw new Error(r.status + ' ' + r.url); } return r.json(); })"
+            )
+            lod = (
+                "var detailed = false, built = false, watched = null; "
+                f"function detailRows() {{ return {get}; }} "
+                f"function zoomedIn() {{ return !!layer._map && layer._map.getZoom() >= {int(self.detail.zoom)}; }} "
+                "function refine() { if (detailed || !built || !zoomedIn()) { return; } detailed = true; "
+                f"detailRows().then(function (rows) {{ ({DETAIL_JS})(layer, rows, {PRECISION}); "
+                + painted(f"{level}'full';")
+                + " }).catch(function (e) { detailed = false; console.error('binhai: detail of ' + layer_name, e); }); } "
+                "function watch() { var map = layer._map; if (map && watched !== map) { watched = map; "
+                'map.on("zoomend", refine); } refine(); } '
+                'layer.on("add", watch);'
+            )
+        # A layer's rows as they are added: with the detail's geometries when the map is already zoomed in
+        # (or the file has no server), so the first paint is right; else the overview.
+        rows_then_add = (
+            "function (rows) { if (detailed || !zoomedIn()) { add(rows, detailed); return; } detailed = true; "
+            f"return detailRows().then(function (detail) {{ add(({MERGE_JS})(rows, detail), true); }}); }}"
         )
         count = "window.binhaiPending = (window.binhaiPending || 0) + 1; "
-        if self.url is None:
-            load = f"{count}add({self.rows});"
+        if inline:
+            load = f"{count}add({self.rows}, true);"
         else:
             # Same origin, a relative path: nothing leaves the portal (the offline rule). A file of a layer
             # shown at first is usually on its way already (static/binhai/prefetch.js, the map's first script).
@@ -77,14 +128,15 @@ class _LayerRows(MacroElement):
                 "if (!r.ok) { throw new Error(r.status + ' ' + r.url); } return r.text(); }); "
                 "delete prefetched[url]; "
                 "window.binhaiLayerQueue = (window.binhaiLayerQueue || Promise.resolve())"
-                ".then(function () { return text; }).then(function (t) { add(JSON.parse(t)); })"
+                ".then(function () { return text; }).then(function (t) { return JSON.parse(t); })"
+                f".then({rows_then_add})"
                 ".catch(function (e) { console.error('binhai: layer data of ' + layer_name, e); }); }"
             )
             # A layer hidden at first (e.g. 两高 projects on 一张图) is fetched and built when it is switched on.
             load = fetch + (' layer.once("add", load);' if self._hidden_at_first() else " load();")
         return (
             "(function (layer, layer_name) { var started = Date.now(); "
-            f"{add} {load} }})({self._parent.get_name()}, {self.signal});"
+            f"{lod} {add} {load} }})({self._parent.get_name()}, {self.signal});"
         )
 
     def _hidden_at_first(self) -> bool:
@@ -154,7 +206,8 @@ class CompactGeoJson(folium.GeoJson):
         **kwargs: Any,
     ):
         # `properties` may be a function and `memo_key` name what they are made from: see `layer_rows`.
-        first, rows = layer_rows(gdf, properties, tolerance_m, memo_key)
+        made = layer_rows(gdf, properties, tolerance_m, memo_key)
+        first, rows = made.first, made.rows
         # folium reads the first feature's properties (tooltip/popup field checks) and the layer's
         # bounds from `data`: give it one feature with the layer's bounding box, not all of them.
         samples = []
@@ -171,7 +224,7 @@ class CompactGeoJson(folium.GeoJson):
         self.style_js = _js_style(style, style_from_properties)
         self.highlight_style = highlight
         signal = kwargs.get("name") or "layer"
-        self.add_child(_LayerRows(rows, signal))
+        self.add_child(_LayerRows(rows, signal, made))
 
 
 def layer_style(spec: Any) -> tuple[dict[str, Any], dict[str, str]]:

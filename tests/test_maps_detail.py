@@ -232,3 +232,18 @@ def test_in_chromium_a_map_opened_zoomed_in_is_drawn_in_full_detail_at_once(tmp_
         assert page.evaluate("() => window.binhaiDetail.parks") == "full"  # never painted from the overview
         assert dict(page.evaluate(SHAPES_JS)) == full_vertices(element.detail)
         assert sum(r.endswith(element.detail_url) for r in requests) == 1
+
+
+@pytest.mark.browser
+def test_in_chromium_a_missing_detail_file_leaves_the_overview_drawn(tmp_path, tiny_parks, browser_page):
+    page, _ = browser_page
+    frame = parks_frame(jagged(300), tiny_parks)
+    x, y = shapely.centroid(frame.geometry.iloc[0]).coords[0]
+    fmap = build_map([(layers.get_spec("parks"), frame)], bounds=(x - 0.01, y - 0.01, x + 0.01, y + 0.01))
+    (element,) = served_rows(fmap)
+    with served_map(tmp_path, fmap) as url:
+        (tmp_path / "cache" / element.detail_url.rsplit("/", 1)[1]).unlink()  # e.g. swept meanwhile
+        page.goto(url)
+        page.wait_for_function("() => window.binhaiReady && window.binhaiDrawn.parks === 300", timeout=60_000)
+        assert page.evaluate("() => window.binhaiDetail.parks") == "overview"
+        assert sum(dict(page.evaluate(SHAPES_JS)).values()) < sum(full_vertices(element.detail).values())

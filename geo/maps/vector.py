@@ -106,11 +106,12 @@ class _LayerRows(MacroElement):
                 'map.on("zoomend", refine); } refine(); } '
                 'layer.on("add", watch);'
             )
-        # A layer's rows as they are added: with the detail's geometries when the map is already zoomed in
-        # (or the file has no server), so the first paint is right; else the overview.
+        # A layer's rows as they are added: with the detail's geometries when the map is already zoomed in,
+        # so the first paint is right (the overview if the detail cannot be had); else the overview.
         rows_then_add = (
             "function (rows) { if (detailed || !zoomedIn()) { add(rows, detailed); return; } detailed = true; "
-            f"return detailRows().then(function (detail) {{ add(({MERGE_JS})(rows, detail), true); }}); }}"
+            f"return detailRows().then(function (detail) {{ add(({MERGE_JS})(rows, detail), true); }}, "
+            "function (e) { console.error('binhai: detail of ' + layer_name, e); detailed = false; add(rows, false); }); }"
         )
         count = "window.binhaiPending = (window.binhaiPending || 0) + 1; "
         if inline:

@@ -329,9 +329,8 @@ class LayerRows:
 
     first: dict[str, object]  # the first feature's properties (folium checks tooltip fields against them)
     rows: str  # `payload` rows, full detail
-    heads: list[str] = field(
-        repr=False, compare=False
-    )  # each row's "[id, {properties}, " (rows made again with other geometries)
+    # Each row's "[id, {properties}, ": the rows made again with other geometries (the overview's).
+    heads: list[str] = field(repr=False, compare=False)
     ids: list[str] = field(repr=False, compare=False)  # each feature's id as JSON text
     geoms: np.ndarray = field(repr=False, compare=False)
     digest: str = field(repr=False, compare=False)
@@ -340,6 +339,7 @@ class LayerRows:
 
     @cached_property
     def detail(self) -> Detail | None:
+        """The layer's overview rows and full-detail geometries, or None when it is drawn at one level."""
         if not self.overview_m:
             return None
         overview = overview_geometries(self.geoms, self.digest, self.tolerance_m, self.overview_m)

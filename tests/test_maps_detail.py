@@ -218,13 +218,19 @@ def test_in_chromium_the_overview_is_drawn_then_the_full_detail_when_zoomed_in(t
         page.locator(".leaflet-popup-content").filter(has_text="细节园区299").wait_for(timeout=10_000)
 
 
-@pytest.mark.browser
-def test_in_chromium_a_map_opened_zoomed_in_is_drawn_in_full_detail_at_once(tmp_path, tiny_parks, browser_page):
-    page, requests = browser_page
+def zoomed_in_map(tiny_parks):
+    """A map of 300 ragged parks framed on one of them, past the detail zoom; and its parks' rows element."""
     frame = parks_frame(jagged(300), tiny_parks)
     x, y = shapely.centroid(frame.geometry.iloc[0]).coords[0]
     fmap = build_map([(layers.get_spec("parks"), frame)], bounds=(x - 0.01, y - 0.01, x + 0.01, y + 0.01))
     (element,) = served_rows(fmap)
+    return fmap, element
+
+
+@pytest.mark.browser
+def test_in_chromium_a_map_opened_zoomed_in_is_drawn_in_full_detail_at_once(tmp_path, tiny_parks, browser_page):
+    page, requests = browser_page
+    fmap, element = zoomed_in_map(tiny_parks)
     with served_map(tmp_path, fmap) as url:
         page.goto(url)
         page.wait_for_function("() => window.binhaiReady && window.binhaiDrawn.parks === 300", timeout=60_000)
@@ -237,10 +243,7 @@ def test_in_chromium_a_map_opened_zoomed_in_is_drawn_in_full_detail_at_once(tmp_
 @pytest.mark.browser
 def test_in_chromium_a_missing_detail_file_leaves_the_overview_drawn(tmp_path, tiny_parks, browser_page):
     page, _ = browser_page
-    frame = parks_frame(jagged(300), tiny_parks)
-    x, y = shapely.centroid(frame.geometry.iloc[0]).coords[0]
-    fmap = build_map([(layers.get_spec("parks"), frame)], bounds=(x - 0.01, y - 0.01, x + 0.01, y + 0.01))
-    (element,) = served_rows(fmap)
+    fmap, element = zoomed_in_map(tiny_parks)
     with served_map(tmp_path, fmap) as url:
         (tmp_path / "cache" / element.detail_url.rsplit("/", 1)[1]).unlink()  # e.g. swept meanwhile
         page.goto(url)

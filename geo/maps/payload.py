@@ -84,7 +84,7 @@ def detail_zoom(latitude: float, overview_m: float = OVERVIEW_TOLERANCE_M) -> in
 
     At Binhai's latitude (≈ 39°) and 40 m: z11 (59 m a pixel; at z10, 119 m, the overview is ≤ 0.6 px off).
     """
-    return math.ceil(math.log2(156_543.03392 * math.cos(math.radians(latitude)) / (GEOS_SLACK * overview_m)))
+    return math.ceil(math.log2(metres_per_pixel(0, latitude) / (GEOS_SLACK * overview_m)))
 
 
 def simplify_lonlat(geoms: np.ndarray, tolerance_m: float = DISPLAY_TOLERANCE_M) -> np.ndarray:

@@ -4,10 +4,11 @@ A portal page hands its map to `serve_layer_data` before `st_folium`: every laye
 text of `geo.maps.payload.payload`) are written once to `static/cache/<sha256>.json` — named by their
 content, so a new data version, indicator or year gets a new file and an unchanged layer keeps its
 file (and the browser's cached copy) — and the map's script only fetches `/app/static/cache/<name>`.
-A large layer's full-detail geometries (`geo.maps.payload.Detail`) are a second file of the same kind,
-fetched only when the map is zoomed in. That takes megabytes out of the component's arguments: Python no longer pushes them through
-st_folium's string work and the websocket, the browser no longer decodes them out of a message and
-parses them as a script, and the fetches run while Leaflet sets up the rest of the map.
+A large layer's full-detail geometries (`geo.maps.payload.Detail`) are a second file of the same
+kind, fetched only when the map is zoomed in. That takes megabytes out of the component's arguments:
+Python no longer pushes them through st_folium's string work and the websocket, the browser no longer
+decodes them out of a message and parses them as a script, and the fetches run while Leaflet sets up
+the rest of the map.
 
 Files are written atomically (a temporary name, then `os.replace`), so a browser never reads half a
 file. A file's modification time is refreshed whenever a page serves it again; files not served for

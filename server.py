@@ -3,6 +3,7 @@
 `make run` serves this file (`streamlit run server.py`). The routes exist because a Streamlit page
 cannot set an HttpOnly cookie: after a good login the page asks the browser to trade a one-time
 ticket here for the session cookie, so a reload keeps the user logged in (geo/auth/sessions.py).
+Streamlit's own frontend files are answered from memory (geo/static_assets.py).
 """
 
 from __future__ import annotations
@@ -11,14 +12,16 @@ import math
 from datetime import UTC, datetime
 
 import streamlit as st
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from streamlit import config
+from streamlit import config, file_util
 
 from geo.auth import sessions
 from geo.config import Limits, SettingsError, load_limits, load_settings
 from geo.errors import PortalError
+from geo.static_assets import CachedAssets
 from geo.store import open_store
 
 MAX_TICKET_BYTES = 256
@@ -74,6 +77,14 @@ config.set_option("server.maxUploadSize", _upload_limit_mb())
 
 app = st.App(
     "streamlit_app.py",
+    # Streamlit's hashed frontend files from memory: ≈ 150 of them on a first visit (geo/static_assets.py).
+    middleware=[
+        Middleware(
+            CachedAssets,
+            directory=file_util.get_static_dir(),
+            base_url=config.get_option("server.baseUrlPath") or "",
+        )
+    ],
     routes=[
         Route("/portal/session", open_session, methods=["POST"]),
         Route("/portal/logout", close_session, methods=["POST"]),

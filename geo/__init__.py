@@ -11,7 +11,8 @@ Packages, each imported in one direction (a package never imports one listed abo
 - `geo.store` — the only database opener (a DuckDB file, or PostgreSQL + PostGIS through `dialect`),
   migrations, every write, derived tables, backup, copy between stores;
 - leaf modules every package may use — `config` (settings from the environment), `errors`
-  (bilingual errors), `crs` (CRS rules, GCJ-02), `i18n`, `outfile` (safe, atomic file writes).
+  (bilingual errors), `crs` (CRS rules, GCJ-02), `i18n`, `outfile` (safe, atomic file writes);
+- `static_assets` — the server's middleware for Streamlit's own frontend files (imports nothing of geo).
 
 Domain modules may import geo.store, geo.io and geo.maps; geo.io may import geo.store; geo.maps and
 geo.store import only the leaf modules. Layer specs (the `layers` registry) arrive as arguments, or

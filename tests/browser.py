@@ -344,13 +344,41 @@ def frame_of(frame):
 
 def wait_drawn(frame, layer: str | None = None, timeout_ms: int = 90_000) -> int:
     """Wait until the map frame has drawn `layer` (any layer when None); the features drawn in all."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     frame = frame_of(frame)
-    frame.wait_for_function(
-        "(name) => window.binhaiDrawn && (name ? window.binhaiDrawn[name] > 0 : Object.keys(window.binhaiDrawn).length > 0)",
-        arg=layer,
-        timeout=timeout_ms,
-    )
+    try:
+        frame.wait_for_function(
+            "(name) => window.binhaiDrawn && (name ? window.binhaiDrawn[name] > 0 : Object.keys(window.binhaiDrawn).length > 0)",
+            arg=layer,
+            timeout=timeout_ms,
+        )
+    except PlaywrightTimeout as exc:  # say what the frame holds: a rare CI failure here had nothing to go on
+        raise AssertionError(
+            f"map not drawn ({layer or 'any layer'}) in {timeout_ms} ms: {_frame_state(frame)}"
+        ) from exc
     return frame.evaluate("() => Object.values(window.binhaiDrawn).reduce((a, b) => a + b, 0)")
+
+
+_FRAME_STATE_JS = """() => ({
+    url: location.href.slice(0, 120), readyState: document.readyState, leaflet: typeof L,
+    map: !!window.binhaiMap, drawn: window.binhaiDrawn || null, pending: window.binhaiPending ?? null,
+    timing: window.binhaiTiming || null, ready: window.binhaiReady ?? null,
+    scripts: [...document.scripts].map(s => s.src.split('/').pop() || 'inline').slice(0, 20),
+    body: (document.body ? document.body.innerHTML.length : -1),
+})"""
+
+
+def _frame_state(frame) -> str:
+    try:
+        state = frame.evaluate(_FRAME_STATE_JS)
+    except Exception as exc:  # noqa: BLE001 — a detached or crashed frame is itself the answer
+        return f"frame unreadable: {exc}"
+    try:
+        frames = [f.url[:100] for f in frame.page.frames]
+    except Exception:  # noqa: BLE001
+        frames = []
+    return f"{state}; detached={frame.is_detached()}; frames={frames}"
 
 
 def features(frame, layer: str | None = None) -> list[dict]:

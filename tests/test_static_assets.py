@@ -1,0 +1,151 @@
+"""geo.static_assets: Streamlit's hashed frontend files answered from memory, everything else passed on."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+from streamlit import file_util
+
+from geo.static_assets import CACHE_CONTROL, CachedAssets
+
+
+def _inner(request):
+    return PlainTextResponse(f"inner {request.method} {request.url.path}")
+
+
+class _Client:
+    """Calls the ASGI app directly with the path as given (an HTTP client would normalise `..` away)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def request(self, method: str, path: str, headers: dict[str, str] | None = None):
+        scope = {
+            "type": "http",
+            "http_version": "1.1",
+            "method": method,
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "root_path": "",
+            "query_string": b"",
+            "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()],
+            "server": ("testserver", 80),
+            "client": ("127.0.0.1", 1),
+        }
+        sent: list[dict] = []
+
+        async def receive():
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message):
+            sent.append(message)
+
+        asyncio.run(self.app(scope, receive, send))
+        start = sent[0]
+        body = b"".join(m.get("body", b"") for m in sent[1:])
+        headers_out = {k.decode(): v.decode() for k, v in start["headers"]}
+        return SimpleNamespace(status_code=start["status"], headers=headers_out, content=body, text=body.decode())
+
+    def get(self, path: str, headers: dict[str, str] | None = None):
+        return self.request("GET", path, headers)
+
+    def head(self, path: str):
+        return self.request("HEAD", path)
+
+
+def _client(directory, base_url: str = "") -> tuple[_Client, CachedAssets]:
+    inner = Starlette(routes=[Route("/{path:path}", _inner, methods=["GET", "HEAD", "POST"])])
+    middleware = CachedAssets(inner, directory, base_url)
+    return _Client(middleware), middleware
+
+
+@pytest.fixture
+def folder(tmp_path):
+    (tmp_path / "static" / "js").mkdir(parents=True)
+    (tmp_path / "static" / "js" / "index.abc123.js").write_text("console.log('纪')", encoding="utf-8")
+    (tmp_path / "static" / "css").mkdir()
+    (tmp_path / "static" / "css" / "index.def456.css").write_text("body{}")
+    (tmp_path / "index.html").write_text("<html></html>")
+    (tmp_path / "secret.txt").write_text("not served")
+    return tmp_path
+
+
+def test_a_file_is_served_with_streamlits_headers_and_then_from_memory(folder):
+    client, middleware = _client(folder)
+    first = client.get("/static/js/index.abc123.js")
+    assert first.status_code == 200
+    assert first.content == "console.log('纪')".encode()
+    assert first.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert first.headers["cache-control"] == CACHE_CONTROL
+    assert first.headers["content-length"] == str(len(first.content))
+    assert client.get("/static/css/index.def456.css").headers["content-type"] == "text/css; charset=utf-8"
+    # Read once: the file gone from the disk is still answered, from memory.
+    (folder / "static" / "js" / "index.abc123.js").unlink()
+    again = client.get("/static/js/index.abc123.js")
+    assert again.content == first.content and again.headers["etag"] == first.headers["etag"]
+    assert set(middleware.files) == {"/static/js/index.abc123.js", "/static/css/index.def456.css"}
+
+
+def test_head_and_a_matching_etag(folder):
+    client, _ = _client(folder)
+    etag = client.get("/static/js/index.abc123.js").headers["etag"]
+    head = client.head("/static/js/index.abc123.js")
+    assert head.status_code == 200 and head.content == b"" and head.headers["etag"] == etag
+    unchanged = client.get("/static/js/index.abc123.js", headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304 and unchanged.content == b""
+    other = client.get("/static/js/index.abc123.js", headers={"If-None-Match": '"something-else"'})
+    assert other.status_code == 200 and other.content
+
+
+@pytest.mark.parametrize(
+    "method, path, headers",
+    [
+        ("GET", "/parks", {}),  # a page's document
+        ("GET", "/static/js/missing.js", {}),  # not found: Streamlit's own answer
+        ("GET", "/static/../secret.txt", {}),  # outside the folder
+        ("GET", "/static/js/../../secret.txt", {}),
+        ("GET", "/static/js/..\\..\\secret.txt", {}),
+        ("GET", "/static/", {}),
+        ("GET", "/static/js", {}),  # a folder
+        ("POST", "/static/js/index.abc123.js", {}),
+        ("GET", "/static/js/index.abc123.js", {"Range": "bytes=0-3"}),
+        ("GET", "/app/static/vendor/leaflet/leaflet.js", {}),  # the portal's own static files
+    ],
+)
+def test_everything_else_goes_to_streamlit(folder, method, path, headers):
+    client, middleware = _client(folder)
+    response = client.request(method, path, headers=headers)
+    assert response.text.startswith("inner "), (path, response.text)
+    assert middleware.files == {}
+
+
+def test_a_file_outside_through_a_link_is_not_served(folder, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside") / "x.js"
+    outside.write_text("outside")
+    (folder / "static" / "js" / "link.js").symlink_to(outside)
+    client, _ = _client(folder)
+    assert client.get("/static/js/link.js").text.startswith("inner ")
+
+
+def test_under_a_base_url_path(folder):
+    client, _ = _client(folder, base_url="/binhai/")
+    assert client.get("/binhai/static/js/index.abc123.js").content == "console.log('纪')".encode()
+    assert client.get("/static/js/index.abc123.js").text.startswith("inner ")
+
+
+def test_streamlits_own_bundle_is_found_as_its_page_names_it():
+    """The page's document names its bundle relative to the folder the portal gives the middleware."""
+    directory = file_util.get_static_dir()
+    html = (Path(directory) / "index.html").read_text()
+    bundle = html.split('src="./static/js/', 1)[1].split('"', 1)[0]
+    client, _ = _client(directory)
+    response = client.get(f"/static/js/{bundle}")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/javascript")
+    assert len(response.content) > 10_000

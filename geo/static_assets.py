@@ -63,22 +63,18 @@ class CachedAssets:
         return found
 
     async def __call__(self, scope: Scope, receive, send) -> None:
-        if (
-            scope["type"] == "http"
-            and scope["method"] in ("GET", "HEAD")
-            and scope["path"].startswith(self.prefix)
-            and not any(name == b"range" for name, _ in scope.get("headers", ()))
-        ):
-            found = self._file(scope["path"])
-            if found is not None:
-                body, kind, etag = found
-                headers = dict(scope.get("headers", ()))
-                status = 304 if headers.get(b"if-none-match") == etag else 200
-                head = [(b"cache-control", CACHE_CONTROL.encode()), (b"etag", etag)]
-                if status == 200:
-                    head += [(b"content-type", kind), (b"content-length", str(len(body)).encode())]
-                await send({"type": "http.response.start", "status": status, "headers": head})
-                sent = body if status == 200 and scope["method"] == "GET" else b""
-                await send({"type": "http.response.body", "body": sent})
-                return
-        await self.app(scope, receive, send)
+        found = None
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and scope["path"].startswith(self.prefix):
+            headers = dict(scope.get("headers", ()))
+            found = None if b"range" in headers else self._file(scope["path"])
+        if found is None:
+            await self.app(scope, receive, send)
+            return
+        body, kind, etag = found
+        status = 304 if headers.get(b"if-none-match") == etag else 200
+        head = [(b"cache-control", CACHE_CONTROL.encode()), (b"etag", etag)]
+        if status == 200:
+            head += [(b"content-type", kind), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": head})
+        sent = body if status == 200 and scope["method"] == "GET" else b""
+        await send({"type": "http.response.body", "body": sent})

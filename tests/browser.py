@@ -374,10 +374,7 @@ def _frame_state(frame) -> str:
         state = frame.evaluate(_FRAME_STATE_JS)
     except Exception as exc:  # noqa: BLE001 — a detached or crashed frame is itself the answer
         return f"frame unreadable: {exc}"
-    try:
-        frames = [f.url[:100] for f in frame.page.frames]
-    except Exception:  # noqa: BLE001
-        frames = []
+    frames = [f.url[:100] for f in frame.page.frames]
     return f"{state}; detached={frame.is_detached()}; frames={frames}"
 
 

@@ -17,14 +17,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from streamlit import config, file_util
+from streamlit.logger import get_logger
 
 from geo.auth import sessions
 from geo.config import Limits, SettingsError, load_limits, load_settings
 from geo.errors import PortalError
 from geo.static_assets import CachedAssets
 from geo.store import open_store
+from geo.tcp import nodelay_listeners
 
 MAX_TICKET_BYTES = 256
+_LOGGER = get_logger("binhai.server")
 
 
 def _now() -> datetime:
@@ -71,6 +74,11 @@ def _upload_limit_mb() -> int:
     except SettingsError:  # the pages name the malformed setting; the server still starts to show them
         return math.ceil(Limits().max_upload_mb)
 
+
+# Streamlit has bound the listening socket by now and uvicorn accepts nothing before this module is
+# imported: every connection it accepts inherits TCP_NODELAY (≈ 44 ms less per request after a
+# connection's first; geo/tcp.py).
+_LOGGER.info("TCP_NODELAY set on %d listening socket(s)", nodelay_listeners())
 
 # The uploader's stated limit and the server's own are BINHAI_MAX_UPLOAD_MB, like the import check.
 config.set_option("server.maxUploadSize", _upload_limit_mb())

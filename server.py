@@ -83,16 +83,19 @@ _LOGGER.info("TCP_NODELAY set on %d listening socket(s)", nodelay_listeners())
 # The uploader's stated limit and the server's own are BINHAI_MAX_UPLOAD_MB, like the import check.
 config.set_option("server.maxUploadSize", _upload_limit_mb())
 
+# How the portal is served, beside its pages: the bench's floors (bench/floor_server.py) are served the same way.
+SERVING = [
+    # Streamlit's hashed frontend files from memory: ≈ 150 of them on a first visit (geo/static_assets.py).
+    Middleware(
+        CachedAssets,
+        directory=file_util.get_static_dir(),
+        base_url=config.get_option("server.baseUrlPath") or "",
+    )
+]
+
 app = st.App(
     "streamlit_app.py",
-    # Streamlit's hashed frontend files from memory: ≈ 150 of them on a first visit (geo/static_assets.py).
-    middleware=[
-        Middleware(
-            CachedAssets,
-            directory=file_util.get_static_dir(),
-            base_url=config.get_option("server.baseUrlPath") or "",
-        )
-    ],
+    middleware=SERVING,
     routes=[
         Route("/portal/session", open_session, methods=["POST"]),
         Route("/portal/logout", close_session, methods=["POST"]),

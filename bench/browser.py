@@ -96,11 +96,13 @@ def serve(script: str, db_path: Path, log: Path, extra_env: dict[str, str] | Non
             process.kill()
 
 
-def baseline_app(script: str, folder: Path) -> Path:
-    """bench/`script` copied into `folder`, whose static/ is the portal's: Streamlit serves /app/static from
-    the script's folder, so a baseline loads the same vendored Leaflet as the portal (no CDN in the race)."""
+def baseline_app(script: str, folder: Path, *beside: str) -> Path:
+    """bench/`script` (and the scripts `beside` it) copied into `folder`, whose static/ is the portal's: Streamlit
+    serves /app/static from the script's folder, so a baseline loads the same vendored Leaflet as the portal
+    (no CDN in the race)."""
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "bench" / script, folder / script)
+    for name in (script, *beside):
+        shutil.copy(ROOT / "bench" / name, folder / name)
     if not (folder / "static").exists():
         (folder / "static").symlink_to(ROOT / "static", target_is_directory=True)
     return folder / script

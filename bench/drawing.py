@@ -279,7 +279,8 @@ PAGES = {
 }
 LARGE_PAGES = ("map", "parks", "water", "public")  # the pages whose maps grow with the scale
 SWITCH_FROM = "data"  # 图层与数据: the page a move inside the portal starts from (it has no map)
-# bench/floor_app.py: Streamlit's page start alone, and one portal map alone on a page.
+# bench/floor_app.py: Streamlit's page start alone, and one portal map alone on a page; served as the portal is
+# (bench/floor_server.py).
 FLOORS = {"text": ("", True), "map": ("?map=1", False)}
 FLOOR_DIR = Path("/tmp/binhai-bench-floor")
 
@@ -313,7 +314,7 @@ def run(stores: dict[int, Path], repeats: int = 3, log=print) -> dict[str, Any]:
                     Path(f"/tmp/bench-drawing-{scale}-naive.log"),
                 ) as (naive_url, _),
                 serve(
-                    str(baseline_app("floor_app.py", FLOOR_DIR)),
+                    str(baseline_app("floor_server.py", FLOOR_DIR, "floor_app.py")),
                     db,
                     Path(f"/tmp/bench-drawing-{scale}-floor.log"),
                     {"BINHAI_MAP_RENDERER": "canvas"},

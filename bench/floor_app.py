@@ -4,7 +4,8 @@ Without a query: one line of text — Streamlit's own page start (its JavaScript
 script run, one element). With `?map=1`: one portal map alone on the page — the district's admin
 units built, served and drawn exactly as the portal's pages do (`build_map`, `serve_layer_data`,
 `st_folium`) — so the time also holds st_folium's component frame, Leaflet and one layer file.
-No page of the portal can be drawn sooner than these. Served by bench/drawing.py only.
+No page of the portal can be drawn sooner than these. Served by bench/drawing.py only, as the portal is
+(bench/floor_server.py).
 """
 
 import streamlit as st

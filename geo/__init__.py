@@ -12,7 +12,8 @@ Packages, each imported in one direction (a package never imports one listed abo
   migrations, every write, derived tables, backup, copy between stores;
 - leaf modules every package may use — `config` (settings from the environment), `errors`
   (bilingual errors), `crs` (CRS rules, GCJ-02), `i18n`, `outfile` (safe, atomic file writes);
-- `static_assets` — the server's middleware for Streamlit's own frontend files (imports nothing of geo).
+- `static_assets` — the server's middleware for Streamlit's own frontend files, and `tcp` — Nagle's
+  algorithm off on the server's listening socket (both import nothing of geo).
 
 Domain modules may import geo.store, geo.io and geo.maps; geo.io may import geo.store; geo.maps and
 geo.store import only the leaf modules. Layer specs (the `layers` registry) arrive as arguments, or

@@ -85,3 +85,18 @@ def test_a_move_inside_the_portal_is_a_row_under_each_page_with_the_same_aim():
 def test_pages_measured_without_a_move_keep_their_rows_as_before():
     rows = run.drawing_rows(_scale(1, {"map": 2.0}, parks_s=2.3, naive_s=1.4))
     assert not any("from another page" in row for row in rows)
+
+
+def test_the_floors_are_served_as_the_portal_is(tmp_path):
+    # A floor measures what every portal page pays, so it runs on the portal's own serving (server.SERVING and
+    # TCP_NODELAY on its socket), not on a stock Streamlit server with waits the portal no longer has.
+    import runpy
+
+    import server
+    from bench.browser import baseline_app
+
+    script = baseline_app("floor_server.py", tmp_path, "floor_app.py")
+    assert (tmp_path / "floor_app.py").is_file() and (tmp_path / "static" / "vendor").is_dir()
+    floor = runpy.run_path(str(script))
+    assert floor["SERVING"] is server.SERVING
+    assert floor["app"] is not server.app

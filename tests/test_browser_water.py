@@ -195,6 +195,9 @@ def test_a_click_on_the_record_map_becomes_a_points_position(portal, browser_pag
     picked = main.get_by_text("地图点选位置").first
 
     def click_record_map() -> None:
+        # The page above the map can still grow after the scroll above (the map was seen below the window's
+        # fold in a failed run): bring it into view before every click, as a user would.
+        record_map.scroll_into_view_if_needed()
         box = record_map.bounding_box()
         page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.55)
 

@@ -45,6 +45,8 @@ if actor is not None and actor.has("admin"):  # the page checks the role again; 
         st.Page("views/admin.py", title=tr("nav_admin"), icon=":material/admin_panel_settings:", url_path="admin")
     )
 page = st.navigation(pages)
+# The browser's tab names the page (several pages open side by side are told apart), then the portal.
+st.set_page_config(page_title=f"{page.title} · {tr('app_title')}")
 if os.environ.get("BINHAI_RERUN_LOG"):  # `make bench` counts script runs per page (bench/browser.py)
     with open(os.environ["BINHAI_RERUN_LOG"], "a", encoding="utf-8") as log:
         log.write(f"{time.time():.3f} {page.url_path}\n")

@@ -62,9 +62,12 @@ def test_park_tooltip_shows_escaped_text_on_hover(portal, browser_page):
 def test_english_toggle_relabels_navigation_and_layers(portal, browser_page):
     page, _ = browser_page
     page.goto(portal.url, wait_until="domcontentloaded")
+    # The browser's tab names the page, then the portal, in the chosen language.
+    page.wait_for_function("() => document.title === '一张图 · 滨海新区节能减排一张图'", timeout=30_000)
     page.get_by_text("English", exact=True).click()
     page.get_by_role("link", name="Layers & data").wait_for(timeout=30_000)
     page.get_by_text("Binhai Energy & Emissions Map").first.wait_for(timeout=30_000)
+    page.wait_for_function("() => document.title === 'Map · Binhai Energy & Emissions Map'", timeout=30_000)
     map_frame(page).get_by_text("Industrial parks").first.wait_for(timeout=30_000)
 
 

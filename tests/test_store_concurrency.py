@@ -7,9 +7,12 @@ and no assertion is about how long anything took.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import sys
 import threading
 import time
+import types
 from pathlib import Path
 
 import pytest
@@ -63,8 +66,38 @@ def _edit_many(location: str, park_id: str, count: int) -> list[str]:
     return problems
 
 
+@contextlib.contextmanager
 def _pool(processes: int):
-    return multiprocessing.get_context("spawn").Pool(processes)
+    """`processes` editors, each a new interpreter that imports nothing of this one but what its task needs.
+
+    `spawn` runs `sys.modules["__main__"]` again in every child before its task, and after an AppTest that
+    is the portal's own script (Streamlit leaves it there): each child ran the whole portal, bare, on
+    whatever store the environment named — a CI run waited 120 s for such a child. The children start
+    from an empty main module instead.
+    """
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        pool = multiprocessing.get_context("spawn").Pool(processes)
+    finally:
+        sys.modules["__main__"] = main
+    with pool:
+        yield pool
+
+
+def _portal_imported() -> bool:
+    return "streamlit" in sys.modules
+
+
+def test_an_editor_process_does_not_run_the_page_an_apptest_left_as_main(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    script = tmp_path / "page.py"
+    script.write_text("import streamlit as st\nst.write('a page')\n")
+    AppTest.from_file(str(script)).run()
+    assert getattr(sys.modules["__main__"], "__file__", None) == str(script)  # what Streamlit leaves behind
+    with _pool(1) as pool:
+        assert pool.apply(_portal_imported) is False
 
 
 def test_two_editors_saving_one_feature_at_once_one_is_refused_and_the_chain_holds(seeded_store, tmp_path):

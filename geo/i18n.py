@@ -139,6 +139,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "norm_total": ("总量", "Total"),
     "norm_per_km2": ("每平方公里", "Per km²"),
     "norm_per_va": ("每万元增加值", "Per 10⁴ yuan value added"),
+    "norm_as_reported": (
+        "按指标原值（比率、百分比与均值不按面积或增加值折算）",
+        "As reported (ratios, percentages and averages are not scaled by area or value added)",
+    ),
     "year": ("年份", "Year"),
     "classification": ("分级方法", "Classification"),
     "quantiles": ("分位数", "Quantiles"),

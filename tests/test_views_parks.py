@@ -58,9 +58,18 @@ def test_changing_indicator_and_year_updates_the_ranking(cockpit, seeded_store):
     assert any("2023" in s.value for s in cockpit.subheader)
 
 
-def test_ratio_indicators_offer_only_the_total_basis(cockpit):
+def test_ratio_indicators_are_shown_as_reported_not_offered_a_basis(cockpit):
+    cockpit.selectbox(key="cockpit_indicator").set_value("nox").run()
+    cockpit.radio(key="cockpit_norm").set_value("per_km2").run()
+    # A ratio is not a "total": no choice of one option, a line saying it is shown as reported.
     cockpit.selectbox(key="cockpit_indicator").set_value("energy_intensity").run()
-    assert cockpit.radio(key="cockpit_norm").options == ["总量"]
+    assert not cockpit.exception
+    assert "cockpit_norm" not in {r.key for r in cockpit.radio}
+    assert any("按指标原值" in c.value for c in cockpit.caption)
+    assert "tce/万元" in " ".join(map(str, _ranking(cockpit).columns))
+    # Back to a summed indicator: the basis is offered again, starting from the total.
+    cockpit.selectbox(key="cockpit_indicator").set_value("nox").run()
+    assert cockpit.radio(key="cockpit_norm").value == "total"
 
 
 def test_assessment_lists_every_zone_with_a_status(seeded_store, open_page):

@@ -56,11 +56,17 @@ indicator = indicator_choice(
     c1, [i.code for i in (*PARK_INDICATORS, *GRID_INDICATORS)], key="cockpit_indicator", index=2
 )
 norms = stats.normalisations_for(indicator)
-if st.session_state.get("cockpit_norm") not in norms:
-    st.session_state["cockpit_norm"] = norms[0]
-normalisation = c2.radio(
-    tr("normalisation"), norms, format_func=lambda n: tr(f"norm_{n}"), horizontal=True, key="cockpit_norm"
-)
+if len(norms) == 1:  # a ratio, a percentage or an average: shown as reported, not as a "total"
+    normalisation = norms[0]
+    # Set as the other controls' labels are (a fixed text of geo.i18n, not user input).
+    c2.markdown(f'<p style="font-size:0.875rem;margin:0 0 0.5rem">{tr("normalisation")}</p>', unsafe_allow_html=True)
+    c2.caption(tr("norm_as_reported"))
+else:
+    if st.session_state.get("cockpit_norm") not in norms:
+        st.session_state["cockpit_norm"] = norms[0]
+    normalisation = c2.radio(
+        tr("normalisation"), norms, format_func=lambda n: tr(f"norm_{n}"), horizontal=True, key="cockpit_norm"
+    )
 year = year_choice(c3, available_years, key="cockpit_year")
 m1, m2 = st.columns([2, 5])
 compare = m1.toggle(tr("compare_years"), key="cockpit_compare", disabled=len(available_years) < 2)

@@ -40,10 +40,17 @@ pages = {
     ],
 }
 actor = current_actor()
-if actor is not None and actor.has("admin"):  # the page checks the role again; others do not see it listed
-    pages[tr("nav_group_manage")].append(
-        st.Page("views/admin.py", title=tr("nav_admin"), icon=":material/admin_panel_settings:", url_path="admin")
+# Listed for administrators only; its address works for anyone, so a bookmark opened before logging in
+# says which login it needs (the page checks the role, and geo/ again) instead of "Page not found".
+pages[tr("nav_group_manage")].append(
+    st.Page(
+        "views/admin.py",
+        title=tr("nav_admin"),
+        icon=":material/admin_panel_settings:",
+        url_path="admin",
+        visibility="visible" if actor is not None and actor.has("admin") else "hidden",
     )
+)
 page = st.navigation(pages)
 # The browser's tab names the page (several pages open side by side are told apart), then the portal.
 st.set_page_config(page_title=f"{page.title} · {tr('app_title')}")

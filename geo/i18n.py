@@ -296,6 +296,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tab_rural_sewage": ("农村生活污水治理", "Rural sewage treatment"),
     "tab_circular": ("园区循环化改造", "Circular transformation of parks"),
     "projects": ("项目数", "Projects"),
+    "two_high_pivot_caption": (
+        "各行业、各阶段项目的年综合能耗（tce）",
+        "Annual energy use of the projects by sector and stage (tce)",
+    ),
     "energy_use": ("年综合能耗（tce）", "Annual energy use (tce)"),
     "stage": ("阶段", "Stage"),
     "sector": ("行业", "Sector"),

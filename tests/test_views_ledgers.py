@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -30,6 +31,11 @@ def test_two_high_ledger_counts_every_project_and_filters_by_stage(ledger_page, 
     total = len(ledgers.two_high_table(seeded_store))
     assert int(_metric(ledger_page, "项目数")) == int(ledgers.two_high_summary(seeded_store)["projects"].sum())
     assert len(ledger_page.dataframe[1].value) == total  # [0] is the stage × sector pivot
+    # The pivot: numbers (right-aligned, sortable), their unit said above it, summing to the metric's total.
+    pivot = ledger_page.dataframe[0].value
+    assert all(pd.api.types.is_numeric_dtype(t) for t in pivot.dtypes)
+    assert pivot.to_numpy().sum() == pytest.approx(ledgers.two_high_summary(seeded_store)["energy_use_tce"].sum())
+    assert any("年综合能耗（tce）" in c.value for c in ledger_page.caption)
     ledger_page.selectbox(key="ledger_stage").set_value("under_construction").run()
     assert not ledger_page.exception
     filtered = ledgers.two_high_table(seeded_store, stage="under_construction")

@@ -82,7 +82,13 @@ def two_high_tab() -> None:
     m1.metric(tr("projects"), int(summary["projects"].sum()))
     m2.metric(tr("energy_use"), format_number(float(summary["energy_use_tce"].sum())))
     pivot = pivot.rename_axis(index=tr("sector"), columns=tr("stage"))
-    st.dataframe(pivot.map(format_number), width="stretch")
+    st.caption(tr("two_high_pivot_caption"))
+    # Numbers stay numbers (right-aligned, sortable), shown with thousands separators.
+    st.dataframe(
+        pivot,
+        width="stretch",
+        column_config={stage: st.column_config.NumberColumn(format="%,.0f") for stage in pivot.columns},
+    )
     table = cached(ledgers.two_high_table, db, stage, sector)
     points_map("two_high_projects", list(table["id"]), "ledger_two_high_map")
     shown = labelled_table(table, spec, lang(), point_titles())

@@ -244,7 +244,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The identity {who} maps to no portal account; ask an administrator to set its e-mail under Administration.",
     ),
     "session_expired": ("长时间未操作，已自动退出登录。", "You were logged out after a period of inactivity."),
-    "login_needed_role": ("此操作需要登录（角色：{role}）。", "This needs a login with the role: {role}."),
+    "login_needed_role": (
+        "此操作需要登录（角色：{role}），请在左侧边栏“登录”中登录。",
+        "This needs a login with the role: {role} — log in from the sidebar (“Log in”).",
+    ),
     "as_of": ("数据日期", "As of"),
     "no_statistics_yet": ("该日期尚无统计数据。", "No statistics were known on that date."),
     "reason": ("修改原因（记入审计日志）", "Reason for the change (kept in the audit log)"),

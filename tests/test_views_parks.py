@@ -67,6 +67,7 @@ def test_ratio_indicators_are_shown_as_reported_not_offered_a_basis(cockpit):
     assert "cockpit_norm" not in {r.key for r in cockpit.radio}
     assert any("按指标原值" in c.value for c in cockpit.caption)
     assert "tce/万元" in " ".join(map(str, _ranking(cockpit).columns))
+    assert not [h.value for h in cockpit.subheader if "总量" in h.value]  # nor in the ranking's title
     # Back to a summed indicator: the basis is offered again, starting from the total.
     cockpit.selectbox(key="cockpit_indicator").set_value("nox").run()
     assert cockpit.radio(key="cockpit_norm").value == "total"

@@ -84,7 +84,8 @@ grid = grid_overlay_choice(st, key="cockpit")
 
 unit = unit_label(stats.unit_of(indicator, normalisation))
 meta = INDICATORS[indicator]
-value_label = with_unit(meta.title(lang()), tr("norm_" + normalisation))
+# The basis joins the title only where there was a choice ("NOx（每平方公里）"); a ratio is just its name.
+value_label = meta.title(lang()) if len(norms) == 1 else with_unit(meta.title(lang()), tr("norm_" + normalisation))
 
 if base_year is None:
     parks = cached(stats.park_values, db, indicator, year, normalisation, with_geometry=True, as_of=as_of)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import pickle
 import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,15 +42,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(skip)
-
-
-@pytest.fixture(autouse=True)
-def _main_module_kept() -> Iterator[None]:
-    """Every test ends with the interpreter's own `__main__`: an AppTest leaves its page's script there, and a
-    process started later with `spawn` would run that script again (tests/test_store_concurrency.py)."""
-    main = sys.modules["__main__"]
-    yield
-    sys.modules["__main__"] = main
 
 
 def _template(tmp_path_factory, name: str, build) -> Iterator[Path | str]:

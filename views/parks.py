@@ -56,7 +56,8 @@ indicator = indicator_choice(
     c1, [i.code for i in (*PARK_INDICATORS, *GRID_INDICATORS)], key="cockpit_indicator", index=2
 )
 norms = stats.normalisations_for(indicator)
-if len(norms) == 1:  # a ratio, a percentage or an average: shown as reported, not as a "total"
+as_reported = len(norms) == 1  # a ratio, a percentage or an average: shown as reported, not as a "total"
+if as_reported:
     normalisation = norms[0]
     # Set as the other controls' labels are (a fixed text of geo.i18n, not user input).
     c2.markdown(f'<p style="font-size:0.875rem;margin:0 0 0.5rem">{tr("normalisation")}</p>', unsafe_allow_html=True)
@@ -85,7 +86,7 @@ grid = grid_overlay_choice(st, key="cockpit")
 unit = unit_label(stats.unit_of(indicator, normalisation))
 meta = INDICATORS[indicator]
 # The basis joins the title only where there was a choice ("NOx（每平方公里）"); a ratio is just its name.
-value_label = meta.title(lang()) if len(norms) == 1 else with_unit(meta.title(lang()), tr("norm_" + normalisation))
+value_label = meta.title(lang()) if as_reported else with_unit(meta.title(lang()), tr("norm_" + normalisation))
 
 if base_year is None:
     parks = cached(stats.park_values, db, indicator, year, normalisation, with_geometry=True, as_of=as_of)

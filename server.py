@@ -3,7 +3,9 @@
 `make run` serves this file (`streamlit run server.py`). The routes exist because a Streamlit page
 cannot set an HttpOnly cookie: after a good login the page asks the browser to trade a one-time
 ticket here for the session cookie, so a reload keeps the user logged in (geo/auth/sessions.py).
-Streamlit's own frontend files are answered from memory (geo/static_assets.py).
+Streamlit's own frontend files are answered from memory, and the page's document is amended (the
+portal's language and name; where the server is) in geo/static_assets.py. Under `server.baseUrlPath`
+the routes sit under that path too.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from streamlit.logger import get_logger
 from geo.auth import sessions
 from geo.config import Limits, SettingsError, load_limits, load_settings
 from geo.errors import PortalError
-from geo.static_assets import CachedAssets
+from geo.i18n import t
+from geo.static_assets import CachedAssets, PageDocument
 from geo.store import open_store
 from geo.tcp import nodelay_listeners
 
@@ -75,6 +78,13 @@ def _upload_limit_mb() -> int:
         return math.ceil(Limits().max_upload_mb)
 
 
+def _document_language() -> str:
+    try:
+        return load_settings().language
+    except SettingsError:  # the pages name the malformed setting
+        return "zh"
+
+
 # Streamlit has bound the listening socket by now and uvicorn accepts nothing before this module is
 # imported: every connection it accepts inherits TCP_NODELAY (≈ 44 ms less per request after a
 # connection's first; geo/tcp.py).
@@ -83,21 +93,26 @@ _LOGGER.info("TCP_NODELAY set on %d listening socket(s)", nodelay_listeners())
 # The uploader's stated limit and the server's own are BINHAI_MAX_UPLOAD_MB, like the import check.
 config.set_option("server.maxUploadSize", _upload_limit_mb())
 
+# The portal's own path (server.baseUrlPath, "" at the root): its routes and middleware sit under it too.
+_BASE_PATH = (config.get_option("server.baseUrlPath") or "").strip("/")
+_PORTAL_PATH = f"/{_BASE_PATH}" if _BASE_PATH else ""
+_LANGUAGE = _document_language()
+
 # How the portal is served, beside its pages: the bench's floors (bench/floor_server.py) are served the same way.
 SERVING = [
-    # Streamlit's hashed frontend files from memory: ≈ 150 of them on a first visit (geo/static_assets.py).
+    # The page's document in the portal's language and name, saying where the server is (no probing).
     Middleware(
-        CachedAssets,
-        directory=file_util.get_static_dir(),
-        base_url=config.get_option("server.baseUrlPath") or "",
-    )
+        PageDocument, lang={"zh": "zh-CN"}.get(_LANGUAGE, "en"), title=t("app_title", _LANGUAGE), base_url=_BASE_PATH
+    ),
+    # Streamlit's hashed frontend files from memory: ≈ 150 of them on a first visit (geo/static_assets.py).
+    Middleware(CachedAssets, directory=file_util.get_static_dir(), base_url=_BASE_PATH),
 ]
 
 app = st.App(
     "streamlit_app.py",
     middleware=SERVING,
     routes=[
-        Route("/portal/session", open_session, methods=["POST"]),
-        Route("/portal/logout", close_session, methods=["POST"]),
+        Route(f"{_PORTAL_PATH}/portal/session", open_session, methods=["POST"]),
+        Route(f"{_PORTAL_PATH}/portal/logout", close_session, methods=["POST"]),
     ],
 )

@@ -20,7 +20,8 @@ BASEMAPS = ("none", "local", "tianditu", "osm")
 RENDERERS = ("canvas", "svg")
 LANGUAGE_CODES = ("zh", "en")
 DEFAULT_DB = ROOT / "data" / "binhai.duckdb"
-DEFAULT_LOCAL_TILES_URL = "/app/static/tiles/{z}/{x}/{y}.png"
+# Relative to the map's frame, like the maps' scripts (geo.maps.assets.STATIC_URL): works under a sub-path.
+DEFAULT_LOCAL_TILES_URL = "../../app/static/tiles/{z}/{x}/{y}.png"
 
 
 class SettingsError(PortalError):

@@ -10,11 +10,16 @@ content). A/B in Chromium, first visits at the default scale, loads interleaved 
 
 Anything else — a page's document, a file not found, a `Range` request, another method — goes to
 Streamlit unchanged. The files are read lazily (only those a browser asks for, ≈ 10 MB at most).
+
+`PageDocument` amends the page's document itself (Streamlit's index.html, its answer to every page's
+address): the portal's language and name instead of "en" and "Streamlit", and — opened at a page's own
+address — where the server is, so the frontend does not look for it under the page's path first.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import mimetypes
 from pathlib import Path
 from typing import Any
@@ -78,3 +83,103 @@ class CachedAssets:
         await send({"type": "http.response.start", "status": status, "headers": head})
         sent = body if status == 200 and scope["method"] == "GET" else b""
         await send({"type": "http.response.body", "body": sent})
+
+
+# Streamlit's frontend, opened at /parks, looks for its server at /parks/_stcore/health and
+# …/host-config first (two 404s), waits ≈ 0.12 s and then tries /: 0.13–0.15 s of every first visit
+# to a page's address (a bookmark, a shared link, a reload). `window.__streamlit.BACKEND_BASE_URL`
+# names the server instead. It is worked out in the browser — the page's address without its last
+# segment — so a proxy that serves the portal under a prefix of its own keeps working.
+_SERVER_IS_HERE = (
+    b"<script>(function(){var p=location.pathname.replace(/\\/+$/,''),s=window.__streamlit||{};"
+    b"if(!s.BACKEND_BASE_URL)window.__streamlit=Object.assign({},s,"
+    b"{BACKEND_BASE_URL:location.origin+p.slice(0,p.lastIndexOf('/')+1)});})();</script>"
+)
+_NOT_PAGES = ("static", "app", "media", "component", "portal", "_stcore", "auth", "oauth2callback")
+_MAX_DOCUMENT = 256 * 1024
+
+
+class PageDocument:
+    """ASGI middleware: the page's document (Streamlit's index.html) in the portal's language and name.
+
+    `lang` is an HTML language tag ("zh-CN"), `title` the portal's name: what the browser's tab shows
+    and screen readers announce before the page's script has run (Chinese text marked "en" is also
+    drawn with whatever font the system prefers for Han characters). At a page's address (one path
+    segment under `base_url`) the document also says where the server is (`_SERVER_IS_HERE`).
+    Only a 200 `text/html` answer holding `<head>` is amended; anything else passes unchanged.
+    """
+
+    def __init__(self, app, lang: str, title: str, base_url: str = "") -> None:
+        self.app = app
+        self.lang = html.escape(lang, quote=True).encode()
+        self.title = html.escape(title).encode()
+        base = base_url.strip("/")
+        self.prefix = f"/{base}/" if base else "/"
+
+    def _document(self, scope: Scope) -> str | None:
+        """'root', 'page' or None (not a document's address)."""
+        if scope["type"] != "http" or scope["method"] != "GET":
+            return None
+        path: str = scope["path"]
+        if path == self.prefix.rstrip("/") or path == self.prefix:
+            return "root"
+        if not path.startswith(self.prefix):
+            return None
+        segment = path[len(self.prefix) :]
+        if not segment or "/" in segment or "." in segment or segment in _NOT_PAGES:
+            return None
+        return "page"
+
+    def amend(self, document: bytes, kind: str) -> bytes:
+        if b"<head>" not in document:
+            return document
+        document = document.replace(b'<html lang="en">', b'<html lang="' + self.lang + b'">', 1)
+        document = document.replace(b"<title>Streamlit</title>", b"<title>" + self.title + b"</title>", 1)
+        if kind == "page":
+            document = document.replace(b"<head>", b"<head>" + _SERVER_IS_HERE, 1)
+        return document
+
+    async def __call__(self, scope: Scope, receive, send) -> None:
+        kind = self._document(scope)
+        if kind is None:
+            await self.app(scope, receive, send)
+            return
+        # Asked for uncompressed (the document is ≈ 2 KB) so that it can be amended.
+        scope = {**scope, "headers": [(k, v) for k, v in scope.get("headers", ()) if k != b"accept-encoding"]}
+        start: dict[str, Any] | None = None
+        held: list[bytes] = []
+        passing = False
+
+        async def amending_send(message: dict[str, Any]) -> None:
+            nonlocal start, passing
+            if passing:
+                await send(message)
+                return
+            if message["type"] == "http.response.start":
+                headers = dict(message.get("headers", ()))
+                html_ok = message["status"] == 200 and headers.get(b"content-type", b"").startswith(b"text/html")
+                if not html_ok or b"content-encoding" in headers:
+                    passing = True
+                    await send(message)
+                    return
+                start = message
+                return
+            if message["type"] != "http.response.body" or start is None:
+                await send(message)
+                return
+            held.append(message.get("body", b""))
+            more = message.get("more_body", False)
+            if sum(map(len, held)) > _MAX_DOCUMENT:  # not a page's document: sent on as it came
+                passing = True
+                await send(start)
+                await send({"type": "http.response.body", "body": b"".join(held), "more_body": more})
+                return
+            if more:
+                return
+            body = self.amend(b"".join(held), kind)
+            headers = [(k, v) for k, v in start.get("headers", ()) if k != b"content-length"]
+            headers.append((b"content-length", str(len(body)).encode()))
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, amending_send)

@@ -66,7 +66,9 @@ def start_portal(
     extra_env: dict[str, str] | None = None,
     extra_args: tuple[str, ...] = (),
     port: int | None = None,
+    base_path: str = "",
 ) -> Portal:
+    """The portal served by `streamlit run server.py` (under `base_path`, like `server.baseUrlPath`)."""
     port = port or free_port()
     artifacts.mkdir(parents=True, exist_ok=True)
     log = artifacts / f"streamlit-{port}.log"
@@ -83,11 +85,12 @@ def start_portal(
         "127.0.0.1",
         "--server.headless",
         "true",
+        *(("--server.baseUrlPath", base_path) if base_path else ()),
         *extra_args,
     ]
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
+    url = f"http://127.0.0.1:{port}/" + (f"{base_path.strip('/')}/" if base_path else "")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -103,10 +106,10 @@ def start_portal(
 
 
 @contextlib.contextmanager
-def served_portal(db_path: Path, artifacts: Path) -> Iterator[Portal]:
+def served_portal(db_path: Path, artifacts: Path, base_path: str = "") -> Iterator[Portal]:
     """The portal served over `db_path` for the duration of the block, then stopped."""
     require_chromium()
-    served = start_portal(db_path, artifacts)
+    served = start_portal(db_path, artifacts, base_path=base_path)
     try:
         yield served
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from urllib.parse import urlparse
 
 import pytest
@@ -107,3 +108,50 @@ def test_scale_is_metric_only_attribution_names_the_source_only_and_the_district
         }"""
     )
     assert tight["inside"] and tight["zoom"] == tight["best"], tight
+
+
+def _opens_at_its_own_address(page, url: str) -> None:
+    """A page opened at its address (a bookmark, a link, a reload): no failed request, its map drawn."""
+    failed: list[tuple[int, str]] = []
+    page.on("response", lambda r: r.status >= 400 and failed.append((r.status, r.url)))
+    document = page.goto(url, wait_until="domcontentloaded")
+    assert '<html lang="zh-CN">' in document.text() and "<title>滨海新区节能减排一张图</title>" in document.text()
+    page.locator('iframe[title="streamlit_folium.st_folium"]').first.wait_for(timeout=60_000)
+    assert wait_drawn(map_frame(page), "choropleth") > 0  # 园区指标's parks
+    page.wait_for_function("() => document.title === '园区指标 · 滨海新区节能减排一张图'", timeout=30_000)
+    # Streamlit's frontend used to look for its server under the page's path first (two 404s and a pause).
+    assert failed == []
+
+
+def test_a_pages_own_address_opens_without_a_failed_request(portal, browser_page):
+    page, _ = browser_page
+    _opens_at_its_own_address(page, portal.url + "parks")
+
+
+def test_a_portal_served_under_a_path_of_its_own_draws_its_maps_and_keeps_a_login(
+    _seeded_template, tmp_path_factory, artifacts_dir, browser_page
+):
+    """Behind a gateway at /binhai/ (server.baseUrlPath): Leaflet, the layer files and the session routes."""
+    from geo import auth
+    from geo.store.db import Store
+    from tests.browser import log_in, served_portal
+    from tests.conftest import ADMIN
+
+    path = tmp_path_factory.mktemp("portal-base") / "portal.duckdb"
+    shutil.copy(_seeded_template, path)
+    auth.add_user(Store(path), ADMIN, "gateway.user", "gateway-password", ["viewer"], "网关用户")
+    with served_portal(path, artifacts_dir / "base-path", base_path="binhai") as served:
+        assert served.url.endswith("/binhai/")
+        page, requests = browser_page
+        _opens_at_its_own_address(page, served.url + "parks")
+        fetched = [urlparse(r).path for r in requests if "/app/static/" in r]
+        assert fetched and all(p.startswith("/binhai/app/static/") for p in fetched), fetched
+        log_in(page, "gateway.user", "gateway-password")
+        sidebar = page.get_by_test_id("stSidebar")
+        sidebar.get_by_text("已登录：网关用户").wait_for(timeout=30_000)
+        for _ in range(50):  # the page trades its ticket for the cookie at <portal>/portal/session
+            if "binhai_session" in {c["name"] for c in page.context.cookies()}:
+                break
+            page.wait_for_timeout(200)
+        page.reload(wait_until="domcontentloaded")
+        sidebar.get_by_text("已登录：网关用户").wait_for(timeout=60_000)

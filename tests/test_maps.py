@@ -22,8 +22,10 @@ def _html(frames, **kw) -> str:
 def test_rendered_map_references_no_remote_url_without_basemap(tiny_parks, tiny_wastewater):
     page = _html([(layers.get_spec("parks"), tiny_parks), (layers.get_spec("wastewater"), tiny_wastewater)])
     assert URL.findall(page) == []
-    assert "/app/static/vendor/leaflet/leaflet.js" in page
-    assert "/app/static/vendor/leaflet/leaflet.css" in page
+    # Relative to the map's frame (…/component/streamlit_folium.st_folium/): works under a portal's sub-path.
+    assert '"../../app/static/vendor/leaflet/leaflet.js"' in page
+    assert '"../../app/static/vendor/leaflet/leaflet.css"' in page
+    assert '"/app/static' not in page
 
 
 def test_user_text_is_escaped_in_tooltips_and_popups(tiny_parks):
@@ -70,7 +72,7 @@ def test_draw_plugin_is_served_locally():
     fmap = folium.Map(tiles=None)
     folium.plugins.Draw().add_to(fmap)
     page = render_html(localize_assets(fmap))
-    assert "/app/static/vendor/leaflet-draw/leaflet.draw.js" in page
+    assert "../../app/static/vendor/leaflet-draw/leaflet.draw.js" in page
     assert URL.findall(page) == []
 
 
@@ -82,7 +84,7 @@ def test_tianditu_basemap_carries_the_key_url_encoded(tiny_parks):
 
 def test_local_tiles_basemap_uses_the_local_url(tiny_parks):
     page = _html([(layers.get_spec("parks"), tiny_parks)], basemap=Basemap("local"))
-    assert "/app/static/tiles/{z}/{x}/{y}.png" in page
+    assert '"../../app/static/tiles/{z}/{x}/{y}.png"' in page
     assert URL.findall(page) == []
 
 

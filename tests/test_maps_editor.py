@@ -35,8 +35,8 @@ def zones_frame():
 
 def test_the_editor_loads_vendored_geoman_and_nothing_from_the_internet():
     page = render_html(editor_map([(ZONES, zones_frame())], MULTI, "PZ-MULTI"))
-    assert "/app/static/vendor/leaflet-geoman/leaflet-geoman.js" in page
-    assert "/app/static/vendor/leaflet-geoman/leaflet-geoman.css" in page
+    assert "../../app/static/vendor/leaflet-geoman/leaflet-geoman.js" in page
+    assert "../../app/static/vendor/leaflet-geoman/leaflet-geoman.css" in page
     assert not re.findall(r"""(?:src|href)=["']https?://""", page)
     assert "L.PM.setOptIn(true)" in page and "window.drawnItems = " in page
     assert '"zone_id": "PZ-MULTI"' in page

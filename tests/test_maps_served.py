@@ -22,7 +22,7 @@ URL = re.compile(r"""https?://[^\s"'<>)]+""")
 def _served(tmp_path, frames):
     fmap = build_map(frames)
     rows = [e.rows for e in layer_rows(fmap)]
-    serve_layer_data(fmap, folder=tmp_path, base_url="/app/static/cache")
+    serve_layer_data(fmap, folder=tmp_path, base_url=CACHE_URL)
     return fmap, rows
 
 
@@ -30,9 +30,9 @@ def test_served_map_fetches_each_layer_from_a_local_file_holding_the_same_rows(t
     frames = [(layers.get_spec("parks"), tiny_parks), (layers.get_spec("wastewater"), tiny_wastewater)]
     fmap, rows = _served(tmp_path, frames)
     page = render_html(fmap)
-    urls = re.findall(r'var url = "([^"]+)"', page)
+    urls = re.findall(r'var url = new URL\("([^"]+)", document.baseURI\)', page)
     assert len(urls) == len(rows) == 2
-    assert all(u.startswith("/app/static/cache/") and u.endswith(".json") for u in urls)
+    assert all(u.startswith("../../app/static/cache/") and u.endswith(".json") for u in urls)
     assert URL.findall(page) == []  # offline: nothing but same-origin paths
     for url, text in zip(urls, rows, strict=True):
         served = (tmp_path / url.rsplit("/", 1)[1]).read_text(encoding="utf-8")
@@ -87,10 +87,10 @@ def test_the_files_of_layers_shown_at_first_are_fetched_by_the_maps_first_script
     first_name, first_src = fmap.default_js[0]
     assert first_name == PREFETCH_ASSET and [n for n, _ in fmap.default_js].count(PREFETCH_ASSET) == 1
     path, query = first_src.split("?")
-    assert path == "/app/static/binhai/prefetch.js" and (ROOT / "static/binhai/prefetch.js").is_file()
+    assert path == "../../app/static/binhai/prefetch.js" and (ROOT / "static/binhai/prefetch.js").is_file()
     parks_file = [e.url for e in layer_rows(fmap)][0].rsplit("/", 1)[1]
     assert parse_qs(query) == {"f": [parks_file]}  # the shown layer only; the hidden one waits for its switch
-    serve_layer_data(fmap, folder=tmp_path, base_url="/app/static/cache")  # served again: still one prefetch
+    serve_layer_data(fmap, folder=tmp_path, base_url=CACHE_URL)  # served again: still one prefetch
     assert [n for n, _ in fmap.default_js].count(PREFETCH_ASSET) == 1
     # The map's script takes the prefetched text when it is there, and fetches the file itself otherwise.
     page = render_html(fmap)

@@ -12,7 +12,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from streamlit import file_util
 
-from geo.static_assets import CACHE_CONTROL, CachedAssets
+from geo.static_assets import CACHE_CONTROL, CachedAssets, PageDocument
 
 
 def _inner(request):
@@ -149,3 +149,113 @@ def test_streamlits_own_bundle_is_found_as_its_page_names_it():
     response = client.get(f"/static/js/{bundle}")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/javascript")
     assert len(response.content) > 10_000
+
+
+# --- PageDocument: the page's document in the portal's language and name, saying where the server is ---
+
+DOCUMENT = (
+    b'<!DOCTYPE html>\n<html lang="en">\n  <head>\n    <title>Streamlit</title>\n'
+    b'    <script type="module" src="./static/js/index.abc123.js"></script>\n  </head>\n</html>\n'
+)
+
+
+def _document_app(answer: bytes = DOCUMENT, content_type: str = "text/html; charset=utf-8", status: int = 200):
+    """Streamlit's static files as far as documents go: index.html for any address; what it was asked."""
+    asked: list[dict] = []
+
+    async def app(scope, receive, send):
+        asked.append(scope)
+        if "_stcore" in scope["path"] or scope["path"].endswith(".js"):
+            await send({"type": "http.response.start", "status": 404, "headers": [(b"content-type", b"text/plain")]})
+            await send({"type": "http.response.body", "body": b"Not Found"})
+            return
+        headers = [(b"content-type", content_type.encode()), (b"content-length", str(len(answer)).encode())]
+        if dict(scope["headers"]).get(b"accept-encoding") == b"gzip":
+            headers.append((b"content-encoding", b"gzip"))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        # In two pieces, as a file is streamed.
+        await send({"type": "http.response.body", "body": answer[:40], "more_body": True})
+        await send({"type": "http.response.body", "body": answer[40:], "more_body": False})
+
+    return app, asked
+
+
+def _documents(base_url: str = "", **answer) -> tuple[_Client, list[dict]]:
+    app, asked = _document_app(**answer)
+    return _Client(PageDocument(app, lang="zh-CN", title="滨海新区<节能>一张图", base_url=base_url)), asked
+
+
+def test_a_pages_document_names_the_language_the_portal_and_where_the_server_is():
+    client, asked = _documents()
+    response = client.get("/parks", headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert int(response.headers["content-length"]) == len(response.content)
+    html = response.text
+    assert '<html lang="zh-CN">' in html and 'lang="en"' not in html
+    assert "<title>滨海新区&lt;节能&gt;一张图</title>" in html  # escaped
+    assert html.count("BACKEND_BASE_URL") == 2 and html.index("BACKEND_BASE_URL") < html.index('type="module"')
+    assert "content-encoding" not in response.headers
+    # Asked for uncompressed, so that it could be amended.
+    assert b"accept-encoding" not in dict(asked[0]["headers"])
+
+
+def test_the_root_document_is_amended_without_the_server_hint():
+    """At "/" Streamlit's frontend looks only there; the hint would be wrong under a base URL path."""
+    for base_url, path in (("", "/"), ("binhai", "/binhai"), ("/binhai/", "/binhai/")):
+        client, _ = _documents(base_url)
+        html = client.get(path).text
+        assert '<html lang="zh-CN">' in html and "<title>滨海新区" in html
+        assert "BACKEND_BASE_URL" not in html, (base_url, path)
+
+
+def test_a_page_under_a_base_url_path():
+    client, _ = _documents("binhai")
+    assert "BACKEND_BASE_URL" in client.get("/binhai/water").text
+    assert "BACKEND_BASE_URL" not in client.get("/water").text  # not this portal's address
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/parks/_stcore/health",  # Streamlit's own 404s stay 404s
+        "/_stcore/host-config",
+        "/static/js/index.abc123.js",
+        "/app/static/vendor/leaflet/leaflet.js",
+        "/favicon.png",
+        "/parks/extra",  # more than one segment: no page of the portal
+        "/oauth2callback",
+        "/portal",
+    ],
+)
+def test_other_addresses_are_passed_on_unchanged(path):
+    client, asked = _documents()
+    response = client.get(path, headers={"Accept-Encoding": "gzip"})
+    assert "BACKEND_BASE_URL" not in response.text and 'lang="zh-CN"' not in response.text
+    assert dict(asked[0]["headers"]).get(b"accept-encoding") == b"gzip"  # untouched
+
+
+def test_only_a_successful_html_answer_is_amended():
+    for answer in ({"content_type": "application/json"}, {"status": 304}, {"status": 500}):
+        client, _ = _documents(**answer)
+        response = client.get("/parks")
+        assert response.content == DOCUMENT, answer
+    client, _ = _documents()
+    assert client.request("HEAD", "/parks").content == DOCUMENT  # HEAD and POST pass through as they are
+    assert client.request("POST", "/parks").content == DOCUMENT
+
+
+def test_a_large_html_answer_is_passed_on_as_it_came():
+    big = b"<html><head>" + b"x" * 300_000 + b"</head></html>"
+    client, _ = _documents(answer=big)
+    response = client.get("/parks")
+    assert response.content == big and int(response.headers["content-length"]) == len(big)
+
+
+def test_streamlits_own_document_still_has_what_is_amended():
+    """A Streamlit upgrade that changes these lines is noticed here, not by a user."""
+    html = (Path(file_util.get_static_dir()) / "index.html").read_bytes()
+    for marker in (b'<html lang="en">', b"<title>Streamlit</title>", b"<head>"):
+        assert html.count(marker) == 1, marker
+    client = _Client(PageDocument(_document_app(html)[0], lang="zh-CN", title="一张图"))
+    amended = client.get("/map").text
+    assert '<html lang="zh-CN">' in amended and "<title>一张图</title>" in amended and "BACKEND_BASE_URL" in amended

@@ -297,7 +297,11 @@ def _session_cookie() -> str | None:
 
 
 def _browser_call(path: str, body: str = "") -> None:
-    """Have the browser POST to one of server.py's session routes (same origin, cookies included)."""
+    """Have the browser POST to one of server.py's session routes (same origin, cookies included).
+
+    `path` is relative to the page's address (<portal>/<page>), so a portal served under a path of its
+    own (server.baseUrlPath, or a gateway's sub-path) reaches its routes there.
+    """
     components.html(
         "<script>fetch("
         + json.dumps(path)
@@ -373,9 +377,9 @@ def login_box() -> None:
     """Log in / out in the sidebar; a login outlives a reload through the session cookie (server.py)."""
     ticket = st.session_state.pop("session_ticket", None)
     if ticket:
-        _browser_call("/portal/session", ticket)
+        _browser_call("portal/session", ticket)
     if st.session_state.pop("clear_cookie", False):
-        _browser_call("/portal/logout")
+        _browser_call("portal/logout")
     user = current_user()
     if user is not None:
         roles = "、".join(auth.role_title(r, lang()) for r in sorted(user.roles))

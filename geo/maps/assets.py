@@ -46,7 +46,12 @@ UNUSED_ASSETS = frozenset(
 
 PREFETCH_ASSET = "binhai_prefetch"  # the portal's own first script (geo.maps.served), never in a standalone file
 
-STATIC_VENDOR = "/app/static/vendor"  # absolute: relative URLs resolve against the component iframe
+# The portal's static/ folder as the maps' scripts see it: relative to st_folium's frame
+# (<portal>/component/streamlit_folium.st_folium/index.html), so a portal served under a path of its
+# own — `server.baseUrlPath`, or a gateway's sub-path such as /jnjp/ — finds it; an absolute
+# /app/static/ would miss that path. ("static/…" without "../../" would resolve inside the component.)
+STATIC_URL = "../../app/static"
+STATIC_VENDOR = f"{STATIC_URL}/vendor"
 
 
 class MissingAssetError(RuntimeError):

@@ -3,7 +3,7 @@
 A portal page hands its map to `serve_layer_data` before `st_folium`: every layer's rows (the JSON
 text of `geo.maps.payload.payload`) are written once to `static/cache/<sha256>.json` — named by their
 content, so a new data version, indicator or year gets a new file and an unchanged layer keeps its
-file (and the browser's cached copy) — and the map's script only fetches `/app/static/cache/<name>`.
+file (and the browser's cached copy) — and the map's script only fetches `<portal>/app/static/cache/<name>`.
 A large layer's full-detail geometries (`geo.maps.payload.Detail`) are a second file of the same
 kind, fetched only when the map is zoomed in. That takes megabytes out of the component's arguments:
 Python no longer pushes them through st_folium's string work and the websocket, the browser no longer
@@ -27,12 +27,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from geo.config import ROOT
-from geo.maps.assets import PREFETCH_ASSET, _walk
+from geo.maps.assets import PREFETCH_ASSET, STATIC_URL, _walk
 from geo.maps.vector import _LayerRows
 
 CACHE_DIR = ROOT / "static" / "cache"
-CACHE_URL = "/app/static/cache"  # Streamlit serves static/ at /app/static (enableStaticServing)
-PREFETCH_JS = "/app/static/binhai/prefetch.js"  # fetches a map's layer files while Leaflet loads
+CACHE_URL = f"{STATIC_URL}/cache"  # Streamlit serves static/ at <portal>/app/static (enableStaticServing)
+PREFETCH_JS = f"{STATIC_URL}/binhai/prefetch.js"  # fetches a map's layer files while Leaflet loads
 KEEP_S = 24 * 3600.0  # a file nobody served for a day is removed
 SWEEP_EVERY_S = 600.0
 

@@ -57,7 +57,7 @@ class _LayerRows(MacroElement):
         self.rows = rows
         self.signal = json.dumps(signal)
         self.layer = layer  # where the overview and detail come from when the rows are served
-        self.url: str | None = None  # a local path (/app/static/cache/…) when the rows are served as a file
+        self.url: str | None = None  # a local path (…/app/static/cache/…) when the rows are served as a file
         self.detail: Detail | None = None  # set with `url` for a layer drawn from its overview first
         self.detail_url: str | None = None  # … and where its full detail is served
 
@@ -124,7 +124,9 @@ class _LayerRows(MacroElement):
             # were added, so parks stay above the admin units whichever file arrives first.
             fetch = (
                 "function load() { started = Date.now(); "
-                f"{count}var url = {html_safe(json.dumps(self.url))}, prefetched = window.binhaiPrefetched || {{}}; "
+                # Resolved as prefetch.js names what it fetched: the path, whatever the portal's sub-path.
+                f"{count}var url = new URL({html_safe(json.dumps(self.url))}, document.baseURI).pathname, "
+                "prefetched = window.binhaiPrefetched || {}; "
                 "var text = prefetched[url] || fetch(url).then(function (r) { "
                 "if (!r.ok) { throw new Error(r.status + ' ' + r.url); } return r.text(); }); "
                 "delete prefetched[url]; "

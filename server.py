@@ -24,7 +24,7 @@ from streamlit.logger import get_logger
 from geo.auth import sessions
 from geo.config import Limits, SettingsError, load_limits, load_settings
 from geo.errors import PortalError
-from geo.i18n import t
+from geo.i18n import HTML_LANG, LANGUAGE_COOKIE, LANGUAGES, t
 from geo.static_assets import CachedAssets, PageDocument
 from geo.store import open_store
 from geo.tcp import nodelay_listeners
@@ -100,9 +100,13 @@ _LANGUAGE = _document_language()
 
 # How the portal is served, beside its pages: the bench's floors (bench/floor_server.py) are served the same way.
 SERVING = [
-    # The page's document in the portal's language and name, saying where the server is (no probing).
+    # The page's document in the browser's language and the portal's name, saying where the server is.
     Middleware(
-        PageDocument, lang={"zh": "zh-CN"}.get(_LANGUAGE, "en"), title=t("app_title", _LANGUAGE), base_url=_BASE_PATH
+        PageDocument,
+        languages={code: (HTML_LANG[code], t("app_title", code)) for code in LANGUAGES},
+        default=_LANGUAGE,
+        cookie=LANGUAGE_COOKIE,
+        base_url=_BASE_PATH,
     ),
     # Streamlit's hashed frontend files from memory: ≈ 150 of them on a first visit (geo/static_assets.py).
     Middleware(CachedAssets, directory=file_util.get_static_dir(), base_url=_BASE_PATH),

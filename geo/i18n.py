@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 LANGUAGES = {"zh": "中文", "en": "English"}
+HTML_LANG = {"zh": "zh-CN", "en": "en"}  # the page's `<html lang>`: Han characters drawn with a Chinese font
+LANGUAGE_COOKIE = "binhai_lang"  # the browser's choice of language, kept across reloads and new tabs
 
 STRINGS: dict[str, tuple[str, str]] = {
     "app_title": ("滨海新区节能减排一张图", "Binhai Energy & Emissions Map"),

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import html
 import mimetypes
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -102,19 +103,38 @@ _MAX_DOCUMENT = 256 * 1024
 class PageDocument:
     """ASGI middleware: the page's document (Streamlit's index.html) in the portal's language and name.
 
-    `lang` is an HTML language tag ("zh-CN"), `title` the portal's name: what the browser's tab shows
-    and screen readers announce before the page's script has run (Chinese text marked "en" is also
-    drawn with whatever font the system prefers for Han characters). At a page's address (one path
+    `languages` maps a language code to its HTML language tag and the portal's name in it: what the
+    browser's tab shows and screen readers announce before the page's script has run (Chinese text
+    marked "en" is also drawn with whatever font the system prefers for Han characters). The language
+    is the one the browser chose last (`cookie`), else `default`. At a page's address (one path
     segment under `base_url`) the document also says where the server is (`_SERVER_IS_HERE`).
     Only a 200 `text/html` answer holding `<head>` is amended; anything else passes unchanged.
     """
 
-    def __init__(self, app, lang: str, title: str, base_url: str = "") -> None:
+    def __init__(
+        self, app, languages: Mapping[str, tuple[str, str]], default: str, cookie: str = "", base_url: str = ""
+    ) -> None:
         self.app = app
-        self.lang = html.escape(lang, quote=True).encode()
-        self.title = html.escape(title).encode()
+        self.documents = {
+            code: (html.escape(tag, quote=True).encode(), html.escape(title).encode())
+            for code, (tag, title) in languages.items()
+        }
+        self.default = default
+        self.cookie = cookie
         base = base_url.strip("/")
         self.prefix = f"/{base}/" if base else "/"
+
+    def language(self, scope: Scope) -> str:
+        """The language of the browser's cookie when it names one of ours, else the default."""
+        if self.cookie:
+            for name, value in scope.get("headers", ()):
+                if name != b"cookie":
+                    continue
+                for pair in value.decode("latin-1").split(";"):
+                    key, _, code = pair.strip().partition("=")
+                    if key == self.cookie and code in self.documents:
+                        return code
+        return self.default
 
     def _document(self, scope: Scope) -> str | None:
         """'root', 'page' or None (not a document's address)."""
@@ -130,11 +150,12 @@ class PageDocument:
             return None
         return "page"
 
-    def amend(self, document: bytes, kind: str) -> bytes:
+    def amend(self, document: bytes, kind: str, language: str) -> bytes:
         if b"<head>" not in document:
             return document
-        document = document.replace(b'<html lang="en">', b'<html lang="' + self.lang + b'">', 1)
-        document = document.replace(b"<title>Streamlit</title>", b"<title>" + self.title + b"</title>", 1)
+        tag, title = self.documents[language]
+        document = document.replace(b'<html lang="en">', b'<html lang="' + tag + b'">', 1)
+        document = document.replace(b"<title>Streamlit</title>", b"<title>" + title + b"</title>", 1)
         if kind == "page":
             document = document.replace(b"<head>", b"<head>" + _SERVER_IS_HERE, 1)
         return document
@@ -144,6 +165,7 @@ class PageDocument:
         if kind is None:
             await self.app(scope, receive, send)
             return
+        language = self.language(scope)
         # Asked for uncompressed (the document is ≈ 2 KB) so that it can be amended.
         scope = {**scope, "headers": [(k, v) for k, v in scope.get("headers", ()) if k != b"accept-encoding"]}
         start: dict[str, Any] | None = None
@@ -176,7 +198,7 @@ class PageDocument:
                 return
             if more:
                 return
-            body = self.amend(b"".join(held), kind)
+            body = self.amend(b"".join(held), kind, language)
             headers = [(k, v) for k, v in start.get("headers", ()) if k != b"content-length"]
             headers.append((b"content-length", str(len(body)).encode()))
             await send({**start, "headers": headers})

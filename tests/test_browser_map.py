@@ -72,6 +72,38 @@ def test_english_toggle_relabels_navigation_and_layers(portal, browser_page):
     map_frame(page).get_by_text("Industrial parks").first.wait_for(timeout=30_000)
 
 
+def _cookie(page, name: str, value: str) -> None:
+    for _ in range(100):
+        if {c["name"]: c["value"] for c in page.context.cookies()}.get(name) == value:
+            return
+        page.wait_for_timeout(200)
+    raise AssertionError(f"cookie {name}={value} never set: {page.context.cookies()}")
+
+
+def test_the_chosen_language_outlives_a_reload_and_opens_a_new_tab(portal, browser_page):
+    page, _ = browser_page
+    page.goto(portal.url + "parks", wait_until="domcontentloaded")
+    page.get_by_text("English", exact=True).click()
+    page.get_by_role("link", name="Layers & data").wait_for(timeout=30_000)
+    _cookie(page, "binhai_lang", "en")
+    document = page.reload(wait_until="domcontentloaded")
+    # The document itself already says so, before the page's script runs.
+    assert '<html lang="en">' in document.text()
+    assert "<title>Binhai Energy &amp; Emissions Map</title>" in document.text()
+    page.get_by_role("link", name="Layers & data").wait_for(timeout=60_000)
+    page.wait_for_function("() => document.title === 'Park indicators · Binhai Energy & Emissions Map'", timeout=30_000)
+    tab = page.context.new_page()
+    tab.goto(portal.url + "map", wait_until="domcontentloaded")
+    tab.get_by_role("link", name="Layers & data").wait_for(timeout=60_000)
+    tab.close()
+    # And back: Chinese is kept the same way.
+    page.get_by_text("中文", exact=True).click()
+    page.get_by_role("link", name="图层与数据").wait_for(timeout=30_000)
+    _cookie(page, "binhai_lang", "zh")
+    page.reload(wait_until="domcontentloaded")
+    page.get_by_role("link", name="图层与数据").wait_for(timeout=60_000)
+
+
 def test_a_layer_off_at_first_is_fetched_and_drawn_when_switched_on(portal, browser_page):
     page, requests = browser_page
     page.goto(portal.url, wait_until="domcontentloaded")

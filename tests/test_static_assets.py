@@ -182,7 +182,8 @@ def _document_app(answer: bytes = DOCUMENT, content_type: str = "text/html; char
 
 def _documents(base_url: str = "", **answer) -> tuple[_Client, list[dict]]:
     app, asked = _document_app(**answer)
-    return _Client(PageDocument(app, lang="zh-CN", title="滨海新区<节能>一张图", base_url=base_url)), asked
+    languages = {"zh": ("zh-CN", "滨海新区<节能>一张图"), "en": ("en", "Binhai Map")}
+    return _Client(PageDocument(app, languages, default="zh", cookie="binhai_lang", base_url=base_url)), asked
 
 
 def test_a_pages_document_names_the_language_the_portal_and_where_the_server_is():
@@ -206,6 +207,15 @@ def test_the_root_document_is_amended_without_the_server_hint():
         html = client.get(path).text
         assert '<html lang="zh-CN">' in html and "<title>滨海新区" in html
         assert "BACKEND_BASE_URL" not in html, (base_url, path)
+
+
+def test_the_document_is_in_the_language_the_browser_chose_last():
+    client, _ = _documents()
+    english = client.get("/parks", headers={"Cookie": "other=1; binhai_lang=en"}).text
+    assert '<html lang="en">' in english and "<title>Binhai Map</title>" in english
+    assert "BACKEND_BASE_URL" in english
+    for cookie in ("binhai_lang=fr", "binhai_lang=", "binhai_lang=en<script>", "xbinhai_lang=en"):
+        assert '<html lang="zh-CN">' in client.get("/parks", headers={"Cookie": cookie}).text, cookie
 
 
 def test_a_page_under_a_base_url_path():
@@ -256,6 +266,6 @@ def test_streamlits_own_document_still_has_what_is_amended():
     html = (Path(file_util.get_static_dir()) / "index.html").read_bytes()
     for marker in (b'<html lang="en">', b"<title>Streamlit</title>", b"<head>"):
         assert html.count(marker) == 1, marker
-    client = _Client(PageDocument(_document_app(html)[0], lang="zh-CN", title="一张图"))
+    client = _Client(PageDocument(_document_app(html)[0], {"zh": ("zh-CN", "一张图")}, default="zh"))
     amended = client.get("/map").text
     assert '<html lang="zh-CN">' in amended and "<title>一张图</title>" in amended and "BACKEND_BASE_URL" in amended

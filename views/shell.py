@@ -24,7 +24,7 @@ from geo import auth
 from geo.auth import sessions
 from geo.config import BASEMAPS, ROOT, Settings, SettingsError, load_settings
 from geo.errors import PortalError
-from geo.i18n import LANGUAGES, t, unit_text
+from geo.i18n import LANGUAGE_COOKIE, LANGUAGES, t, unit_text
 from geo.i18n import with_unit as i18n_with_unit
 from geo.indicators import INDICATORS
 from geo.io.tables import table_csv, table_xlsx
@@ -228,7 +228,7 @@ def _default_basemap(db: Store, cfg: Settings) -> str:
 def sidebar() -> None:
     """Language toggle, basemap choice and the illustrative-data notice (drawn on every page)."""
     cfg = settings()
-    st.session_state.setdefault("lang", cfg.language)
+    st.session_state.setdefault("lang", _remembered_language() or cfg.language)
     st.session_state.setdefault("basemap", _default_basemap(store(), cfg))
     restore_login(cfg)
     expire_idle_login(cfg.session_minutes)
@@ -239,7 +239,10 @@ def sidebar() -> None:
             format_func=LANGUAGES.get,
             horizontal=True,
             key="lang",
+            on_change=_language_chosen,
         )
+        if st.session_state.pop("remember_language", False):
+            _remember_language(lang())
         st.selectbox(
             tr("basemap"),
             options=BASEMAPS,
@@ -294,6 +297,29 @@ def _session_cookie() -> str | None:
     except AttributeError:  # AppTest and bare runs have no request context
         return None
     return token if isinstance(token, str) and token else None
+
+
+def _language_chosen() -> None:
+    st.session_state["remember_language"] = True  # the run it starts has the browser keep the choice
+
+
+def _remembered_language() -> str | None:
+    """The language this browser chose last (its cookie), so a reload or a new tab keeps it."""
+    try:
+        code = st.context.cookies.get(LANGUAGE_COOKIE)
+    except AttributeError:  # AppTest and bare runs have no request context
+        return None
+    return code if code in LANGUAGES else None
+
+
+def _remember_language(code: str) -> None:
+    """Have the browser keep the chosen language for a year (read back above and by server.py's document)."""
+    if code not in LANGUAGES:  # the radio's own options only: nothing typed reaches the script
+        return
+    components.html(
+        f"<script>document.cookie = '{LANGUAGE_COOKIE}={code}; path=/; max-age=31536000; SameSite=Lax';</script>",
+        height=0,
+    )
 
 
 def _browser_call(path: str, body: str = "") -> None:

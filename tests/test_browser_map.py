@@ -86,6 +86,7 @@ def test_the_chosen_language_outlives_a_reload_and_opens_a_new_tab(portal, brows
     page.get_by_text("English", exact=True).click()
     page.get_by_role("link", name="Layers & data").wait_for(timeout=30_000)
     _cookie(page, "binhai_lang", "en")
+    page.wait_for_function("() => document.documentElement.lang === 'en'", timeout=30_000)  # the open page too
     document = page.reload(wait_until="domcontentloaded")
     # The document itself already says so, before the page's script runs.
     assert '<html lang="en">' in document.text()
@@ -100,6 +101,7 @@ def test_the_chosen_language_outlives_a_reload_and_opens_a_new_tab(portal, brows
     page.get_by_text("中文", exact=True).click()
     page.get_by_role("link", name="图层与数据").wait_for(timeout=30_000)
     _cookie(page, "binhai_lang", "zh")
+    page.wait_for_function("() => document.documentElement.lang === 'zh-CN'", timeout=30_000)
     page.reload(wait_until="domcontentloaded")
     page.get_by_role("link", name="图层与数据").wait_for(timeout=60_000)
 

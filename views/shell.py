@@ -24,7 +24,7 @@ from geo import auth
 from geo.auth import sessions
 from geo.config import BASEMAPS, ROOT, Settings, SettingsError, load_settings
 from geo.errors import PortalError
-from geo.i18n import LANGUAGE_COOKIE, LANGUAGES, t, unit_text
+from geo.i18n import HTML_LANG, LANGUAGE_COOKIE, LANGUAGES, t, unit_text
 from geo.i18n import with_unit as i18n_with_unit
 from geo.indicators import INDICATORS
 from geo.io.tables import table_csv, table_xlsx
@@ -313,11 +313,15 @@ def _remembered_language() -> str | None:
 
 
 def _remember_language(code: str) -> None:
-    """Have the browser keep the chosen language for a year (read back above and by server.py's document)."""
+    """Have the browser keep the chosen language for a year (read back above and by server.py's document).
+
+    The open page's `<html lang>` follows at once (the frame is same-origin), as the next document's will.
+    """
     if code not in LANGUAGES:  # the radio's own options only: nothing typed reaches the script
         return
     components.html(
-        f"<script>document.cookie = '{LANGUAGE_COOKIE}={code}; path=/; max-age=31536000; SameSite=Lax';</script>",
+        f"<script>document.cookie = '{LANGUAGE_COOKIE}={code}; path=/; max-age=31536000; SameSite=Lax';"
+        f"try {{ window.parent.document.documentElement.lang = '{HTML_LANG[code]}'; }} catch (e) {{}}</script>",
         height=0,
     )
 

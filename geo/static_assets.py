@@ -98,6 +98,8 @@ _SERVER_IS_HERE = (
 )
 _NOT_PAGES = ("static", "app", "media", "component", "portal", "_stcore", "auth", "oauth2callback")
 _MAX_DOCUMENT = 256 * 1024
+_ASKED_AS_IS = frozenset({b"accept-encoding", b"if-none-match", b"if-modified-since"})
+_FILE_VALIDATORS = frozenset({b"content-length", b"etag", b"last-modified", b"vary"})
 
 
 class PageDocument:
@@ -166,8 +168,9 @@ class PageDocument:
             await self.app(scope, receive, send)
             return
         language = self.language(scope)
-        # Asked for uncompressed (the document is ≈ 2 KB) so that it can be amended.
-        scope = {**scope, "headers": [(k, v) for k, v in scope.get("headers", ()) if k != b"accept-encoding"]}
+        # Asked for in full and uncompressed (the document is ≈ 2 KB) so that it can be amended: a
+        # browser's cached copy may be in the language it chose before (a 304 would keep that one).
+        scope = {**scope, "headers": [(k, v) for k, v in scope.get("headers", ()) if k not in _ASKED_AS_IS]}
         start: dict[str, Any] | None = None
         held: list[bytes] = []
         passing = False
@@ -199,8 +202,9 @@ class PageDocument:
             if more:
                 return
             body = self.amend(b"".join(held), kind, language)
-            headers = [(k, v) for k, v in start.get("headers", ()) if k != b"content-length"]
-            headers.append((b"content-length", str(len(body)).encode()))
+            # Not the file's validators any more: the document differs by language (the cookie).
+            headers = [(k, v) for k, v in start.get("headers", ()) if k not in _FILE_VALIDATORS]
+            headers += [(b"content-length", str(len(body)).encode()), (b"vary", b"Cookie")]
             await send({**start, "headers": headers})
             await send({"type": "http.response.body", "body": body})
 

@@ -170,6 +170,11 @@ def _document_app(answer: bytes = DOCUMENT, content_type: str = "text/html; char
             await send({"type": "http.response.body", "body": b"Not Found"})
             return
         headers = [(b"content-type", content_type.encode()), (b"content-length", str(len(answer)).encode())]
+        headers += [(b"etag", b'"file-etag"'), (b"last-modified", b"Thu, 03 Dec 2026 10:00:00 GMT")]
+        if dict(scope["headers"]).get(b"if-none-match") == b'"file-etag"':
+            await send({"type": "http.response.start", "status": 304, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
         if dict(scope["headers"]).get(b"accept-encoding") == b"gzip":
             headers.append((b"content-encoding", b"gzip"))
         await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -216,6 +221,17 @@ def test_the_document_is_in_the_language_the_browser_chose_last():
     assert "BACKEND_BASE_URL" in english
     for cookie in ("binhai_lang=fr", "binhai_lang=", "binhai_lang=en<script>", "xbinhai_lang=en"):
         assert '<html lang="zh-CN">' in client.get("/parks", headers={"Cookie": cookie}).text, cookie
+
+
+def test_a_cached_document_is_not_revalidated_with_the_files_validators():
+    """The document differs by the language cookie: never a 304 for a copy in the language chosen before."""
+    client, asked = _documents()
+    first = client.get("/parks")
+    assert "etag" not in first.headers and "last-modified" not in first.headers
+    assert first.headers["vary"] == "Cookie"
+    again = client.get("/parks", headers={"If-None-Match": '"file-etag"', "Cookie": "binhai_lang=en"})
+    assert again.status_code == 200 and '<html lang="en">' in again.text
+    assert b"if-none-match" not in dict(asked[-1]["headers"])
 
 
 def test_a_page_under_a_base_url_path():

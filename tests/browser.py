@@ -257,6 +257,16 @@ def map_frame(page, timeout_ms: int = 60_000):
     return page.locator(MAP_IFRAME).first.content_frame
 
 
+def wait_for_cookie(page, name: str, value: str | None = None, timeout_ms: int = 20_000) -> dict:
+    """The browser's cookie `name` (holding `value`, unless None) once it is set: a page sets it itself."""
+    for _ in range(max(1, timeout_ms // 200)):
+        found = {c["name"]: c for c in page.context.cookies()}.get(name)
+        if found is not None and value in (None, found["value"]):
+            return found
+        page.wait_for_timeout(200)
+    raise AssertionError(f"cookie {name}={value} never set: {page.context.cookies()}")
+
+
 def log_in(page, username: str, password: str) -> None:
     """Open the sidebar's login box and submit it (the result is for the caller to wait for)."""
     sidebar = page.get_by_test_id("stSidebar")

@@ -16,7 +16,7 @@ from geo.config import Limits
 from geo.store import audit
 from geo.store.db import Store
 from geo.store.features import count_features
-from tests.browser import edit_grid_cell, log_in, set_date, until_shown, wait_idle
+from tests.browser import edit_grid_cell, log_in, set_date, until_shown, wait_for_cookie, wait_idle
 from tests.conftest import ADMIN
 
 pytestmark = pytest.mark.browser
@@ -133,12 +133,7 @@ def test_a_login_survives_a_reload_in_an_httponly_cookie_and_logout_ends_it(port
     sidebar = page.get_by_test_id("stSidebar")
     sidebar.get_by_text("已登录：刷新测试").wait_for(timeout=30_000)
     # The page trades its one-time ticket for the cookie itself: wait until the browser holds it.
-    for _ in range(50):
-        cookies = {c["name"]: c for c in page.context.cookies()}
-        if "binhai_session" in cookies:
-            break
-        page.wait_for_timeout(200)
-    cookie = cookies["binhai_session"]
+    cookie = wait_for_cookie(page, "binhai_session", timeout_ms=10_000)
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
     assert "binhai_session" not in page.evaluate("() => document.cookie")  # scripts cannot read it
 

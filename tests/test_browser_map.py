@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 import pytest
 
 import layers
-from tests.browser import features, frame_of, map_frame, mouse_to, wait_drawn
+from tests.browser import features, frame_of, map_frame, mouse_to, wait_drawn, wait_for_cookie
 
 pytestmark = pytest.mark.browser
 
@@ -72,20 +72,12 @@ def test_english_toggle_relabels_navigation_and_layers(portal, browser_page):
     map_frame(page).get_by_text("Industrial parks").first.wait_for(timeout=30_000)
 
 
-def _cookie(page, name: str, value: str) -> None:
-    for _ in range(100):
-        if {c["name"]: c["value"] for c in page.context.cookies()}.get(name) == value:
-            return
-        page.wait_for_timeout(200)
-    raise AssertionError(f"cookie {name}={value} never set: {page.context.cookies()}")
-
-
 def test_the_chosen_language_outlives_a_reload_and_opens_a_new_tab(portal, browser_page):
     page, _ = browser_page
     page.goto(portal.url + "parks", wait_until="domcontentloaded")
     page.get_by_text("English", exact=True).click()
     page.get_by_role("link", name="Layers & data").wait_for(timeout=30_000)
-    _cookie(page, "binhai_lang", "en")
+    wait_for_cookie(page, "binhai_lang", "en")
     page.wait_for_function("() => document.documentElement.lang === 'en'", timeout=30_000)  # the open page too
     document = page.reload(wait_until="domcontentloaded")
     # The document itself already says so, before the page's script runs.
@@ -100,7 +92,7 @@ def test_the_chosen_language_outlives_a_reload_and_opens_a_new_tab(portal, brows
     # And back: Chinese is kept the same way.
     page.get_by_text("中文", exact=True).click()
     page.get_by_role("link", name="图层与数据").wait_for(timeout=30_000)
-    _cookie(page, "binhai_lang", "zh")
+    wait_for_cookie(page, "binhai_lang", "zh")
     page.wait_for_function("() => document.documentElement.lang === 'zh-CN'", timeout=30_000)
     page.reload(wait_until="domcontentloaded")
     page.get_by_role("link", name="图层与数据").wait_for(timeout=60_000)
@@ -183,9 +175,6 @@ def test_a_portal_served_under_a_path_of_its_own_draws_its_maps_and_keeps_a_logi
         log_in(page, "gateway.user", "gateway-password")
         sidebar = page.get_by_test_id("stSidebar")
         sidebar.get_by_text("已登录：网关用户").wait_for(timeout=30_000)
-        for _ in range(50):  # the page trades its ticket for the cookie at <portal>/portal/session
-            if "binhai_session" in {c["name"] for c in page.context.cookies()}:
-                break
-            page.wait_for_timeout(200)
+        wait_for_cookie(page, "binhai_session", timeout_ms=10_000)  # traded for its ticket at <portal>/portal/session
         page.reload(wait_until="domcontentloaded")
         sidebar.get_by_text("已登录：网关用户").wait_for(timeout=60_000)

@@ -291,12 +291,17 @@ def expire_idle_login(minutes: float) -> None:
     st.session_state["last_activity"] = now
 
 
-def _session_cookie() -> str | None:
+def _browser_cookie(name: str) -> str | None:
+    """The value of the browser's cookie `name` as the page's connection carried it (None if absent or empty)."""
     try:
-        token = st.context.cookies.get(sessions.COOKIE)
+        value = st.context.cookies.get(name)
     except AttributeError:  # AppTest and bare runs have no request context
         return None
-    return token if isinstance(token, str) and token else None
+    return value if isinstance(value, str) and value else None
+
+
+def _session_cookie() -> str | None:
+    return _browser_cookie(sessions.COOKIE)
 
 
 def _language_chosen() -> None:
@@ -305,10 +310,7 @@ def _language_chosen() -> None:
 
 def _remembered_language() -> str | None:
     """The language this browser chose last (its cookie), so a reload or a new tab keeps it."""
-    try:
-        code = st.context.cookies.get(LANGUAGE_COOKIE)
-    except AttributeError:  # AppTest and bare runs have no request context
-        return None
+    code = _browser_cookie(LANGUAGE_COOKIE)
     return code if code in LANGUAGES else None
 
 

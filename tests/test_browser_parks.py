@@ -140,6 +140,22 @@ def test_every_map_opens_framed_on_the_district(portal, browser_page, path, tab)
     assert (north - south) < 3 * (y1 - y0)  # and tightly: not the world, not the province
 
 
+@pytest.mark.parametrize("path", ("map", "parks", "assessment", "water", "public", "facilities"))
+def test_every_map_page_shows_its_map_on_the_first_screen(portal, browser_page, path):
+    """A 1400 × 1000 window: at least 400 px of the map (or all of it) in view before any scrolling.
+
+    The controls above a map share rows (the day shown beside the page's other choices); before they did,
+    园区指标 showed 386 px of its map and 目标考核 295 px — the rest below the fold of a "一张图" portal.
+    """
+    page, _ = browser_page
+    page.goto(portal.url + path, wait_until="domcontentloaded")
+    ready_map(page)
+    page.wait_for_timeout(500)  # the rows above the map settled
+    box = page.locator(MAP_IFRAME).first.bounding_box()
+    shown = min(1000, box["y"] + box["height"]) - max(0, box["y"])
+    assert shown >= min(400, box["height"] - 1), (path, box)
+
+
 @pytest.mark.parametrize(
     ("typed", "found"), [("VOCs", "挥发性有机物（VOCs）排放量"), ("cod", "化学需氧量（COD）排放量")]
 )

@@ -49,5 +49,11 @@ def test_the_assessment_table_shows_name_status_and_progress_first(portal, phone
     page.goto(portal.url + "assessment", wait_until="domcontentloaded")
     header = page.locator("table[role='grid'] thead tr").first
     header.wait_for(state="attached", timeout=60_000)
-    cells = [c.strip() for c in header.locator("th").all_inner_texts() if c.strip()]
+    # The grid's header row can be attached before its cells hold their titles: read it until it settles.
+    cells: list[str] = []
+    for _ in range(40):
+        cells = [c.strip() for c in header.locator("th").all_inner_texts() if c.strip()]
+        if len(cells) >= 3:
+            break
+        page.wait_for_timeout(250)
     assert cells[:3] == ["开发区", "进度", "路径完成度"]  # name, status, share of the path

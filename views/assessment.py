@@ -37,7 +37,9 @@ from views.shell import (
 )
 
 db = page_header("nav_assessment")
-as_of = as_of_choice()
+# One row of controls, so the map starts inside the first screen.
+cd, c0, c1, c2, c3 = st.columns([1.5, 2.2, 1.8, 2.3, 1.6])
+as_of = as_of_choice(where=cd)
 all_years = cached(stats.years, db, as_of=as_of)
 if not all_years:
     st.info(tr("no_statistics_yet"))
@@ -45,7 +47,6 @@ if not all_years:
 
 periods = cached(plan.plan_periods, db)
 codes = [p.code for p in periods]
-c0, c1, c2, c3 = st.columns([2, 2, 2, 3])
 period_code = c0.selectbox(
     tr("plan_period"),
     codes,
@@ -75,10 +76,6 @@ counts = table["status"].astype(str).value_counts()
 m1, m2, m3, m4 = st.columns(4)
 for col, status in zip((m1, m2, m3, m4), ("behind", "at_risk", "on_track", "no_data"), strict=True):
     col.metric(tr(f"status_{status}"), int(counts.get(status, 0)))
-st.caption(tr("assessment_rule_period", y0=BASELINE_YEAR, y1=TARGET_YEAR))
-st.caption(tr("forecast_rule", n=forecast.LAST_N, y1=TARGET_YEAR))
-if level != "park":
-    st.caption(tr("aggregation_rule"))
 
 # -- map of the units coloured by status ---------------------------------------------------------
 if level == "park":
@@ -106,6 +103,11 @@ fmap = build_choropleth_map(
     bounds=map_bounds(admin),
 )
 show_map(fmap, f"assessment_map_{level}", 480)
+# How a status and a forecast are reached: under the map, above the table they explain.
+st.caption(tr("assessment_rule_period", y0=BASELINE_YEAR, y1=TARGET_YEAR))
+st.caption(tr("forecast_rule", n=forecast.LAST_N, y1=TARGET_YEAR))
+if level != "park":
+    st.caption(tr("aggregation_rule"))
 
 # -- the ranking table ----------------------------------------------------------------------------
 meta = INDICATORS[indicator]

@@ -25,15 +25,15 @@ def grid_overlay_choice(container: Any, key: str) -> tuple[str, float] | None:
         gid: f"{grids.POLLUTANTS.get(p, p)} · {y}"
         for gid, p, y in zip(held["grid_id"], held["pollutant"], held["year"], strict=True)
     }
+    # The picker above the slider: pages put this expander in a column of their controls' row.
     with container.expander(tr("grid_overlay"), expanded=bool(st.session_state.get(f"{key}_grid"))):
-        c1, c2 = st.columns([3, 2])
-        chosen = c1.selectbox(
+        chosen = st.selectbox(
             tr("grid_overlay"),
             [None, *labels],
             format_func=lambda g: tr("grid_none") if g is None else labels[g],
             key=f"{key}_grid",
         )
-        opacity = c2.slider(tr("opacity"), 0.1, 1.0, 0.6, 0.1, key=f"{key}_grid_opacity")
+        opacity = st.slider(tr("opacity"), 0.1, 1.0, 0.6, 0.1, key=f"{key}_grid_opacity")
     return None if chosen is None else (chosen, float(opacity))
 
 

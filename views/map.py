@@ -14,8 +14,10 @@ st.title(tr("app_title"))
 st.caption(tr("app_subtitle"))
 
 if store_ready():
-    as_of = as_of_choice()
-    grid = grid_overlay_choice(st, key="overview")
+    # One row of controls above the map: the day shown, the concentration grid.
+    c1, c2 = st.columns([1, 2])
+    as_of = as_of_choice(where=c1)
+    grid = grid_overlay_choice(c2, key="overview")
     try:
         frames = [(spec, layer_frame(spec.name, as_of)) for spec in layers.all_specs()]
     except StoreBusyError as err:

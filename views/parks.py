@@ -43,15 +43,14 @@ from views.shell import (
 from views.water_notice import relapse_notice
 
 db = page_header("nav_parks")
-as_of = as_of_choice()
-relapse_notice(as_of)  # 反弹 water bodies for officials (issue 11)
+# -- controls: two rows, so the map starts inside the first screen ------------------------------------
+c0, c1, c2, c3 = st.columns([1.6, 2.2, 2.2, 2.6])
+as_of = as_of_choice(where=c0)
 available_years = cached(stats.years, db, as_of=as_of)
 if not available_years:
     st.info(tr("no_statistics_yet"))
     st.stop()
 
-# -- controls -----------------------------------------------------------------------------------
-c1, c2, c3 = st.columns([2, 2, 3])
 indicator = indicator_choice(
     c1, [i.code for i in (*PARK_INDICATORS, *GRID_INDICATORS)], key="cockpit_indicator", index=2
 )
@@ -69,19 +68,19 @@ else:
         tr("normalisation"), norms, format_func=lambda n: tr(f"norm_{n}"), horizontal=True, key="cockpit_norm"
     )
 year = year_choice(c3, available_years, key="cockpit_year")
-m1, m2 = st.columns([2, 5])
+relapse_notice(as_of)  # 反弹 water bodies for officials (issue 11)
+m1, m2, m3 = st.columns(3)
 compare = m1.toggle(tr("compare_years"), key="cockpit_compare", disabled=len(available_years) < 2)
 earlier = [y for y in available_years if y < year]
 base_year = (
-    m2.select_slider(tr("compare_with"), options=earlier, value=earlier[0], key="cockpit_base_year")
+    m1.select_slider(tr("compare_with"), options=earlier, value=earlier[0], key="cockpit_base_year")
     if compare and earlier
     else None
 )
-with st.expander(tr("classification")):
-    k1, k2 = st.columns(2)
-    method = k1.radio(tr("classification"), classify.METHODS, format_func=tr, horizontal=True, key="cockpit_method")
-    k = k2.slider(tr("classes"), 3, 7, 5, key="cockpit_k")
-grid = grid_overlay_choice(st, key="cockpit")
+with m2.expander(tr("classification")):
+    method = st.radio(tr("classification"), classify.METHODS, format_func=tr, horizontal=True, key="cockpit_method")
+    k = st.slider(tr("classes"), 3, 7, 5, key="cockpit_k")
+grid = grid_overlay_choice(m3, key="cockpit")
 
 unit = unit_label(stats.unit_of(indicator, normalisation))
 meta = INDICATORS[indicator]

@@ -463,16 +463,21 @@ def require_role(*roles: str) -> Actor | None:
         return None
 
 
-def as_of_choice(key: str = "as_of") -> date | None:
-    """The date control of the map pages: today shows now (None); an earlier day shows that day's state."""
+def as_of_choice(key: str = "as_of", where: Any = None) -> date | None:
+    """The date control of the map pages: today shows now (None); an earlier day shows that day's state.
+
+    `where`: a column of the page's first row of controls (the pages put it there, so the map starts
+    higher on the screen); the page itself by default.
+    """
+    where = st if where is None else where
     today = date.today()
-    chosen = st.date_input(
+    chosen = where.date_input(
         tr("as_of"), value=st.session_state.get(key, today), max_value=today, key=f"{key}_input", help=tr("as_of_help")
     )
     st.session_state[key] = chosen
     if chosen >= today:
         return None
-    st.caption(tr("as_of_showing", day=chosen.isoformat()))
+    where.caption(tr("as_of_showing", day=chosen.isoformat()))
     return chosen
 
 

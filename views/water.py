@@ -38,7 +38,9 @@ flash_slot = st.empty()
 flash = st.session_state.pop("water_flash", None)
 if flash:
     flash_slot.success(flash)
-as_of = as_of_choice("water_as_of")
+# The day shown and how the map is coloured share a row (the colouring's radio is drawn below, by the map).
+day_col, colour_col = st.columns([1, 3])
+as_of = as_of_choice("water_as_of", where=day_col)
 L = lang()
 COLON, LIST_SEP = ("：", "、") if L == "zh" else (": ", ", ")
 frame = cached(water.bodies, db, as_of)
@@ -83,7 +85,7 @@ classes = f4.multiselect(
 shown = water.filter_bodies(frame, towns, systems, stages, classes)
 
 # -- map and table; the selection is the latest of a map click or a table row ------------------------------
-colour_by = st.radio(
+colour_by = colour_col.radio(
     tr("water_colour_by"),
     ["stage", "cls"],
     format_func=lambda v: tr("water_stage") if v == "stage" else tr("water_class"),

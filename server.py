@@ -99,6 +99,12 @@ _PORTAL_PATH = f"/{_BASE_PATH}" if _BASE_PATH else ""
 _LANGUAGE = _document_language()
 
 # How the portal is served, beside its pages: the bench's floors (bench/floor_server.py) are served the same way.
+# The portal's own CSS, in every page's document. On a screen wider than a phone, Streamlit leaves 96 px
+# above a page's title (its header, 60 px and transparent, holds only the menu at the right): 40 px of
+# them go back to the page, so every map starts that much higher on the first screen. Streamlit's own
+# rule is one class deep; two classes win over it whatever the order of the style sheets.
+PAGE_STYLE = "@media (min-width: 768px){.stMain .stMainBlockContainer{padding-top:3.5rem}}"
+
 SERVING = [
     # The page's document in the browser's language and the portal's name, saying where the server is.
     Middleware(
@@ -107,6 +113,7 @@ SERVING = [
         default=_LANGUAGE,
         cookie=LANGUAGE_COOKIE,
         base_url=_BASE_PATH,
+        style=PAGE_STYLE,
     ),
     # Streamlit's hashed frontend files from memory: ≈ 150 of them on a first visit (geo/static_assets.py).
     Middleware(CachedAssets, directory=file_util.get_static_dir(), base_url=_BASE_PATH),

@@ -110,13 +110,24 @@ class PageDocument:
     marked "en" is also drawn with whatever font the system prefers for Han characters). The language
     is the one the browser chose last (`cookie`), else `default`. At a page's address (one path
     segment under `base_url`) the document also says where the server is (`_SERVER_IS_HERE`).
+    `style`: CSS of the portal's own, in the document's head — in place before the page first renders, so
+    nothing moves when it applies (an element of the page's script would arrive after the layout).
     Only a 200 `text/html` answer holding `<head>` is amended; anything else passes unchanged.
     """
 
     def __init__(
-        self, app, languages: Mapping[str, tuple[str, str]], default: str, cookie: str = "", base_url: str = ""
+        self,
+        app,
+        languages: Mapping[str, tuple[str, str]],
+        default: str,
+        cookie: str = "",
+        base_url: str = "",
+        style: str = "",
     ) -> None:
         self.app = app
+        if "</" in style:
+            raise ValueError("style: CSS only, no closing tag")
+        self.style = f"<style>{style}</style>".encode() if style else b""
         self.documents = {
             code: (html.escape(tag, quote=True).encode(), html.escape(title).encode())
             for code, (tag, title) in languages.items()
@@ -158,8 +169,9 @@ class PageDocument:
         tag, title = self.documents[language]
         document = document.replace(b'<html lang="en">', b'<html lang="' + tag + b'">', 1)
         document = document.replace(b"<title>Streamlit</title>", b"<title>" + title + b"</title>", 1)
-        if kind == "page":
-            document = document.replace(b"<head>", b"<head>" + _SERVER_IS_HERE, 1)
+        head = (_SERVER_IS_HERE if kind == "page" else b"") + self.style
+        if head:
+            document = document.replace(b"<head>", b"<head>" + head, 1)
         return document
 
     async def __call__(self, scope: Scope, receive, send) -> None:

@@ -285,3 +285,29 @@ def test_streamlits_own_document_still_has_what_is_amended():
     client = _Client(PageDocument(_document_app(html)[0], {"zh": ("zh-CN", "一张图")}, default="zh"))
     amended = client.get("/map").text
     assert '<html lang="zh-CN">' in amended and "<title>一张图</title>" in amended and "BACKEND_BASE_URL" in amended
+
+
+def test_the_portals_style_is_in_every_documents_head_before_streamlits_own():
+    app, _ = _document_app()
+    languages = {"zh": ("zh-CN", "一张图")}
+    client = _Client(PageDocument(app, languages, default="zh", style=".stMain{color:red}"))
+    for path in ("/", "/parks"):
+        html = client.get(path).text
+        assert html.count("<style>.stMain{color:red}</style>") == 1, path
+        assert html.index("<style>") < html.index('type="module"')
+    assert "<style>" not in _documents()[0].get("/parks").text  # none asked for, none added
+    with pytest.raises(ValueError, match="CSS only"):
+        PageDocument(app, languages, default="zh", style="</style><script>alert(1)</script>")
+
+
+def test_the_page_style_names_classes_streamlits_bundle_still_gives_its_elements():
+    """server.PAGE_STYLE targets Streamlit's main column by its class names: an upgrade that renames them fails here."""
+    import re
+
+    import server
+
+    bundle = "".join(
+        p.read_text(errors="ignore") for p in (Path(file_util.get_static_dir()) / "static/js").glob("*.js")
+    )
+    for name in set(re.findall(r"\.(st[A-Z]\w+)", server.PAGE_STYLE)):
+        assert f'"{name}"' in bundle or f"`{name}`" in bundle or f"'{name}'" in bundle, name

@@ -65,7 +65,7 @@ if tab_plants.open:
         if not plant_years:
             st.info(tr("no_plant_data"))
         else:
-            c1, c2 = st.columns([3, 2])
+            c1, c2, c3 = st.columns([2.4, 1.6, 2])  # one row of controls: the map starts on the first screen
             year = c1.select_slider(tr("year"), options=plant_years, value=plant_years[-1], key="fac_year")
             colour_by = c2.radio(
                 tr("colour_by"),
@@ -75,7 +75,7 @@ if tab_plants.open:
                 key="fac_colour",
             )
             summary = cached(facilities.plant_summary, db, year)
-            grid = grid_overlay_choice(st, key="fac")
+            grid = grid_overlay_choice(c3, key="fac")
             m1, m2, m3, m4 = st.columns(4)
             m1.metric(tr("plants"), f"{len(summary)}")
             m2.metric(tr("overloaded_plants"), f"{int(summary['overloaded'].sum())}")

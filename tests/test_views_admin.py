@@ -89,12 +89,14 @@ def test_an_anonymous_visitor_sees_no_edit_controls(open_page, page):
     labels = [b.label for b in at.main.button] + [getattr(b, "label", "") for b in at.main.get("download_button")]
     assert not [label for label in labels if any(word in label for word in ("保存", "导入", "删除", "编辑"))]
     assert not at.main.get("arrow_data_editor") and not at.main.multiselect
+    assert not [c.value for c in at.sidebar.caption if c.value.startswith("DB:")]  # which store: not for the public
 
 
 def test_an_idle_login_expires_and_a_logout_clears_it(seeded_store, open_page):
     auth.add_user(seeded_store, ADMIN, "boss", "boss-password", ["admin"], "管理员乙")
     at = log_in(open_page(BINHAI_SESSION_MINUTES="30"), "boss", "boss-password")
     assert any("管理员乙" in c.value for c in at.sidebar.caption)
+    assert any(c.value.startswith("DB:") for c in at.sidebar.caption)  # the store's name, for who edits it
     at.session_state["last_activity"] = at.session_state["last_activity"] - 31 * 60
     at.run()
     assert not any("管理员乙" in c.value for c in at.sidebar.caption)

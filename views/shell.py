@@ -251,7 +251,8 @@ def sidebar() -> None:
         )
         login_box()
         st.caption(tr("illustrative_banner"))
-        st.caption(f"DB: `{store().name}`" + (" (PostGIS)" if store().kind == "postgis" else ""))
+        if current_user() is not None:  # which store: for the people who edit it, not for the public (公示)
+            st.caption(f"DB: `{store().name}`" + (" (PostGIS)" if store().kind == "postgis" else ""))
 
 
 def show_error(err: PortalError) -> None:

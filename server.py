@@ -98,13 +98,13 @@ _BASE_PATH = (config.get_option("server.baseUrlPath") or "").strip("/")
 _PORTAL_PATH = f"/{_BASE_PATH}" if _BASE_PATH else ""
 _LANGUAGE = _document_language()
 
-# How the portal is served, beside its pages: the bench's floors (bench/floor_server.py) are served the same way.
 # The portal's own CSS, in every page's document. On a screen wider than a phone, Streamlit leaves 96 px
 # above a page's title (its header, 60 px and transparent, holds only the menu at the right): 40 px of
 # them go back to the page, so every map starts that much higher on the first screen. Streamlit's own
 # rule is one class deep; two classes win over it whatever the order of the style sheets.
 PAGE_STYLE = "@media (min-width: 768px){.stMain .stMainBlockContainer{padding-top:3.5rem}}"
 
+# How the portal is served, beside its pages: the bench's floors (bench/floor_server.py) are served the same way.
 SERVING = [
     # The page's document in the browser's language and the portal's name, saying where the server is.
     Middleware(

@@ -43,7 +43,7 @@ from views.shell import (
 from views.water_notice import relapse_notice
 
 db = page_header("nav_parks")
-# -- controls: two rows, so the map starts inside the first screen ------------------------------------
+# -- controls: two rows (the 反弹 notice between them), so the map starts inside the first screen ------
 c0, c1, c2, c3 = st.columns([1.6, 2.2, 2.2, 2.6])
 as_of = as_of_choice(where=c0)
 available_years = cached(stats.years, db, as_of=as_of)

@@ -38,7 +38,7 @@ flash_slot = st.empty()
 flash = st.session_state.pop("water_flash", None)
 if flash:
     flash_slot.success(flash)
-# The day shown and how the map is coloured share a row (the colouring's radio is drawn below, by the map).
+# The day shown and how the map is coloured share a row (the colouring's radio is filled in below, with the map).
 day_col, colour_col = st.columns([1, 3])
 as_of = as_of_choice("water_as_of", where=day_col)
 L = lang()

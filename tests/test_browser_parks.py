@@ -22,6 +22,7 @@ from tests.browser import (
     ready_map,
     until_shown,
     wait_drawn,
+    wait_idle,
 )
 
 pytestmark = pytest.mark.browser
@@ -150,7 +151,7 @@ def test_every_map_page_shows_its_map_on_the_first_screen(portal, browser_page, 
     page, _ = browser_page
     page.goto(portal.url + path, wait_until="domcontentloaded")
     ready_map(page)
-    page.wait_for_timeout(500)  # the rows above the map settled
+    wait_idle(page)  # no script running: the rows above the map are all drawn
     box = page.locator(MAP_IFRAME).first.bounding_box()
     shown = min(1000, box["y"] + box["height"]) - max(0, box["y"])
     assert shown >= min(400, box["height"] - 1), (path, box)
